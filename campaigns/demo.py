@@ -1,0 +1,156 @@
+"""The demo campaign: Open Communities Alliance's 2017 appeal, as it stood online.
+
+Used by `manage.py load_demo`, by `make run` and by the tests that need real copy.
+"""
+
+import datetime
+
+from django.db import transaction
+
+from .models import Campaign, HelpSection
+
+DEMO_SLUG = "oca-2017-appeal"
+
+LETTER = """\
+Almost 90% of housing built by the government for Connecticut’s most vulnerable \
+children is in areas that are poverty-concentrated with under-resourced schools. \
+This makes no sense.
+
+Open Communities Alliance has seen progress over the last three years as we have \
+successfully advocated for changes in state and federal policy that promote \
+integration, housing choice, and access to opportunity, including in areas with \
+fully-resourced schools. But there is so much more to be done. We have now come to a \
+critical crossroads and we need you to help us take our mission to the next level.
+
+Before the election of Donald Trump the federal government had given a green light to \
+transformative policies that were already having an influence on government \
+priorities here in Connecticut. These policies focused on “affirmatively furthering \
+fair housing,” that is, consciously reversing decades of intentional government \
+policies that created our segregated housing landscape. These changes have the \
+potential to address exclusionary zoning, public housing siting, and subsidized \
+housing investment in a way that creates choices for lower income families while \
+avoiding recreating pockets of concentrated poverty.
+
+By addressing segregation and creating greater housing choices for low income \
+families of color and many other families who rely on affordable housing options \
+(single parents – especially women, people with disabilities, and lower and mid-wage \
+workers) we can create a more just and economically vibrant Connecticut and champion \
+a national model for diversity and inclusion.
+
+Together, we can also revolutionize and equalize public education in Connecticut. \
+Almost everywhere in the state where you live dictates where your children go to \
+school, and there are deep resource divides between school districts. A more balanced \
+housing policy, in which every town takes on an appropriate share of affordable \
+housing, will allow all districts to deliver a high quality educational experience to \
+all students. Open Communities Alliance is working to develop such a plan.
+"""
+
+SECTIONS = [
+    (
+        "You can help us be the voice for thousands of families.",
+        "Families who want greater choices in where they live. We are working with real "
+        "families facing serious obstacles. Some would like to stay in their struggling "
+        "neighborhoods – and our work will help them – but many would like to move. We "
+        "are laser-focused on ensuring choices.",
+    ),
+    (
+        "You can help us implement market-based policies to take on exclusionary zoning.",
+        "We are working with national partners like the National Housing Trust and "
+        "respected local institutions like Yale Law School to leverage resources that "
+        "will create to-scale, attractive, mixed-income housing generating open "
+        "communities all across the state.",
+    ),
+    (
+        "You can help us insulate Connecticut from the rollback of housing civil rights "
+        "at the federal level",
+        "Now more than ever it is critical for Connecticut to step forward as a model for "
+        "inclusiveness and sound housing policy. While protecting our precious housing "
+        "resources and vulnerable populations, we need to fight the knee-jerk reaction "
+        "to freeze progress on civil rights in the face of adversity.",
+    ),
+    (
+        "You can help us spread the word that HOUSING POLICY = SCHOOL POLICY",
+        "Connecticut is home to some remarkable legal decisions about school segregation "
+        "and the need to equalize school funding. These decisions are critically "
+        "important, but, alone, they cannot address the fact that at the heart of school "
+        "segregation and inequality is some of the deepest residential segregation in "
+        "the country. Addressing residential segregation and the resultant inequities in "
+        "education and beyond is central to OCA’s mission.",
+    ),
+    (
+        "You can help us hold the Trump administration accountable",
+        "Many people in Connecticut may not realize that OCA is part of a strong "
+        "coalition of civil rights groups across the country including the NAACP LDF, "
+        "the Lawyers’ Committee for Civil Rights, the Poverty and Race Research Action "
+        "Council, and the ACLU, that together develops and submits critical comments on "
+        "developing federal policy. Over the last few years we have contributed to "
+        "numerous letters to the U.S. Department of Housing and Urban Development "
+        "sharing recommendations that are often incorporated into final rules. This kind "
+        "of national advocacy will be all the more critical over the next four years.",
+    ),
+]
+
+CLOSING = """\
+**We need you!** Please consider a generous gift. You can give online on this page, \
+or send us a check.
+"""
+
+OTHER_WAYS = """\
+Many employers match their employees’ gifts: ask yours, and a single gift can count \
+twice.
+
+*A past program:* from 2017 until Amazon closed the program in 2023, supporters could \
+also give through AmazonSmile with their everyday purchases.
+"""
+
+CAMPAIGN_FIELDS = {
+    "title": "Help us take our mission to the next level",
+    "summary": (
+        "Open Communities Alliance works for housing choice, integration and access "
+        "to opportunity across Connecticut."
+    ),
+    "letter": LETTER,
+    "help_heading": "How will Open Communities Alliance help? How can YOU help?",
+    "closing": CLOSING,
+    "preset_amounts": "25,50,100,250",
+    "monthly_by_default": False,
+    "check_payee": "Open Communities Alliance",
+    "check_street": "75 Charter Oak Avenue",
+    "check_suite": "Suite 1-210",
+    "check_city_state_zip": "Hartford, CT 06106",
+    "other_ways_to_give": OTHER_WAYS,
+    "org_legal_name": "Open Communities Alliance",
+    # Placeholder: staff enter the organization's real EIN in admin.
+    "org_ein": "00-0000000",
+    "org_phone": "860-610-6040",
+    "tax_statement": (
+        "As a 501(c)(3) organization, all donations to Open Communities Alliance are "
+        "tax deductible."
+    ),
+    "goal_kind": Campaign.GoalKind.DONORS,
+    "goal_target": 100,
+    "starts_on": datetime.date(2016, 12, 1),
+    "ends_on": None,
+    "is_published": True,
+    "share_title": "Support Open Communities Alliance",
+    "share_description": (
+        "Help Connecticut families choose where they live: give to Open Communities "
+        "Alliance, a fair-housing nonprofit."
+    ),
+}
+
+
+@transaction.atomic
+def load_demo_campaign():
+    """Creates the demo campaign and its five sections; returns (campaign, created).
+
+    Safe to run again: an existing demo campaign, including any edits staff made to
+    it, is left as it is.
+    """
+    campaign, created = Campaign.objects.get_or_create(slug=DEMO_SLUG, defaults=CAMPAIGN_FIELDS)
+    if created:
+        HelpSection.objects.bulk_create(
+            HelpSection(campaign=campaign, position=index, heading=heading, body=body)
+            for index, (heading, body) in enumerate(SECTIONS, start=1)
+        )
+    return campaign, created

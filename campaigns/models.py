@@ -1,0 +1,241 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+MARKDOWN_HELP = _(
+    "Plain text. Blank lines separate paragraphs; *emphasis*, **strong**, "
+    "[a link](https://example.org) and lists starting with “- ” are understood. "
+    "HTML is not."
+)
+
+
+def validate_preset_amounts(value):
+    try:
+        amounts = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise ValidationError(
+            _("Enter whole dollar amounts separated by commas, such as 25,50,100,250.")
+        ) from None
+    if not amounts or len(amounts) > 6:
+        raise ValidationError(_("Enter between one and six amounts."))
+    if any(a < 5 or a > 25000 for a in amounts):
+        raise ValidationError(_("Each amount must be between $5 and $25,000."))
+
+
+class CampaignQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def running(self, today=None):
+        today = today or timezone.localdate()
+        return self.filter(starts_on__lte=today).filter(
+            models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=today)
+        )
+
+    def featured(self):
+        """The campaign `/` shows: the most recently started published, running one."""
+        return self.published().running().order_by("-starts_on", "-pk").first()
+
+
+class Campaign(models.Model):
+    class GoalKind(models.TextChoices):
+        DONORS = "donors", _("Number of donors")
+        DOLLARS = "dollars", _("Dollars raised")
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=80,
+        unique=True,
+        help_text=_("The address of the page: /campaigns/<slug>/"),
+        error_messages={"unique": _("Another campaign already uses this slug.")},
+    )
+    summary = models.CharField(
+        _("summary"),
+        max_length=300,
+        blank=True,
+        help_text=_("One or two sentences shown under the title."),
+    )
+    letter = models.TextField(_("appeal letter"), help_text=MARKDOWN_HELP)
+    help_heading = models.CharField(
+        _("heading of the help sections"),
+        max_length=200,
+        blank=True,
+        default="How will Open Communities Alliance help? How can YOU help?",
+    )
+    closing = models.TextField(
+        _("closing appeal"),
+        blank=True,
+        help_text=MARKDOWN_HELP,
+    )
+
+    # How to give.
+    preset_amounts = models.CharField(
+        _("preset amounts"),
+        max_length=60,
+        default="25,50,100,250",
+        validators=[validate_preset_amounts],
+        help_text=_("Whole dollars, separated by commas."),
+    )
+    monthly_by_default = models.BooleanField(
+        _("monthly pre-selected"),
+        default=False,
+        help_text=_("Pre-select a monthly gift on the donation form."),
+    )
+    check_payee = models.CharField(
+        _("make checks payable to"), max_length=200, default="Open Communities Alliance"
+    )
+    check_street = models.CharField(_("street address"), max_length=200)
+    check_suite = models.CharField(_("suite"), max_length=100, blank=True)
+    check_city_state_zip = models.CharField(_("city, state and ZIP"), max_length=200)
+    other_ways_to_give = models.TextField(
+        _("other ways to give"), blank=True, help_text=MARKDOWN_HELP
+    )
+
+    # The organization, for receipts, the tax notice and letterhead.
+    org_legal_name = models.CharField(
+        _("organization's legal name"),
+        max_length=200,
+        default="Open Communities Alliance",
+    )
+    org_ein = models.CharField(
+        _("EIN"),
+        max_length=10,
+        help_text=_("Federal employer identification number, as 12-3456789."),
+    )
+    org_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    tax_statement = models.TextField(
+        _("tax-deductible statement"),
+        default=(
+            "As a 501(c)(3) organization, all donations to Open Communities Alliance "
+            "are tax deductible."
+        ),
+        help_text=MARKDOWN_HELP,
+    )
+
+    # Goal and dates.
+    goal_kind = models.CharField(
+        _("goal counts"), max_length=10, choices=GoalKind, default=GoalKind.DONORS
+    )
+    goal_target = models.PositiveIntegerField(
+        _("goal target"),
+        validators=[MinValueValidator(1, _("The target must be greater than zero."))],
+        help_text=_("A number of donors, or whole dollars."),
+    )
+    starts_on = models.DateField(_("starts on"), default=timezone.localdate)
+    ends_on = models.DateField(
+        _("ends on"), null=True, blank=True, help_text=_("Leave empty for no end.")
+    )
+    is_published = models.BooleanField(
+        _("published"),
+        default=False,
+        help_text=_("Drafts are visible only to staff, through “View on site”."),
+    )
+
+    # Link previews.
+    share_title = models.CharField(_("share title"), max_length=120, blank=True)
+    share_description = models.CharField(_("share description"), max_length=300, blank=True)
+    share_image = models.FileField(
+        _("share image"),
+        upload_to="share/",
+        blank=True,
+        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp"])],
+        help_text=_("1200×630 pixels works best (JPEG, PNG or WebP)."),
+    )
+
+    # Progress toward the goal, kept current by the donations side in the same
+    # transaction as each gift's change (see campaigns.progress), so the page never
+    # aggregates the whole ledger.
+    donor_count = models.PositiveIntegerField(_("donors"), default=0, editable=False)
+    raised_cents = models.BigIntegerField(_("raised (cents)"), default=0, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(goal_target__gt=0), name="campaign_goal_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gt=models.F("starts_on")),
+                name="campaign_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("campaigns:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.ends_on and self.starts_on and self.ends_on <= self.starts_on:
+            raise ValidationError({"ends_on": _("The end date must be after the start date.")})
+        if self.org_ein and not _is_ein(self.org_ein):
+            raise ValidationError({"org_ein": _("Enter the EIN as 12-3456789.")})
+
+    @property
+    def is_running(self):
+        today = timezone.localdate()
+        return self.starts_on <= today and (self.ends_on is None or self.ends_on >= today)
+
+    @property
+    def has_ended(self):
+        return self.ends_on is not None and self.ends_on < timezone.localdate()
+
+    @property
+    def preset_amounts_cents(self):
+        return [int(part) * 100 for part in self.preset_amounts.split(",") if part.strip()]
+
+    @property
+    def goal_progress(self):
+        """How far along the goal is, as (current, target) in the goal's own unit."""
+        if self.goal_kind == self.GoalKind.DONORS:
+            return self.donor_count, self.goal_target
+        return self.raised_cents // 100, self.goal_target
+
+    @property
+    def goal_target_cents(self):
+        return self.goal_target * 100
+
+    @property
+    def goal_percent(self):
+        current, target = self.goal_progress
+        return min(100, current * 100 // target) if target else 0
+
+
+def _is_ein(value):
+    digits = value.replace("-", "")
+    return len(digits) == 9 and digits.isdigit() and value.count("-") <= 1
+
+
+class HelpSection(models.Model):
+    """One of the "How can YOU help?" sections of a campaign, in the editor's order."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
+    heading = models.CharField(_("heading"), max_length=200)
+    body = models.TextField(_("text"), help_text=MARKDOWN_HELP)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("help section")
+        verbose_name_plural = _("help sections")
+
+    def __str__(self):
+        return self.heading
+
+    @property
+    def anchor(self):
+        return slugify(self.heading)[:60].strip("-") or f"section-{self.pk}"

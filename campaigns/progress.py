@@ -1,0 +1,23 @@
+"""Progress toward a campaign's goal, written by the side that books gifts.
+
+The donations app recomputes a campaign's donor count and total from its own ledger
+and hands them here, inside the transaction that changed the ledger; campaigns never
+reads the ledger itself.
+"""
+
+from .models import Campaign
+
+
+def lock_campaign(campaign_id):
+    """Locks the campaign row until the end of the transaction.
+
+    Bookings for one campaign then recompute its progress one after another, so two
+    concurrent gifts cannot both write a count that misses the other.
+    """
+    return Campaign.objects.select_for_update().only("pk").get(pk=campaign_id)
+
+
+def set_progress(campaign_id, *, donor_count, raised_cents):
+    Campaign.objects.filter(pk=campaign_id).update(
+        donor_count=donor_count, raised_cents=raised_cents
+    )

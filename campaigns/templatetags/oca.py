@@ -1,0 +1,30 @@
+from django import template
+
+from campaigns import formatting
+from campaigns.markup import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def money(cents, currency="usd"):
+    if cents in (None, ""):
+        return ""
+    return formatting.format_money(cents, currency)
+
+
+@register.filter
+def money_exact(cents, currency="usd"):
+    if cents in (None, ""):
+        return ""
+    return formatting.format_money(cents, currency, always_cents=True)
+
+
+@register.filter
+def longdate(value):
+    return formatting.format_date(value) if value else ""
+
+
+@register.filter
+def markdown(text):
+    return render_markdown(text or "")

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "campaigns"
+
+urlpatterns = [
+    path("", views.featured, name="featured"),
+    path("campaigns/<slug:slug>/", views.detail, name="detail"),
+]

@@ -1,0 +1,83 @@
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.module_loading import import_string
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from .models import Campaign
+
+
+def _get_campaign_for_user(user, slug):
+    """A published campaign for anyone; a draft only for staff who may edit it."""
+    campaign = get_object_or_404(Campaign, slug=slug)
+    if not campaign.is_published and not user.has_perm("campaigns.change_campaign"):
+        raise Http404
+    return campaign
+
+
+def _sections_with_anchors(campaign):
+    sections, seen = [], set()
+    for section in campaign.sections.all():
+        anchor = section.anchor
+        while anchor in seen:
+            anchor = f"{anchor}-{section.pk}"
+        seen.add(anchor)
+        sections.append((section, anchor))
+    return sections
+
+
+def render_campaign(request, campaign, *, extra_context=None, status=200):
+    """Renders a campaign's page.
+
+    Other apps add to the page without campaigns importing them: each callable named
+    in settings.CAMPAIGN_PAGE_CONTEXT takes (request, campaign) and returns context
+    (the donation form, for one); `extra_context` wins over what they return.
+    """
+    context = {
+        "campaign": campaign,
+        "sections": _sections_with_anchors(campaign),
+        "is_preview": not campaign.is_published,
+    }
+    for path in getattr(settings, "CAMPAIGN_PAGE_CONTEXT", []):
+        context |= import_string(path)(request, campaign)
+    context |= extra_context or {}
+    return render(request, "campaigns/campaign_detail.html", context, status=status)
+
+
+@require_safe
+def featured(request):
+    campaign = Campaign.objects.featured()
+    if campaign is None:
+        return render(request, "campaigns/no_campaign.html")
+    return render_campaign(request, campaign)
+
+
+@require_safe
+def detail(request, slug):
+    return render_campaign(request, _get_campaign_for_user(request.user, slug))
+
+
+@require_safe
+@cache_control(no_store=True)
+def healthz(request):
+    """200 when the database answers a query, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /stripe/",
+        "Disallow: /give/",
+        "Allow: /",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

@@ -1,0 +1,42 @@
+import logging
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+def permissions_policy(get_response):
+    """Adds the Permissions-Policy header, which Django has no setting for."""
+
+    def middleware(request):
+        response = get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+    return middleware
+
+
+class DatabaseUnavailableMiddleware:
+    """Answers 503 with the friendly page when the database cannot be reached.
+
+    A lost connection is temporary: saying so (with Retry-After) tells browsers and
+    Stripe's webhook deliveries to come back, where a 500 would read as a bug.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import InterfaceError, OperationalError
+        from django.http import HttpResponse
+        from django.template import loader
+
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        logger.warning("Database unavailable: %s", exception)
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = "30"
+        return response

@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.templatetags.static import static
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from campaigns import views as campaign_views
+
+handler404 = "oca_site.errors.page_not_found"
+handler500 = "oca_site.errors.server_error"
+
+urlpatterns = [
+    path(settings.ADMIN_PATH, admin.site.urls),
+    path("healthz", campaign_views.healthz, name="healthz"),
+    path("robots.txt", campaign_views.robots_txt, name="robots-txt"),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("", include("donations.urls")),
+    path("", include("campaigns.urls")),
+]

@@ -1,0 +1,177 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from campaigns.models import Campaign
+
+
+def _change_form_data(campaign, **overrides):
+    """The POST body of the campaign change form, as the admin page would send it."""
+    fields = [
+        "title", "slug", "summary", "letter", "help_heading", "closing",
+        "preset_amounts", "check_payee", "check_street", "check_suite",
+        "check_city_state_zip", "other_ways_to_give", "org_legal_name", "org_ein",
+        "org_phone", "tax_statement", "goal_kind", "goal_target", "share_title",
+        "share_description",
+    ]  # fmt: skip
+    data = {name: getattr(campaign, name) for name in fields}
+    data["starts_on"] = campaign.starts_on.isoformat()
+    data["ends_on"] = campaign.ends_on.isoformat() if campaign.ends_on else ""
+    if campaign.is_published:
+        data["is_published"] = "on"
+    sections = list(campaign.sections.all())
+    data |= {
+        "sections-TOTAL_FORMS": str(len(sections)),
+        "sections-INITIAL_FORMS": str(len(sections)),
+        "sections-MIN_NUM_FORMS": "0",
+        "sections-MAX_NUM_FORMS": "1000",
+    }
+    for i, section in enumerate(sections):
+        data |= {
+            f"sections-{i}-id": str(section.pk),
+            f"sections-{i}-campaign": str(campaign.pk),
+            f"sections-{i}-position": str(section.position),
+            f"sections-{i}-heading": section.heading,
+            f"sections-{i}-body": section.body,
+        }
+    data |= overrides
+    return data
+
+
+def _change_url(campaign):
+    return reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+
+
+def test_it_lets_an_editor_change_a_section_heading(client, campaign, editor):
+    client.force_login(editor)
+    response = client.post(
+        _change_url(campaign),
+        _change_form_data(campaign, **{"sections-1-heading": "Zoning reform, now"}),
+    )
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    html = client.get("/").content.decode()
+    assert "Zoning reform, now" in html
+
+
+def test_it_lets_an_editor_reorder_sections(client, campaign, editor):
+    client.force_login(editor)
+    first, second = campaign.sections.all()[:2]
+    client.post(
+        _change_url(campaign),
+        _change_form_data(campaign, **{"sections-0-position": "9"}),
+    )
+    html = client.get("/").content.decode()
+    assert html.index(second.heading) < html.index(first.heading)
+
+
+def test_it_refuses_an_end_date_before_the_start(client, campaign, editor):
+    client.force_login(editor)
+    response = client.post(
+        _change_url(campaign),
+        _change_form_data(campaign, starts_on="2026-05-01", ends_on="2026-04-01"),
+    )
+    assert response.status_code == 200
+    assert "The end date must be after the start date." in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.ends_on is None
+
+
+@pytest.mark.parametrize("target", ["0", "-5"])
+def test_it_refuses_a_target_that_is_not_positive(client, campaign, editor, target):
+    client.force_login(editor)
+    response = client.post(_change_url(campaign), _change_form_data(campaign, goal_target=target))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "greater than" in html or "greater than or equal to 0" in html
+
+
+def test_it_refuses_a_duplicate_slug(client, campaign, make_campaign, editor):
+    other = make_campaign(slug="spring")
+    client.force_login(editor)
+    response = client.post(_change_url(other), _change_form_data(other, slug=campaign.slug))
+    assert "Another campaign already uses this slug." in response.content.decode()
+
+
+def test_it_refuses_a_malformed_ein_and_preset_amounts(client, campaign, editor):
+    client.force_login(editor)
+    response = client.post(
+        _change_url(campaign),
+        _change_form_data(campaign, org_ein="12345", preset_amounts="25,abc"),
+    )
+    html = response.content.decode()
+    assert "Enter the EIN as 12-3456789." in html
+    assert "Enter whole dollar amounts separated by commas" in html
+
+
+def test_it_offers_view_on_site_that_previews_a_draft(client, make_campaign, editor):
+    draft = make_campaign(is_published=False, title="Draft to preview")
+    client.force_login(editor)
+    page = client.get(_change_url(draft)).content.decode()
+    assert "View on site" in page
+    response = client.get(
+        reverse("admin:view_on_site", args=[draft._meta.app_label and _ct(draft), draft.pk]),
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Draft to preview" in response.content.decode()
+
+
+def _ct(obj):
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(obj).pk
+
+
+def test_it_lists_campaigns_with_status_and_dates_and_searches(
+    client, campaign, make_campaign, editor
+):
+    make_campaign(title="Winter drive", slug="winter", starts_on=datetime.date(2025, 12, 1))
+    client.force_login(editor)
+    page = client.get(reverse("admin:campaigns_campaign_changelist") + "?q=winter")
+    html = page.content.decode()
+    assert "Winter drive" in html
+    assert "Help us take our mission" not in html
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:auth_user_changelist",
+        "admin:auth_group_changelist",
+        "admin:django_tasks_database_dbtaskresult_changelist",
+    ],
+)
+def test_it_refuses_an_editor_every_non_campaign_admin_page(client, editor, url_name):
+    client.force_login(editor)
+    assert client.get(reverse(url_name)).status_code == 403
+
+
+def test_it_shows_an_editor_only_the_campaigns_app(client, editor):
+    client.force_login(editor)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert "Campaigns" in html
+    assert "Users" not in html
+    assert "Groups" not in html
+
+
+def test_it_keeps_editors_out_of_every_other_model(editor):
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model._meta.app_label == "campaigns":
+            continue
+        opts = model._meta
+        for action in ("view", "add", "change", "delete"):
+            assert not editor.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"), model
+
+
+def test_it_saves_a_new_campaign_with_prepopulated_slug_field(client, editor):
+    client.force_login(editor)
+    html = client.get(reverse("admin:campaigns_campaign_add")).content.decode()
+    assert (
+        "prepopulated_fields" in html
+        or "data-prepopulated-fields" in html
+        or "prepopulated" in html
+    )
+    assert Campaign.objects.count() == 0

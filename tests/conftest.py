@@ -1,0 +1,59 @@
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+
+from campaigns.demo import load_demo_campaign
+from campaigns.models import Campaign, HelpSection
+
+
+def pytest_configure(config):
+    # The suite serves static files from the source folders; whitenoise still expects
+    # the collected folder (empty here) to exist, and warns otherwise.
+    settings.STATIC_ROOT.mkdir(exist_ok=True)
+
+
+@pytest.fixture
+def campaign(db):
+    """The demo campaign: OCA's 2017 appeal with its five sections, published."""
+    return load_demo_campaign()[0]
+
+
+@pytest.fixture
+def make_campaign(db):
+    def make(**fields):
+        defaults = {
+            "title": "Spring appeal",
+            "slug": "spring",
+            "letter": "Please give.",
+            "check_street": "75 Charter Oak Avenue",
+            "check_city_state_zip": "Hartford, CT 06106",
+            "org_ein": "12-3456789",
+            "goal_target": 50,
+            "is_published": True,
+        }
+        sections = fields.pop("sections", 0)
+        campaign = Campaign.objects.create(**(defaults | fields))
+        HelpSection.objects.bulk_create(
+            HelpSection(campaign=campaign, position=i, heading=f"Way {i}", body="Text")
+            for i in range(sections)
+        )
+        return campaign
+
+    return make
+
+
+@pytest.fixture
+def editor(db):
+    user = User.objects.create_user("edna", "edna@example.org", "pw-edna-123", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser("root", "root@example.org", "pw-root-123")
+
+
+@pytest.fixture
+def stranger(db):
+    return User.objects.create_user("sam", "sam@example.org", "pw-sam-123")
