@@ -239,3 +239,47 @@ class HelpSection(models.Model):
     @property
     def anchor(self):
         return slugify(self.heading)[:60].strip("-") or f"section-{self.pk}"
+
+
+class FeedItem(models.Model):
+    """One line of a campaign's public activity feed ("Ana donated", "Someone shared...").
+
+    Written by the side that knows what happened (see campaigns.feed); never holds an
+    amount or an e-mail address. `display_name` is empty for an anonymous supporter.
+    """
+
+    class Kind(models.TextChoices):
+        DONATED = "donated", _("donated")
+        MONTHLY = "monthly", _("started a monthly donation")
+        SHARED_FACEBOOK = "shared_facebook", _("shared this on Facebook")
+        SHARED_X = "shared_x", _("shared this on X")
+        SHARED_LINKEDIN = "shared_linkedin", _("shared this on LinkedIn")
+        SHARED_EMAIL = "shared_email", _("shared this by e-mail")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="feed_items")
+    kind = models.CharField(max_length=20, choices=Kind)
+    display_name = models.CharField(max_length=150, blank=True)
+    message = models.CharField(max_length=280, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    # What the item stands for ("gift:42", "share:facebook:7:3"): one item per source.
+    source_key = models.CharField(max_length=100, unique=True)
+    # Withdrawn by the ledger (a refunded, disputed or voided gift); hidden by staff.
+    withdrawn = models.BooleanField(default=False)
+    hidden = models.BooleanField(default=False)
+    hidden_reason = models.CharField(max_length=200, blank=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        verbose_name = _("feed item")
+        verbose_name_plural = _("feed items")
+        indexes = [
+            models.Index(
+                fields=["campaign", "-occurred_at", "-id"],
+                condition=models.Q(withdrawn=False, hidden=False),
+                name="feed_visible_newest",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.display_name or 'Someone'} {self.get_kind_display()}"

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class DonationsConfig(AppConfig):
     name = "donations"
     verbose_name = _("Donations")
+
+    def ready(self):
+        from . import system_checks  # noqa: F401 (registers the system checks)

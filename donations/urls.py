@@ -1,5 +1,9 @@
+from django.urls import path
 
+from . import webhooks
 
 app_name = "donations"
 
-urlpatterns = []
+urlpatterns = [
+    path("stripe/webhook/", webhooks.stripe_webhook, name="stripe-webhook"),
+]

@@ -1,0 +1,163 @@
+"""Acknowledgements of gifts: one e-mail receipt per counted gift.
+
+A receipt is sent by a background task once the booking transaction has committed.
+Its state is on the gift (pending, sent, failed): a mail server that refuses or is
+down leaves it failed and it is tried again (by the task queue with a back-off where
+the backend can defer, and by `manage.py send_pending_receipts`), so none is lost;
+a row lock and the state check make sure none is sent twice.
+"""
+
+import datetime
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from campaigns.formatting import format_date, format_money
+
+from .models import Gift
+
+logger = logging.getLogger(__name__)
+
+IRS_STATEMENT = gettext_lazy(
+    "No goods or services were provided in exchange for this contribution."
+)
+MAX_BACKOFF = datetime.timedelta(hours=6)
+
+
+def schedule_receipt(gift):
+    """Queues the receipt of `gift` for after the current transaction commits."""
+    transaction.on_commit(lambda: send_receipt.enqueue(gift.pk))
+
+
+def receipt_context(gift):
+    campaign = gift.campaign
+    return {
+        "gift": gift,
+        "donor_name": gift.donor.name,
+        "org_name": campaign.org_legal_name,
+        "org_ein": campaign.org_ein,
+        "org_address": ", ".join(
+            part
+            for part in (
+                campaign.check_street,
+                campaign.check_suite,
+                campaign.check_city_state_zip,
+            )
+            if part
+        ),
+        "org_phone": campaign.org_phone,
+        "amount": format_money(gift.amount_cents, gift.currency, always_cents=True),
+        "date": format_date(gift.given_at),
+        "method": payment_method_label(gift),
+        "is_monthly": gift.frequency == "monthly",
+        "irs_statement": IRS_STATEMENT,
+        "site_url": settings.SITE_URL,
+    }
+
+
+def payment_method_label(gift):
+    if gift.method == Gift.Method.CHECK:
+        return (
+            _("Check no. %(number)s") % {"number": gift.check_number}
+            if gift.check_number
+            else _("Check")
+        )
+    if gift.card_last4:
+        return _("%(brand)s card ending in %(last4)s") % {
+            "brand": (gift.card_brand or _("Card")).title(),
+            "last4": gift.card_last4,
+        }
+    return gift.get_method_display()
+
+
+def build_receipt(gift):
+    with translation.override(settings.LANGUAGE_CODE):
+        context = receipt_context(gift)
+        subject = _("Your receipt from %(org)s") % {"org": context["org_name"]}
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string("email/receipt.txt", context),
+            to=[gift.donor.email],
+        )
+        message.attach_alternative(render_to_string("email/receipt.html", context), "text/html")
+    return message
+
+
+def deliver_receipt(gift_id):
+    """Sends the receipt of one gift if it is still due; returns True when sent."""
+    with transaction.atomic():
+        gift = (
+            Gift.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("donor", "campaign")
+            .filter(
+                pk=gift_id,
+                counted=True,
+                receipt_status__in=[Gift.Receipt.PENDING, Gift.Receipt.FAILED],
+            )
+            .first()
+        )
+        if gift is None:
+            return False
+        if not gift.donor.email:
+            gift.receipt_status = Gift.Receipt.NOT_NEEDED
+            gift.save(update_fields=["receipt_status"])
+            return False
+        gift.receipt_attempts += 1
+        try:
+            build_receipt(gift).send()
+        except (smtplib.SMTPException, OSError) as error:
+            logger.warning(
+                "Receipt for gift %s not sent (attempt %s): %s",
+                gift.pk,
+                gift.receipt_attempts,
+                error,
+            )
+            gift.receipt_status = Gift.Receipt.FAILED
+            gift.receipt_error = str(error)[:300]
+            gift.save(update_fields=["receipt_status", "receipt_error", "receipt_attempts"])
+            _retry_later(gift)
+            return False
+        gift.receipt_status = Gift.Receipt.SENT
+        gift.receipt_sent_at = timezone.now()
+        gift.receipt_error = ""
+        gift.save(
+            update_fields=["receipt_status", "receipt_sent_at", "receipt_error", "receipt_attempts"]
+        )
+    return True
+
+
+def _retry_later(gift):
+    backend = send_receipt.get_backend()
+    if backend.supports_defer:
+        delay = min(datetime.timedelta(minutes=2**gift.receipt_attempts), MAX_BACKOFF)
+        run_after = timezone.now() + delay
+        transaction.on_commit(lambda: send_receipt.using(run_after=run_after).enqueue(gift.pk))
+
+
+def send_pending_receipts():
+    """Tries every receipt that is still due; returns how many were sent."""
+    due = Gift.objects.filter(
+        counted=True, receipt_status__in=[Gift.Receipt.PENDING, Gift.Receipt.FAILED]
+    ).values_list("pk", flat=True)
+    return sum(deliver_receipt(pk) for pk in list(due))
+
+
+def resend_receipt(gift):
+    """Staff asked for the receipt again (admin action): marks it due and sends it."""
+    if not gift.counted or not gift.donor.email:
+        return False
+    Gift.objects.filter(pk=gift.pk).update(receipt_status=Gift.Receipt.PENDING)
+    return deliver_receipt(gift.pk)
+
+
+@task()
+def send_receipt(gift_id):
+    deliver_receipt(gift_id)

@@ -1,0 +1,182 @@
+"""The Stripe boundary: the only module that imports `stripe`.
+
+Everything else calls these functions and gets plain dicts (the JSON Stripe sent) or
+one of two exceptions: `StripeUnavailable` when Stripe cannot be reached or fails on
+its side (nothing was charged; try again), `StripeRejected` when Stripe refused the
+request itself (a bug or misconfiguration on our side). Settings: STRIPE_SECRET_KEY,
+STRIPE_WEBHOOK_SECRET, STRIPE_PRODUCT_ID, STRIPE_API_BASE (empty for Stripe itself;
+the offline stand-in in development and tests), STRIPE_TIMEOUT, STRIPE_MAX_RETRIES.
+"""
+
+import json
+import logging
+from functools import cache
+
+import stripe
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "2026-10-28.endive"
+
+
+class StripeUnavailable(Exception):
+    """Stripe could not be reached, timed out, or failed on its side."""
+
+
+class StripeRejected(Exception):
+    """Stripe answered, refusing the request (invalid parameters, bad key...)."""
+
+
+class InvalidSignature(Exception):
+    """A webhook body whose Stripe-Signature is missing, wrong or too old."""
+
+
+@cache
+def _client(api_key, api_base, timeout, retries):
+    base_addresses = {"api": api_base} if api_base else None
+    return stripe.StripeClient(
+        api_key,
+        stripe_version=API_VERSION,
+        base_addresses=base_addresses,
+        max_network_retries=retries,
+        http_client=stripe.RequestsClient(timeout=timeout),
+    )
+
+
+def client():
+    return _client(
+        settings.STRIPE_SECRET_KEY,
+        settings.STRIPE_API_BASE,
+        settings.STRIPE_TIMEOUT,
+        settings.STRIPE_MAX_RETRIES,
+    )
+
+
+def _call(method, *args, **kwargs):
+    try:
+        result = method(*args, **kwargs)
+    except (stripe.APIConnectionError, stripe.RateLimitError) as error:
+        logger.warning("Stripe unreachable: %s", error.user_message or error)
+        raise StripeUnavailable(str(error)) from error
+    except stripe.APIError as error:
+        logger.warning("Stripe failed: %s", error.user_message or error)
+        raise StripeUnavailable(str(error)) from error
+    except stripe.StripeError as error:
+        logger.error("Stripe refused a request: %s", error.user_message or error)
+        raise StripeRejected(str(error)) from error
+    return result.to_dict(recursive=True) if hasattr(result, "to_dict") else result
+
+
+def create_customer(*, email, name, donor_id):
+    """Creates the Stripe customer of a donor; the key makes a retry return the same one."""
+    return _call(
+        client().v1.customers.create,
+        params={"email": email, "name": name, "metadata": {"donor_id": str(donor_id)}},
+        options={"idempotency_key": f"donor-{donor_id}-customer"},
+    )
+
+
+def create_checkout_session(*, pledge, customer_id, success_url, cancel_url):
+    """Opens a hosted Checkout Session for a pledge (idempotent by the pledge's key)."""
+    metadata = {
+        "pledge_id": str(pledge.public_id),
+        "campaign_id": str(pledge.campaign_id),
+        "campaign": pledge.campaign.slug,
+        "donor_id": str(pledge.donor_id),
+    }
+    price_data = {
+        "currency": pledge.currency,
+        "product": settings.STRIPE_PRODUCT_ID,
+        "unit_amount": pledge.amount_cents,
+    }
+    params = {
+        "submit_type": "donate",
+        "customer": customer_id,
+        "client_reference_id": str(pledge.public_id),
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "metadata": metadata,
+        "line_items": [{"price_data": price_data, "quantity": 1}],
+    }
+    if pledge.frequency == "monthly":
+        price_data["recurring"] = {"interval": "month"}
+        params["mode"] = "subscription"
+        params["subscription_data"] = {"metadata": metadata}
+        # Stripe allows submit_type only in payment mode.
+        del params["submit_type"]
+    else:
+        params["mode"] = "payment"
+        params["payment_intent_data"] = {"metadata": metadata}
+    return _call(
+        client().v1.checkout.sessions.create,
+        params=params,
+        options={"idempotency_key": pledge.idempotency_key},
+    )
+
+
+def retrieve_checkout_session(session_id):
+    return _call(
+        client().v1.checkout.sessions.retrieve,
+        session_id,
+        params={"expand": ["payment_intent.latest_charge"]},
+    )
+
+
+def retrieve_payment_intent(payment_intent_id):
+    return _call(
+        client().v1.payment_intents.retrieve,
+        payment_intent_id,
+        params={"expand": ["latest_charge"]},
+    )
+
+
+def retrieve_subscription(subscription_id):
+    return _call(client().v1.subscriptions.retrieve, subscription_id)
+
+
+def change_subscription_amount(subscription_id, *, amount_cents, currency):
+    """Sets a monthly gift's amount from the next charge on, without proration."""
+    subscription = retrieve_subscription(subscription_id)
+    item = subscription["items"]["data"][0]
+    return _call(
+        client().v1.subscriptions.update,
+        subscription_id,
+        params={
+            "items": [
+                {
+                    "id": item["id"],
+                    "price_data": {
+                        "currency": currency,
+                        "product": settings.STRIPE_PRODUCT_ID,
+                        "unit_amount": amount_cents,
+                        "recurring": {"interval": "month"},
+                    },
+                }
+            ],
+            "proration_behavior": "none",
+        },
+    )
+
+
+def create_portal_session(*, customer_id, return_url):
+    return _call(
+        client().v1.billing_portal.sessions.create,
+        params={"customer": customer_id, "return_url": return_url},
+    )
+
+
+def parse_webhook(payload, signature):
+    """Verifies a webhook body against its Stripe-Signature header; returns the event."""
+    if not signature:
+        raise InvalidSignature("missing Stripe-Signature header")
+    try:
+        stripe.WebhookSignature.verify_header(
+            payload.decode("utf-8"), signature, settings.STRIPE_WEBHOOK_SECRET
+        )
+        event = json.loads(payload)
+    except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as error:
+        raise InvalidSignature(str(error)) from error
+    if not isinstance(event, dict) or event.get("object") != "event" or "id" not in event:
+        raise InvalidSignature("not a Stripe event")
+    return event
