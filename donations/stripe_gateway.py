@@ -18,6 +18,8 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 API_VERSION = "2026-10-28.endive"
+# How old a signed webhook may be: Stripe's own default, against replayed captures.
+WEBHOOK_TOLERANCE_SECONDS = 300
 
 
 class StripeUnavailable(Exception):
@@ -172,7 +174,10 @@ def parse_webhook(payload, signature):
         raise InvalidSignature("missing Stripe-Signature header")
     try:
         stripe.WebhookSignature.verify_header(
-            payload.decode("utf-8"), signature, settings.STRIPE_WEBHOOK_SECRET
+            payload.decode("utf-8"),
+            signature,
+            settings.STRIPE_WEBHOOK_SECRET,
+            tolerance=WEBHOOK_TOLERANCE_SECONDS,
         )
         event = json.loads(payload)
     except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as error:

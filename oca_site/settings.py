@@ -249,5 +249,6 @@ LOGGING = {
         # Django logs every 4xx with the request path; quiet the noise of bots.
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        "stripe": {"level": "WARNING"},
     },
 }

@@ -1,0 +1,96 @@
+"""Fixtures and helpers shared by the webhook tests."""
+
+import json
+import re
+
+import pytest
+import responses
+
+from campaigns.models import Campaign, FeedItem
+from donations.models import Donor, Gift, MonthlyGift, Pledge
+
+from . import stripe_payloads as sp
+
+WEBHOOK_URL = "/stripe/webhook/"
+
+
+@pytest.fixture
+def make_pledge(campaign):
+    def make(email="ana@example.org", name="Ana Lopez", frequency="once", amount=5000, **kw):
+        donor, _ = Donor.objects.get_or_create(
+            email=email, defaults={"name": name, "stripe_customer_id": sp.new_id("cus")}
+        )
+        return Pledge.objects.create(
+            campaign=campaign,
+            donor=donor,
+            frequency=frequency,
+            gift_cents=amount,
+            amount_cents=amount,
+            display_as=kw.pop("display_as", "full"),
+            status=Pledge.Status.OPEN,
+            **kw,
+        )
+
+    return make
+
+
+@pytest.fixture
+def stripe_api():
+    """Answers the client's payment-intent lookups as Stripe would (HTTP intercepted).
+
+    `stripe_api.amounts[pi_id] = cents` registers a payment intent; any other request
+    to Stripe fails as if Stripe were unreachable.
+    """
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.amounts = {}
+        mock.wallets = {}
+
+        def answer(request):
+            pi_id = request.path_url.split("?")[0].rsplit("/", 1)[-1]
+            if pi_id not in mock.amounts:
+                return 404, {}, '{"error": {"type": "invalid_request_error", "code": "resource_missing"}}'
+            body = sp.payment_intent(pi_id, mock.amounts[pi_id], wallet=mock.wallets.get(pi_id))
+            return 200, {"Request-Id": "req_test"}, json.dumps(body)
+
+        mock.add_callback(
+            responses.GET,
+            re.compile(r"https://api\.stripe\.com/v1/payment_intents/[^/?]+"),
+            callback=answer,
+            content_type="application/json",
+        )
+        yield mock
+
+
+def deliver(client, event, secret="whsec_test_suite"):
+    body, signature = sp.signed(event, secret)
+    return client.post(
+        WEBHOOK_URL, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+    )
+
+
+def ledger_snapshot():
+    """Everything the ledger says, without ids and times that depend on arrival order."""
+    gifts = sorted(
+        (
+            g.stripe_payment_intent_id or "",
+            g.stripe_invoice_id or "",
+            g.donor.email,
+            g.frequency,
+            g.amount_cents,
+            g.refunded_cents,
+            g.status,
+            g.counted,
+            g.dispute,
+            g.starts_monthly,
+        )
+        for g in Gift.objects.select_related("donor")
+    )
+    monthly = sorted(
+        (m.stripe_subscription_id, m.status, m.amount_cents, m.donor.email)
+        for m in MonthlyGift.objects.select_related("donor")
+    )
+    progress = sorted(Campaign.objects.values_list("slug", "donor_count", "raised_cents"))
+    feed = sorted(
+        FeedItem.objects.filter(withdrawn=False, hidden=False).values_list("kind", "display_name")
+    )
+    return {"gifts": gifts, "monthly": monthly, "progress": progress, "feed": feed}
