@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -42,10 +44,24 @@ def make_campaign(db):
     return make
 
 
+def migration_group(app_label, migration, function, name):
+    """The group a data migration created.
+
+    Tests with live_server or transactional_db flush every table afterwards, data
+    migrations' rows included; this runs the migration's own function again then.
+    """
+    if not Group.objects.filter(name=name).exists():
+        from django.apps import apps
+
+        module = importlib.import_module(f"{app_label}.migrations.{migration}")
+        getattr(module, function)(apps, None)
+    return Group.objects.get(name=name)
+
+
 @pytest.fixture
 def editor(db):
     user = User.objects.create_user("edna", "edna@example.org", "pw-edna-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(migration_group("campaigns", "0002_editors_group", "create_editors", "Editors"))
     return user
 
 

@@ -1,0 +1,145 @@
+"""Shared pieces of the benchmarks and drills: a PostgreSQL database of their own,
+gunicorn on a free local port, wrk, and signed Stripe events.
+
+Everything runs against 127.0.0.1 only, for a bounded time, and stops by itself.
+"""
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+WEBHOOK_SECRET = "whsec_bench"
+
+
+def bench_env(database, **extra):
+    env = dict(os.environ)
+    env.update(
+        DEBUG="false",
+        SECRET_KEY="bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SITE_URL="http://127.0.0.1:8000",
+        DATABASE_URL=f"{PG_ADMIN_URL}/{database}",
+        STRIPE_SECRET_KEY="sk_test_bench",
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_PRODUCT_ID="prod_bench",
+        MAIL_URL="consolemail://",
+        LOG_LEVEL="WARNING",
+        # As in production: receipts are queued in the database for db_worker.
+        TASKS_BACKEND="django_tasks_db.DatabaseBackend",
+        DJANGO_SETTINGS_MODULE="oca_site.settings",
+    )
+    env.update(extra)
+    return env
+
+
+def psql(sql, database="postgres"):
+    subprocess.run(
+        ["psql", f"{PG_ADMIN_URL}/{database}", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
+        check=True,
+        capture_output=True,
+    )
+
+
+def fresh_database(name):
+    """Drops and recreates database `name` and migrates it."""
+    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    psql(f'CREATE DATABASE "{name}"')
+    manage(["migrate", "--no-input", "-v0"], bench_env(name))
+
+
+def manage(args, env):
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(env, *, workers=1, port=None, urlconf=None, log=None):
+    """Serves the site with gunicorn on 127.0.0.1; yields its base URL."""
+    port = port or free_port()
+    if urlconf:
+        env = dict(env, BENCH_URLCONF=urlconf)
+    command = [
+        PYTHON, "-m", "gunicorn", "bench.wsgi" if urlconf else "oca_site.wsgi",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning",
+    ]  # fmt: skip
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url + "/healthz", timeout=30)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_for(url, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (local)
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+def wrk(url, *, seconds=15, connections=20, threads=2, script=None):
+    """Runs wrk; returns requests per second and latency percentiles in ms."""
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install -y wrk")
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        command += ["-s", str(script)]
+    output = subprocess.run(
+        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 30
+    ).stdout
+    return parse_wrk(output)
+
+
+def parse_wrk(output):
+    def ms(text):
+        value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
+    for pct in ("50", "90", "99"):
+        match = re.search(rf"\s{pct}%\s+([\d.]+(?:us|ms|s))", output)
+        result[f"p{pct}_ms"] = ms(match.group(1)) if match else None
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    result["non_2xx"] = int(errors.group(1)) if errors else 0
+    return result
+
+
+def signed_event_body(event):
+    sys.path.insert(0, str(ROOT))
+    from devtools.stripe_standin.signing import sign_payload
+
+    body = json.dumps(event).encode()
+    return body, sign_payload(body, WEBHOOK_SECRET)
+
+
+def machine():
+    cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    return f"{cpu} cores, Python {sys.version.split()[0]}"
