@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "axes",
     "campaigns",
     "donations",
-    *(["devtools"] if Path(BASE_DIR / "devtools" / "apps.py").exists() else []),
+    "devtools",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Development and test tooling of the project; nothing here runs in production."""
