@@ -203,13 +203,15 @@ def _payment_intent_of_invoice(invoice):
     return None
 
 
-def book_invoice(invoice, *, occurred_at=None):
+def book_invoice(invoice, *, payment_intent=None, occurred_at=None):
     """Books one paid monthly charge (`invoice.paid`), the first one included.
 
     Keyed by the invoice id. Linked to its monthly gift through
     `invoice.parent.subscription_details`; when the invoice arrives before the
     checkout session that started the subscription, the metadata snapshot there
-    (pledge id) is enough to create the monthly gift itself.
+    (pledge id) is enough to create the monthly gift itself. `payment_intent`, when
+    given, is the one that paid the invoice (with its charge): it names the method
+    and the id that refunds and disputes of this charge will refer to.
     """
     subscription_id, metadata = _subscription_of_invoice(invoice)
     amount = invoice.get("amount_paid") or 0
@@ -228,6 +230,9 @@ def book_invoice(invoice, *, occurred_at=None):
         monthly = _ensure_monthly_gift(subscription_id, pledge, amount_cents=amount)
     occurred_at = occurred_at or timezone.now()
     paid_at = (invoice.get("status_transitions") or {}).get("paid_at")
+    pi_id = _id(payment_intent) or _payment_intent_of_invoice(invoice)
+    charge = payment_intent.get("latest_charge") if isinstance(payment_intent, dict) else None
+    method, brand, last4 = _method_from_charge(charge if isinstance(charge, dict) else None)
     gift, created = _locked_get_or_create(
         Gift,
         defaults={
@@ -242,16 +247,21 @@ def book_invoice(invoice, *, occurred_at=None):
             "display_as": pledge.display_as if pledge else "anonymous",
             "public_message": pledge.public_message if pledge else "",
             "payment": Gift.Payment.SUCCEEDED,
-            "stripe_payment_intent_id": _payment_intent_of_invoice(invoice),
+            "stripe_payment_intent_id": pi_id,
+            "stripe_charge_id": _id(charge),
+            "method": method,
+            "card_brand": brand,
+            "card_last4": last4,
             "starts_monthly": invoice.get("billing_reason") == "subscription_create",
         },
         stripe_invoice_id=invoice["id"],
     )
     if not created:
         gift.payment = _merge_payment(gift.payment, Gift.Payment.SUCCEEDED)
-        gift.stripe_payment_intent_id = gift.stripe_payment_intent_id or (
-            _payment_intent_of_invoice(invoice)
-        )
+        gift.stripe_payment_intent_id = gift.stripe_payment_intent_id or pi_id
+        if isinstance(charge, dict) and not gift.card_last4:
+            gift.method, gift.card_brand, gift.card_last4 = method, brand, last4
+            gift.stripe_charge_id = gift.stripe_charge_id or _id(charge)
     if monthly.status in (MonthlyGift.Status.INCOMPLETE, MonthlyGift.Status.PAST_DUE) and (
         monthly.status_as_of is None or occurred_at >= monthly.status_as_of
     ):

@@ -121,7 +121,9 @@ def retrieve_checkout_session(session_id):
     return _call(
         client().v1.checkout.sessions.retrieve,
         session_id,
-        params={"expand": ["payment_intent.latest_charge"]},
+        # The charge tells the card or wallet used; a subscription's first invoice,
+        # with its payments (not included unless asked), books the first monthly charge.
+        params={"expand": ["payment_intent.latest_charge", "invoice.payments"]},
     )
 
 
@@ -131,6 +133,21 @@ def retrieve_payment_intent(payment_intent_id):
         payment_intent_id,
         params={"expand": ["latest_charge"]},
     )
+
+
+def retrieve_invoice_payment_intent(invoice_id):
+    """The PaymentIntent (with its charge) that paid an invoice, or None.
+
+    Since API version basil an invoice names its payments only when asked, through
+    the invoice payments list; the charge tells the card or wallet used, and the
+    PaymentIntent id is what a later refund or dispute refers to.
+    """
+    payments = _call(client().v1.invoice_payments.list, params={"invoice": invoice_id})
+    for payment in payments.get("data") or []:
+        pi = (payment.get("payment") or {}).get("payment_intent")
+        if pi and payment.get("status") in (None, "paid"):
+            return retrieve_payment_intent(pi if isinstance(pi, str) else pi["id"])
+    return None
 
 
 def retrieve_subscription(subscription_id):

@@ -27,12 +27,16 @@ class EventHandler:
     """Maps an event type to a method; `prepare` runs before the transaction (network)."""
 
     def prepare(self, event):
+        """Fetches what the event does not carry; runs outside the transaction."""
         obj = event["data"]["object"]
         if event["type"].startswith("checkout.session.") and obj.get("mode") == "payment":
             pi = obj.get("payment_intent")
             if isinstance(pi, str) and obj.get("payment_status") == "paid":
                 # The card or wallet used is on the charge, not on the session.
                 return {"payment_intent": stripe_gateway.retrieve_payment_intent(pi)}
+        if event["type"] == "invoice.paid" and not (obj.get("payments") or {}).get("data"):
+            # Invoices name their payment only when asked (see the gateway).
+            return {"payment_intent": stripe_gateway.retrieve_invoice_payment_intent(obj["id"])}
         return {}
 
     def handle(self, event, prepared):
@@ -59,8 +63,8 @@ class EventHandler:
     def on_checkout_session_async_payment_failed(self, session, event, payment_intent=None):
         ledger.book_checkout_session(session, occurred_at=self._at(event), failed=True)
 
-    def on_invoice_paid(self, invoice, event):
-        ledger.book_invoice(invoice, occurred_at=self._at(event))
+    def on_invoice_paid(self, invoice, event, payment_intent=None):
+        ledger.book_invoice(invoice, payment_intent=payment_intent, occurred_at=self._at(event))
 
     def on_invoice_payment_failed(self, invoice, event):
         monthly = ledger.record_invoice_failure(invoice, occurred_at=self._at(event))

@@ -257,6 +257,25 @@ def test_it_applies_subscription_updates_newest_first_and_keeps_cancellation(cli
     assert monthly.canceled_at is not None
 
 
+def test_it_asks_stripe_which_payment_paid_an_invoice_that_does_not_say(
+    client, campaign, make_pledge, stripe_api
+):
+    """Webhook invoices omit `payments` (an includable field): the charge is looked up."""
+    pledge, sub_id, session, first = _monthly(make_pledge)
+    del first["payments"]
+    pi_id = sp.new_id("pi")
+    stripe_api.invoice_payments[first["id"]] = pi_id
+    stripe_api.amounts[pi_id] = 5140
+    stripe_api.wallets[pi_id] = "google_pay"
+    deliver(client, sp.event("invoice.paid", first))
+    gift = Gift.objects.get()
+    assert (gift.stripe_payment_intent_id, gift.method) == (pi_id, "wallet")
+    # So that a refund of that charge, which names only the payment intent, finds it.
+    deliver(client, sp.event("charge.refunded", sp.charge(pi_id, 5140, amount_refunded=5140)))
+    gift.refresh_from_db()
+    assert gift.status == "refunded"
+
+
 # Refunds and disputes --------------------------------------------------------------
 
 
@@ -423,7 +442,9 @@ def _event_stream(make_pledge, stripe_api, rng):
 
 def _wipe_ledger():
     from campaigns.models import Campaign
+    from donations.models import MonthlyNotice
 
+    MonthlyNotice.objects.all().delete()
     Gift.objects.all().delete()
     MonthlyGift.objects.all().delete()
     ProcessedEvent.objects.all().delete()

@@ -38,8 +38,9 @@ def make_pledge(campaign):
 def stripe_api():
     """Answers the client's payment-intent lookups as Stripe would (HTTP intercepted).
 
-    `stripe_api.amounts[pi_id] = cents` registers a payment intent; any other request
-    to Stripe fails as if Stripe were unreachable.
+    `stripe_api.amounts[pi_id] = cents` registers a payment intent and
+    `stripe_api.invoice_payments[invoice_id] = pi_id` the payment of an invoice; any
+    other request to Stripe fails as if Stripe were unreachable.
     """
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.amounts = {}
@@ -52,6 +53,28 @@ def stripe_api():
             body = sp.payment_intent(pi_id, mock.amounts[pi_id], wallet=mock.wallets.get(pi_id))
             return 200, {"Request-Id": "req_test"}, json.dumps(body)
 
+        mock.invoice_payments = {}
+
+        def list_invoice_payments(request):
+            invoice_id = request.params.get("invoice")
+            data = []
+            if invoice_id in mock.invoice_payments:
+                payment = sp.fixture("invoice_payment")
+                payment.update(id=sp.new_id("inpay"), invoice=invoice_id, status="paid")
+                payment["payment"] = {
+                    "type": "payment_intent",
+                    "payment_intent": mock.invoice_payments[invoice_id],
+                }
+                data.append(payment)
+            body = {"object": "list", "data": data, "has_more": False, "url": "/v1/invoice_payments"}
+            return 200, {}, json.dumps(body)
+
+        mock.add_callback(
+            responses.GET,
+            re.compile(r"https://api\.stripe\.com/v1/invoice_payments"),
+            callback=list_invoice_payments,
+            content_type="application/json",
+        )
         mock.add_callback(
             responses.GET,
             re.compile(r"https://api\.stripe\.com/v1/payment_intents/[^/?]+"),
