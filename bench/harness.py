@@ -43,19 +43,19 @@ def bench_env(database, **extra):
     return env
 
 
-def psql(sql, database="postgres"):
+def psql(sql, database="postgres", admin_url=None):
+    url = f"{admin_url or PG_ADMIN_URL}/{database}"
     subprocess.run(
-        ["psql", f"{PG_ADMIN_URL}/{database}", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
-        check=True,
-        capture_output=True,
+        ["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], check=True, capture_output=True
     )
 
 
-def fresh_database(name):
-    """Drops and recreates database `name` and migrates it."""
-    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    psql(f'CREATE DATABASE "{name}"')
-    manage(["migrate", "--no-input", "-v0"], bench_env(name))
+def fresh_database(name, admin_url=None):
+    """Drops and recreates database `name` and migrates it (on `admin_url`'s server)."""
+    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', admin_url=admin_url)
+    psql(f'CREATE DATABASE "{name}"', admin_url=admin_url)
+    extra = {"DATABASE_URL": f"{admin_url}/{name}"} if admin_url else {}
+    manage(["migrate", "--no-input", "-v0"], bench_env(name, **extra))
 
 
 def manage(args, env):
@@ -105,17 +105,24 @@ def wait_for(url, timeout=30):
     raise RuntimeError(f"{url} did not answer within {timeout}s")
 
 
-def wrk(url, *, seconds=15, connections=20, threads=2, script=None):
-    """Runs wrk; returns requests per second and latency percentiles in ms."""
+def wrk(url, *, seconds=15, connections=20, threads=2, script=None, script_args=(), raw=False):
+    """Runs wrk; returns requests per second and latency percentiles in ms.
+
+    `script_args` go to the Lua script's init(args); with `raw`, returns (figures, output)
+    so that a script's own report (printed from done()) can be read too.
+    """
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script:
         command += ["-s", str(script)]
+    command.append(url)
+    if script_args:
+        command += ["--", *map(str, script_args)]
     output = subprocess.run(
-        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 30
+        command, capture_output=True, text=True, check=True, timeout=seconds + 30
     ).stdout
-    return parse_wrk(output)
+    return (parse_wrk(output), output) if raw else parse_wrk(output)
 
 
 def parse_wrk(output):
@@ -143,3 +150,113 @@ def signed_event_body(event):
 def machine():
     cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     return f"{cpu} cores, Python {sys.version.split()[0]}"
+
+
+# Stripe events for the drills ------------------------------------------------------
+# The smallest objects the webhook books from, in the current API's shapes (an
+# invoice links to its subscription through parent.subscription_details).
+
+
+def stripe_event(event_type, obj, event_id, created=None):
+    return {
+        "id": event_id,
+        "object": "event",
+        "api_version": "2026-10-28.endive",
+        "type": event_type,
+        "created": created or int(time.time()),
+        "livemode": False,
+        "pending_webhooks": 1,
+        "data": {"object": obj},
+    }
+
+
+def paid_invoice(invoice_id, *, subscription_id, pledge_id, amount, first, payment_intent_id):
+    """An `invoice.paid` object: the first charge of a monthly gift or a renewal."""
+    return {
+        "id": invoice_id,
+        "object": "invoice",
+        "amount_paid": amount,
+        "amount_due": amount,
+        "currency": "usd",
+        "status": "paid",
+        "billing_reason": "subscription_create" if first else "subscription_cycle",
+        "parent": {
+            "type": "subscription_details",
+            "subscription_details": {
+                "subscription": subscription_id,
+                "metadata": {"pledge_id": str(pledge_id)},
+            },
+        },
+        "payments": {
+            "object": "list",
+            "data": [{"payment": {"type": "payment_intent", "payment_intent": payment_intent_id}}],
+        },
+        "status_transitions": {"paid_at": int(time.time())},
+    }
+
+
+def load_average():
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def log_errors(path):
+    """The exceptions a gunicorn log shows, counted by their last traceback line."""
+    from collections import Counter
+
+    found = Counter()
+    try:
+        lines = Path(path).read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return found
+    for line in lines:
+        match = re.match(r"^([\w.]+(?:Error|Exception|Deadlock\w*|Violation\w*)): (.{0,100})", line)
+        if match:
+            found[f"{match.group(1)}: {match.group(2)}"] += 1
+    return found
+
+
+class PrivateCluster:
+    """A PostgreSQL cluster of its own in a temporary folder, on a free local port.
+
+    For drills that stop the database: the machine's PostgreSQL (5432) serves other
+    work and must never be stopped. As root, the cluster runs as the `postgres` user
+    (initdb refuses root). Use as a context manager; `stop()` and `start()` in between.
+    """
+
+    BIN = Path(os.environ.get("BENCH_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}"
+        self.folder = None
+
+    def _run(self, *command):
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *map(str, command)], check=True, capture_output=True)
+
+    def __enter__(self):
+        import tempfile
+
+        self.folder = Path(tempfile.mkdtemp(prefix="bench_pg_"))
+        if os.geteuid() == 0:
+            import pwd
+
+            user = pwd.getpwnam("postgres")
+            os.chown(self.folder, user.pw_uid, user.pw_gid)
+        self._run(self.BIN / "initdb", "-D", self.folder / "data", "-U", "postgres",
+                  "--auth=trust", "--no-sync")  # fmt: skip
+        self.start()
+        return self
+
+    def start(self):
+        options = f"-p {self.port} -k /tmp -c listen_addresses=127.0.0.1"
+        self._run(self.BIN / "pg_ctl", "-D", self.folder / "data", "-o", options,
+                  "-l", self.folder / "server.log", "-w", "start")  # fmt: skip
+
+    def stop(self):
+        self._run(self.BIN / "pg_ctl", "-D", self.folder / "data", "-m", "fast", "-w", "stop")
+
+    def __exit__(self, *exc_info):
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -1,7 +1,13 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Campaign, HelpSection
+from . import feed
+from .models import Campaign, FeedItem, HelpSection
 
 
 class HelpSectionInline(admin.StackedInline):
@@ -58,3 +64,122 @@ class CampaignAdmin(admin.ModelAdmin):
     def goal_display(self, obj):
         unit = _("donors") if obj.goal_kind == Campaign.GoalKind.DONORS else _("dollars")
         return f"{obj.goal_target:,} {unit}"
+
+
+class HideForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why hide these items?"),
+        max_length=200,
+        help_text=_("Kept with each item, for the other staff. The public never sees it."),
+        error_messages={"required": _("Say why the items are hidden.")},
+    )
+
+
+@admin.register(FeedItem)
+class FeedItemAdmin(admin.ModelAdmin):
+    """The public activity feed, for staff who moderate it (not the Editors group).
+
+    Items are written by the ledger and never edited here: staff hide an item with a
+    reason, or unhide it, through the actions, which keep the campaign's count exact.
+    """
+
+    list_display = [
+        "occurred_at",
+        "campaign",
+        "display_name_or_someone",
+        "kind",
+        "message_excerpt",
+        "state",
+        "is_demo",
+    ]
+    list_filter = ["hidden", "withdrawn", "kind", "is_demo", "campaign"]
+    search_fields = ["display_name", "message"]
+    list_select_related = ["campaign", "hidden_by"]
+    date_hierarchy = "occurred_at"
+    actions = ["hide_items", "unhide_items"]
+    fields = [
+        "campaign",
+        "kind",
+        "display_name",
+        "message",
+        "occurred_at",
+        "withdrawn",
+        "hidden",
+        "hidden_reason",
+        "hidden_at",
+        "hidden_by",
+        "is_demo",
+        "source_key",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The actions need the change permission; a single item's page stays read-only
+        # because saving a copy read earlier could undo a concurrent withdrawal.
+        return obj is None and super().has_change_permission(request)
+
+    @admin.display(description=_("name"), ordering="display_name")
+    def display_name_or_someone(self, obj):
+        return obj.display_name or gettext("Someone (anonymous)")
+
+    @admin.display(description=_("message"))
+    def message_excerpt(self, obj):
+        return Truncator(obj.message).chars(60)
+
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        if obj.hidden:
+            who = obj.hidden_by.get_username() if obj.hidden_by else gettext("staff")
+            return gettext("Hidden by %(who)s: %(reason)s") % {
+                "who": who,
+                "reason": obj.hidden_reason,
+            }
+        if obj.withdrawn:
+            return gettext("Withdrawn (gift no longer counts)")
+        return gettext("Visible")
+
+    @admin.action(description=_("Hide from the public feed…"), permissions=["change"])
+    def hide_items(self, request, queryset):
+        form = HideForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            items = list(queryset.filter(hidden=False))
+            count = feed.hide(
+                [item.pk for item in items], reason=form.cleaned_data["reason"], user=request.user
+            )
+            for item in items:
+                self.log_change(request, item, f"Hidden: {form.cleaned_data['reason']}")
+            self.message_user(
+                request,
+                ngettext("%(count)d item hidden.", "%(count)d items hidden.", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Hide feed items"),
+            "opts": self.model._meta,
+            "queryset": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/campaigns/feeditem/hide.html", context)
+
+    @admin.action(description=_("Show again on the public feed"), permissions=["change"])
+    def unhide_items(self, request, queryset):
+        items = list(queryset.filter(hidden=True))
+        count = feed.unhide([item.pk for item in items])
+        for item in items:
+            self.log_change(request, item, "Unhidden")
+        self.message_user(
+            request,
+            ngettext("%(count)d item shown again.", "%(count)d items shown again.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )

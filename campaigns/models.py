@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.db import models
@@ -152,6 +153,11 @@ class Campaign(models.Model):
     # aggregates the whole ledger.
     donor_count = models.PositiveIntegerField(_("donors"), default=0, editable=False)
     raised_cents = models.BigIntegerField(_("raised (cents)"), default=0, editable=False)
+    # Visible feed items, kept exact by campaigns.feed in the transaction of each change,
+    # so the page says "Showing 78 reactions" without counting the feed; the version
+    # goes up with every change to what the feed shows, and keys its cached HTML.
+    feed_count = models.PositiveIntegerField(_("visible feed items"), default=0, editable=False)
+    feed_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -175,6 +181,23 @@ class Campaign(models.Model):
 
     def __str__(self):
         return self.title
+
+    # Written only by UPDATEs in the transaction of the change they follow (see
+    # campaigns.progress and campaigns.feed). A plain save of a campaign read earlier,
+    # such as an editor's form, must not write back the values it read.
+    COUNTERS = frozenset({"donor_count", "raised_cents", "feed_count", "feed_version"})
+
+    def save(self, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and field.name not in self.COUNTERS
+                and field.attname not in deferred
+            ]
+        super().save(**kwargs)
 
     def get_absolute_url(self):
         return reverse("campaigns:detail", kwargs={"slug": self.slug})
@@ -267,6 +290,15 @@ class FeedItem(models.Model):
     withdrawn = models.BooleanField(default=False)
     hidden = models.BooleanField(default=False)
     hidden_reason = models.CharField(max_length=200, blank=True)
+    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hidden by"),
+    )
     is_demo = models.BooleanField(_("demo data"), default=False)
 
     class Meta:

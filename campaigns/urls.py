@@ -7,4 +7,5 @@ app_name = "campaigns"
 urlpatterns = [
     path("", views.featured, name="featured"),
     path("campaigns/<slug:slug>/", views.detail, name="detail"),
+    path("campaigns/<slug:slug>/feed/", views.feed_page, name="feed"),
 ]

@@ -1,11 +1,14 @@
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from . import feed
+from .feed_cache import feed_section
 from .models import Campaign
 
 
@@ -39,6 +42,7 @@ def render_campaign(request, campaign, *, extra_context=None, status=200):
         "campaign": campaign,
         "sections": _sections_with_anchors(campaign),
         "is_preview": not campaign.is_published,
+        "feed_template": feed_section(campaign),
     }
     for path in getattr(settings, "CAMPAIGN_PAGE_CONTEXT", []):
         context |= import_string(path)(request, campaign)
@@ -57,6 +61,26 @@ def featured(request):
 @require_safe
 def detail(request, slug):
     return render_campaign(request, _get_campaign_for_user(request.user, slug))
+
+
+@require_safe
+def feed_page(request, slug):
+    """The feed after a cursor: a page of its own without JavaScript, or with
+    `?fragment=1` only the items and the next "Show more" (static/js/feed.js)."""
+    campaign = _get_campaign_for_user(request.user, slug)
+    fragment = request.GET.get("fragment") == "1"
+    try:
+        page = feed.page(campaign.pk, after=request.GET.get("after", ""))
+    except feed.InvalidCursor:
+        error = _("This link to more reactions is not valid. It may have been cut short.")
+        if fragment:
+            return HttpResponseBadRequest(error, content_type="text/plain; charset=utf-8")
+        context = {"campaign": campaign, "error": error}
+        return render(request, "campaigns/feed_page.html", context, status=400)
+    context = {"campaign": campaign, "feed_page": page}
+    if fragment:
+        return render(request, "campaigns/includes/feed.html#feed-list", context)
+    return render(request, "campaigns/feed_page.html", context)
 
 
 @require_safe

@@ -11,13 +11,14 @@ safe to run twice, concurrently, and in any order relative to each other:
   is not reopened, a canceled monthly gift stays canceled, and an older subscription
   update never overwrites a newer one;
 - a refund or dispute for a payment not booked yet is parked (PendingAdjustment) and
-  applied when the payment is booked.
+  applied when the payment is booked; the two take turns on the payment
+  (`_take_turns_on_payment`), so that neither misses the other's uncommitted row.
 """
 
 import datetime
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -354,7 +355,30 @@ def apply_subscription(subscription, *, occurred_at, deleted=False):
 # Refunds and disputes --------------------------------------------------------------
 
 
+# The class of the advisory locks taken on payments (the other half of the lock key
+# is a hash of the PaymentIntent id).
+PAYMENT_LOCK_CLASS = 4242
+
+
+def _take_turns_on_payment(payment_intent_id):
+    """Holds a lock on one payment until the transaction ends (PostgreSQL).
+
+    A refund that finds no gift parks itself; the payment's booking then looks for
+    what was parked. Run at the same moment, each would miss the other's uncommitted
+    row and the refund would stay parked for ever. With this lock taken by both, the
+    second one to get it sees what the first committed. (SQLite lets one transaction
+    write at a time and refuses a write based on stale reads, so it needs none.)
+    """
+    if payment_intent_id and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                [PAYMENT_LOCK_CLASS, payment_intent_id],
+            )
+
+
 def _gift_for_payment(payment_intent_id, charge_id):
+    _take_turns_on_payment(payment_intent_id)
     lookup = Q()
     if payment_intent_id:
         lookup |= Q(stripe_payment_intent_id=payment_intent_id)
@@ -425,6 +449,7 @@ def _merge_dispute(gift, dispute, *, closed):
 def _apply_parked_adjustments(gift):
     if not gift.stripe_payment_intent_id:
         return
+    _take_turns_on_payment(gift.stripe_payment_intent_id)
     for parked in PendingAdjustment.objects.filter(
         stripe_payment_intent_id=gift.stripe_payment_intent_id
     ):

@@ -396,3 +396,26 @@ class YearEndStatement(models.Model):
 
     def __str__(self):
         return f"{self.year} statement for {self.donor}"
+
+
+class MonthlyNotice(models.Model):
+    """A "please update your card" e-mail about one failed monthly charge.
+
+    The invoice id is unique, so Stripe's retries of a failed invoice (each its own
+    `invoice.payment_failed` event) ask the donor once.
+    """
+
+    monthly_gift = models.ForeignKey(MonthlyGift, on_delete=models.PROTECT, related_name="notices")
+    stripe_invoice_id = models.CharField(max_length=255, unique=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("card update notice")
+        verbose_name_plural = _("card update notices")
+
+    def __str__(self):
+        return f"Card update notice for {self.stripe_invoice_id}"

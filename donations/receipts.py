@@ -9,6 +9,7 @@ a row lock and the state check make sure none is sent twice.
 
 import datetime
 import logging
+import re
 import smtplib
 
 from django.conf import settings
@@ -30,6 +31,25 @@ IRS_STATEMENT = gettext_lazy(
     "No goods or services were provided in exchange for this contribution."
 )
 MAX_BACKOFF = datetime.timedelta(hours=6)
+# An address as a mail server quotes it back, e.g. in `550 5.1.1 <ana@example.org>: ...`.
+MAIL_ADDRESS = re.compile(r"[^\s<>'\"(),;:]+@[^\s<>'\"(),;:]+")
+
+
+def describe_mail_error(error):
+    """A mail failure as the log may show it: without the addresses it names.
+
+    smtplib's SMTPRecipientsRefused is keyed by the refused addresses and servers quote
+    the address in their replies; a log line must never carry a donor's address.
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        replies = (
+            f"{code} {reply.decode('utf-8', 'replace') if isinstance(reply, bytes) else reply}"
+            for code, reply in error.recipients.values()
+        )
+        text = "recipient refused: " + "; ".join(replies)
+    else:
+        text = str(error)
+    return MAIL_ADDRESS.sub("[address]", text)
 
 
 def schedule_receipt(gift):
@@ -118,7 +138,7 @@ def deliver_receipt(gift_id):
                 "Receipt for gift %s not sent (attempt %s): %s",
                 gift.pk,
                 gift.receipt_attempts,
-                error,
+                describe_mail_error(error),
             )
             gift.receipt_status = Gift.Receipt.FAILED
             gift.receipt_error = str(error)[:300]

@@ -10,6 +10,7 @@ the offline stand-in in development and tests), STRIPE_TIMEOUT, STRIPE_MAX_RETRI
 
 import json
 import logging
+import re
 from functools import cache
 
 import stripe
@@ -20,6 +21,9 @@ logger = logging.getLogger(__name__)
 API_VERSION = "2026-10-28.endive"
 # How old a signed webhook may be: Stripe's own default, against replayed captures.
 WEBHOOK_TOLERANCE_SECONDS = 300
+# Stripe quotes what it refuses ("Invalid email address: ..."); a log line never
+# carries a donor's address.
+_ADDRESS = re.compile(r"[^\s<>'\"(),;:]+@[^\s<>'\"(),;:]+")
 
 
 class StripeUnavailable(Exception):
@@ -55,17 +59,21 @@ def client():
     )
 
 
+def _for_log(error):
+    return _ADDRESS.sub("[address]", str(error.user_message or error))
+
+
 def _call(method, *args, **kwargs):
     try:
         result = method(*args, **kwargs)
     except (stripe.APIConnectionError, stripe.RateLimitError) as error:
-        logger.warning("Stripe unreachable: %s", error.user_message or error)
+        logger.warning("Stripe unreachable: %s", _for_log(error))
         raise StripeUnavailable(str(error)) from error
     except stripe.APIError as error:
-        logger.warning("Stripe failed: %s", error.user_message or error)
+        logger.warning("Stripe failed: %s", _for_log(error))
         raise StripeUnavailable(str(error)) from error
     except stripe.StripeError as error:
-        logger.error("Stripe refused a request: %s", error.user_message or error)
+        logger.error("Stripe refused a request: %s", _for_log(error))
         raise StripeRejected(str(error)) from error
     return result.to_dict(recursive=True) if hasattr(result, "to_dict") else result
 

@@ -1,0 +1,324 @@
+"""The donor's pages: the form on a campaign's page, the pledge, thank-you and manage pages."""
+
+import re
+from functools import wraps
+
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from campaigns.formatting import format_money
+from campaigns.models import Campaign
+from campaigns.views import render_campaign
+
+from . import fees, ledger, monthly, pledges, ratelimit, stripe_gateway
+from .forms import ChangeAmountForm, DonationForm, ManageLinkForm
+from .models import Frequency, Pledge
+
+FORM_TEMPLATE = "donations/includes/donation_form.html"
+CLOSED_TEMPLATE = "donations/includes/giving_closed.html"
+SHARE_TEMPLATE = "campaigns/includes/share_links.html"
+# The donation form is well under 2 KB; anything this large is not a donor.
+MAX_FORM_BYTES = 16 * 1024
+SESSION_ID = re.compile(r"^cs_[A-Za-z0-9_]{1,250}$")
+
+
+# Guards, outermost first: size, rate, then CSRF (so neither of the first two parses
+# a body that the CSRF check would read).
+
+
+def _limit_body(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_FORM_BYTES:
+            return HttpResponse(
+                _("This form is too large to accept.") + "\n",
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _rate_limited(scope):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method == "POST":
+                verdict = ratelimit.hit(request, scope)
+                if not verdict.allowed:
+                    minutes = max(1, -(-verdict.retry_after // 60))
+                    response = render(request, "429.html", {"minutes": minutes}, status=429)
+                    response["Retry-After"] = str(verdict.retry_after)
+                    return response
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _no_store(view):
+    return cache_control(private=True, no_store=True)(view)
+
+
+# The form on the campaign page -----------------------------------------------------
+
+
+def campaign_page_context(request, campaign):
+    """What the donation form adds to a campaign's page (settings.CAMPAIGN_PAGE_CONTEXT)."""
+    if not campaign.is_running:
+        return {"donation_form_template": CLOSED_TEMPLATE}
+    return {
+        "donation_form": DonationForm.for_page(campaign, request.GET),
+        "donation_form_template": FORM_TEMPLATE,
+        "donation_cancelled": request.GET.get("cancelled") == "1",
+        "fee_scale": fees.fee_scale(),
+        "donation_limits": {"min": settings.DONATION_MIN_CENTS, "max": settings.DONATION_MAX_CENTS},
+    }
+
+
+def _render_form(request, campaign, form, *, status, notice=""):
+    return render_campaign(
+        request,
+        campaign,
+        extra_context={"donation_form": form, "donation_notice": notice},
+        status=status,
+    )
+
+
+@csrf_exempt  # checked by csrf_protect below, once size and rate have been checked
+@require_POST
+@_limit_body
+@_rate_limited("pledge")
+@csrf_protect
+def pledge(request, slug):
+    campaign = get_object_or_404(Campaign.objects.published(), slug=slug)
+    if not campaign.is_running:
+        return render_campaign(request, campaign, status=409)
+    form = DonationForm(request.POST, campaign=campaign)
+    if not form.is_valid():
+        return _render_form(request, campaign, form, status=400)
+    try:
+        _pledge, url = pledges.start_checkout(campaign, form.cleaned_data)
+    except pledges.CheckoutUnavailable as error:
+        notice = _(
+            "We couldn’t reach our payment processor. Nothing was charged, please try again."
+        )
+        return _render_form(
+            request, campaign, form, status=503 if error.unreachable else 502, notice=notice
+        )
+    return _see_other(url)
+
+
+def _see_other(url):
+    response = HttpResponse(status=303)
+    response["Location"] = url
+    return response
+
+
+# Thank you -------------------------------------------------------------------------
+
+
+def _pledge_of(session):
+    pledge_id = (session.get("metadata") or {}).get("pledge_id")
+    if not pledge_id:
+        return None
+    try:
+        return Pledge.objects.select_related("donor", "campaign").get(public_id=pledge_id)
+    except (Pledge.DoesNotExist, ValueError):
+        return None
+
+
+def _problem(request, problem, status, campaign=None):
+    response = render(
+        request,
+        "donations/thank_you_problem.html",
+        {"problem": problem, "campaign": campaign},
+        status=status,
+    )
+    if status == 503:
+        response["Retry-After"] = "30"
+    return response
+
+
+def _share_template():
+    try:
+        get_template(SHARE_TEMPLATE)
+    except TemplateDoesNotExist:
+        return None
+    return SHARE_TEMPLATE
+
+
+@require_safe
+@_no_store
+def thank_you(request):
+    """Where Stripe sends the donor back: books the gift at once and says thank you.
+
+    The booking is the webhook's own idempotent function, so whichever of the two
+    arrives first books the gift and the other changes nothing.
+    """
+    session_id = request.GET.get("session_id", "")
+    if not SESSION_ID.match(session_id):
+        return _problem(request, "unknown", 404)
+    try:
+        session = stripe_gateway.retrieve_checkout_session(session_id)
+    except stripe_gateway.StripeRejected:
+        return _problem(request, "unknown", 404)
+    except stripe_gateway.StripeUnavailable:
+        return _problem(request, "unavailable", 503)
+    pledge = _pledge_of(session)
+    if pledge is None:
+        return _problem(request, "unknown", 404)
+    if session.get("status") != "complete":
+        return _problem(request, "incomplete", 200, campaign=pledge.campaign)
+    with transaction.atomic():
+        ledger.book_checkout_session(session)
+    # The share-recording side credits shares from this page to this donor.
+    request.session["thank_you_donor_id"] = pledge.donor_id
+    request.session["thank_you_campaign_id"] = pledge.campaign_id
+    campaign = pledge.campaign
+    context = {
+        "campaign": campaign,
+        # Only what the donor typed themselves and what they paid: the session id is
+        # unguessable, but the page must not show more than a first name anyway.
+        "first_name": pledge.donor.first_name,
+        "amount": format_money(
+            session.get("amount_total") or pledge.amount_cents,
+            session.get("currency") or pledge.currency,
+        ),
+        "is_monthly": pledge.frequency == Frequency.MONTHLY,
+        "is_pending": session.get("payment_status") != "paid",
+        "share_url": settings.SITE_URL + campaign.get_absolute_url(),
+        "share_text": campaign.share_title or campaign.title,
+        "share_template": _share_template(),
+    }
+    return render(request, "donations/thank_you.html", context)
+
+
+# Monthly gifts: asking for a link --------------------------------------------------
+
+
+@csrf_exempt  # checked by csrf_protect below, once size and rate have been checked
+@require_http_methods(["GET", "HEAD", "POST"])
+@_limit_body
+@_rate_limited("manage-link")
+@csrf_protect
+@_no_store
+def manage(request):
+    """Asks for an address and mails a manage link; the same answer for every address."""
+    if request.method != "POST":
+        return render(request, "donations/manage_request.html", {"form": ManageLinkForm()})
+    form = ManageLinkForm(request.POST)
+    if not form.is_valid():
+        return render(request, "donations/manage_request.html", {"form": form}, status=400)
+    monthly.request_manage_link(form.cleaned_data["email"])
+    return render(request, "donations/manage_sent.html", {"minutes": monthly.LINK_MAX_AGE // 60})
+
+
+# Monthly gifts: the signed page ----------------------------------------------------
+
+
+def _donor_or_problem(request, token):
+    """(donor, None) for a good link, or (None, the page explaining a bad one)."""
+    try:
+        return monthly.donor_from_token(token), None
+    except monthly.LinkExpired:
+        problem = "expired"
+    except monthly.LinkInvalid:
+        problem = "invalid"
+    response = render(
+        request,
+        "donations/manage_link_problem.html",
+        {"problem": problem, "form": ManageLinkForm()},
+        status=410 if problem == "expired" else 404,
+    )
+    return None, response
+
+
+def _private(response):
+    # The token in the address must not leave in a Referer header.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _render_gifts(request, donor, token, *, status=200, bound=None, notice=""):
+    gifts = []
+    for gift in monthly.manageable_gifts(donor):
+        form = bound if bound is not None and bound.data.get("monthly_id") == str(gift.pk) else None
+        form = form or ChangeAmountForm(initial={"monthly_id": gift.pk})
+        form.auto_id = f"id_%s_{gift.pk}"
+        gifts.append((gift, form))
+    context = {
+        "donor": donor,
+        "token": token,
+        "gifts": gifts,
+        "notice": notice,
+        "changed": request.GET.get("changed") == "1",
+    }
+    return _private(render(request, "donations/manage_gifts.html", context, status=status))
+
+
+@require_safe
+@_no_store
+def manage_gifts(request, token):
+    donor, problem = _donor_or_problem(request, token)
+    if problem:
+        return _private(problem)
+    return _render_gifts(request, donor, token)
+
+
+@require_POST
+@_no_store
+def manage_portal(request, token):
+    """Opens Stripe's customer portal (update the card, or cancel)."""
+    donor, problem = _donor_or_problem(request, token)
+    if problem:
+        return _private(problem)
+    try:
+        url = monthly.open_portal(donor)
+    except (stripe_gateway.StripeUnavailable, stripe_gateway.StripeRejected) as error:
+        unreachable = isinstance(error, stripe_gateway.StripeUnavailable)
+        notice = _("We couldn’t open the payment page just now. Nothing changed; please try again.")
+        return _render_gifts(
+            request, donor, token, status=503 if unreachable else 502, notice=notice
+        )
+    return _private(_see_other(url))
+
+
+@require_POST
+@_limit_body
+@_no_store
+def manage_amount(request, token):
+    """Changes the amount of one of the donor's monthly gifts, from the next charge on."""
+    donor, problem = _donor_or_problem(request, token)
+    if problem:
+        return _private(problem)
+    form = ChangeAmountForm(request.POST)
+    if not form.is_valid():
+        if not form.has_error("monthly_id"):
+            return _render_gifts(request, donor, token, status=400, bound=form)
+        raise Http404
+    gift = get_object_or_404(monthly.manageable_gifts(donor), pk=form.cleaned_data["monthly_id"])
+    try:
+        monthly.change_amount(gift, form.cleaned_data["amount"])
+    except (stripe_gateway.StripeUnavailable, stripe_gateway.StripeRejected) as error:
+        unreachable = isinstance(error, stripe_gateway.StripeUnavailable)
+        notice = _("We couldn’t change your gift just now. Nothing changed; please try again.")
+        return _render_gifts(
+            request, donor, token, status=503 if unreachable else 502, bound=form, notice=notice
+        )
+    return _private(_see_other(reverse("donations:manage-gifts", args=[token]) + "?changed=1"))

@@ -9,7 +9,7 @@ first to commit, then sees a duplicate). A failure rolls everything back and ans
 
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -130,6 +130,10 @@ def stripe_webhook(request):
         # Stripe will deliver the event again; by then the API should answer.
         logger.warning("Event %s deferred: Stripe API unavailable", event["id"])
         return HttpResponse("Try again later.\n", status=503, content_type="text/plain")
+    except (OperationalError, InterfaceError):
+        # The database is unreachable: oca_site's DatabaseUnavailableMiddleware answers
+        # 503 with Retry-After (Stripe delivers again) and logs one line, no traceback.
+        raise
     except Exception:
         logger.exception("Event %s (%s) failed", event["id"], event["type"])
         return HttpResponse("Processing failed.\n", status=500, content_type="text/plain")

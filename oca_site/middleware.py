@@ -30,13 +30,23 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.db import InterfaceError, OperationalError
-        from django.http import HttpResponse
-        from django.template import loader
+        return database_unavailable_response(exception)
 
-        if not isinstance(exception, (OperationalError, InterfaceError)):
-            return None
-        logger.warning("Database unavailable: %s", exception)
-        response = HttpResponse(loader.get_template("503.html").render(), status=503)
-        response["Retry-After"] = "30"
-        return response
+
+def database_unavailable_response(exception):
+    """The friendly 503 page if `exception` means the database cannot be reached.
+
+    Also used by the 500 handler (oca_site.errors), for the failures that happen
+    outside a view, in a middleware (a session saved as the response goes out, say),
+    which process_exception never sees.
+    """
+    from django.db import InterfaceError, OperationalError
+    from django.http import HttpResponse
+    from django.template import loader
+
+    if not isinstance(exception, (OperationalError, InterfaceError)):
+        return None
+    logger.warning("Database unavailable: %s", exception)
+    response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = "30"
+    return response

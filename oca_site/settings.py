@@ -192,7 +192,7 @@ STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=10.0)
 STRIPE_MAX_RETRIES = env.int("STRIPE_MAX_RETRIES", default=2)
 
 # What other apps add to a campaign's page (campaigns.views.render_campaign).
-CAMPAIGN_PAGE_CONTEXT = []
+CAMPAIGN_PAGE_CONTEXT = ["donations.views.campaign_page_context"]
 
 # Processing fee a donor may choose to cover: FEE_PERCENT of the gift plus FEE_FIXED_CENTS.
 DONATION_FEE_PERCENT = env.float("DONATION_FEE_PERCENT", default=2.2)

@@ -44,7 +44,9 @@ def test_it_refuses_a_missing_signature_and_writes_nothing(client, make_pledge, 
     ],
     ids=["wrong-secret", "too-old", "wrong-digest", "malformed"],
 )
-def test_it_refuses_a_wrong_signature_and_writes_nothing(client, make_pledge, stripe_api, make_header):
+def test_it_refuses_a_wrong_signature_and_writes_nothing(
+    client, make_pledge, stripe_api, make_header
+):
     session, _ = _paid_session(make_pledge(), stripe_api)
     body, _ = sp.signed(sp.event("checkout.session.completed", session), "whsec_test_suite")
     response = client.post(
@@ -69,7 +71,9 @@ def test_it_refuses_a_tampered_body(client, make_pledge, stripe_api):
 
 def test_it_refuses_an_oversized_body(client, db):
     response = client.post(
-        WEBHOOK_URL, b"{" + b" " * 300_000 + b"}", content_type="application/json",
+        WEBHOOK_URL,
+        b"{" + b" " * 300_000 + b"}",
+        content_type="application/json",
         HTTP_STRIPE_SIGNATURE="t=1,v1=00",
     )
     assert response.status_code == 413
@@ -111,7 +115,14 @@ def test_it_books_a_completed_checkout_once_however_often_it_arrives(
     assert len(mail.outbox) == 1
     receipt = mail.outbox[0]
     assert receipt.to == ["ana@example.org"]
-    for text in (IRS, "$51.43", "Ana Lopez", "Open Communities Alliance", "00-0000000", "Visa card ending in 4242"):
+    for text in (
+        IRS,
+        "$51.43",
+        "Ana Lopez",
+        "Open Communities Alliance",
+        "00-0000000",
+        "Visa card ending in 4242",
+    ):
         assert text in receipt.body
     gift.refresh_from_db()
     assert gift.receipt_status == "sent"
@@ -156,7 +167,9 @@ def test_it_keeps_a_delayed_payment_pending_until_it_succeeds(
     assert len(mail.outbox) == 1
 
 
-def test_it_records_a_failed_delayed_payment_without_counting_it(client, campaign, make_pledge, stripe_api):
+def test_it_records_a_failed_delayed_payment_without_counting_it(
+    client, campaign, make_pledge, stripe_api
+):
     pledge = make_pledge()
     unpaid = sp.checkout_session(pledge, pi_id=sp.new_id("pi"), payment_status="unpaid")
     deliver(client, sp.event("checkout.session.completed", unpaid))
@@ -168,7 +181,9 @@ def test_it_records_a_failed_delayed_payment_without_counting_it(client, campaig
 
 def test_it_ignores_a_session_that_is_not_ours(client, campaign, stripe_api):
     session = sp.fixture("checkout_session")
-    session.update(id="cs_other", mode="payment", payment_status="paid", metadata={}, payment_intent=None)
+    session.update(
+        id="cs_other", mode="payment", payment_status="paid", metadata={}, payment_intent=None
+    )
     response = deliver(client, sp.event("checkout.session.completed", session))
     assert response.status_code == 200
     assert Gift.objects.count() == 0
@@ -180,7 +195,12 @@ def test_it_ignores_a_session_that_is_not_ours(client, campaign, stripe_api):
 def _monthly(make_pledge, amount=5140, email="ana@example.org"):
     pledge = make_pledge(frequency="monthly", amount=amount, email=email)
     sub_id = sp.new_id("sub")
-    first = sp.invoice(sub_id, amount=amount, metadata=sp.pledge_metadata(pledge), billing_reason="subscription_create")
+    first = sp.invoice(
+        sub_id,
+        amount=amount,
+        metadata=sp.pledge_metadata(pledge),
+        billing_reason="subscription_create",
+    )
     session = sp.checkout_session(pledge, sub_id=sub_id, invoice_id=first["id"])
     return pledge, sub_id, session, first
 
@@ -197,9 +217,15 @@ def test_it_books_every_monthly_charge_the_first_included(
         deliver(client, sp.event("invoice.paid", renewal))
 
     monthly = MonthlyGift.objects.get()
-    assert (monthly.stripe_subscription_id, monthly.status, monthly.amount_cents) == (sub_id, "active", 5140)
+    assert (monthly.stripe_subscription_id, monthly.status, monthly.amount_cents) == (
+        sub_id,
+        "active",
+        5140,
+    )
     charges = Gift.objects.order_by("pk")
-    assert [(g.stripe_invoice_id, g.amount_cents, g.frequency, g.starts_monthly) for g in charges] == [
+    assert [
+        (g.stripe_invoice_id, g.amount_cents, g.frequency, g.starts_monthly) for g in charges
+    ] == [
         (first["id"], 5140, "monthly", True),
         (renewal["id"], 5140, "monthly", False),
     ]
@@ -212,18 +238,26 @@ def test_it_books_every_monthly_charge_the_first_included(
     assert all(IRS in m.body for m in mail.outbox)
 
 
-def test_it_books_an_invoice_that_arrives_before_its_checkout_session(client, campaign, make_pledge):
+def test_it_books_an_invoice_that_arrives_before_its_checkout_session(
+    client, campaign, make_pledge
+):
     pledge, sub_id, session, first = _monthly(make_pledge)
     deliver(client, sp.event("invoice.paid", first))
     gift = Gift.objects.get()
-    assert (gift.donor_id, gift.campaign_id, gift.amount_cents) == (pledge.donor_id, campaign.pk, 5140)
+    assert (gift.donor_id, gift.campaign_id, gift.amount_cents) == (
+        pledge.donor_id,
+        campaign.pk,
+        5140,
+    )
     assert gift.monthly_gift.stripe_subscription_id == sub_id
     deliver(client, sp.event("checkout.session.completed", session))
     assert Gift.objects.count() == 1
     assert MonthlyGift.objects.count() == 1
 
 
-def test_it_marks_a_failed_monthly_charge_past_due(client, make_pledge, django_capture_on_commit_callbacks):
+def test_it_marks_a_failed_monthly_charge_past_due(
+    client, make_pledge, django_capture_on_commit_callbacks
+):
     pledge, sub_id, session, first = _monthly(make_pledge)
     deliver(client, sp.event("checkout.session.completed", session))
     failed = sp.invoice(sub_id, amount=5140, metadata=sp.pledge_metadata(pledge), paid=False)
@@ -241,16 +275,32 @@ def test_it_applies_subscription_updates_newest_first_and_keeps_cancellation(cli
     deliver(client, sp.event("checkout.session.completed", session))
     now = int(time.time())
     metadata = sp.pledge_metadata(pledge)
-    newer = sp.event("customer.subscription.updated", sp.subscription(sub_id, status="past_due", amount=7000, metadata=metadata), created=now + 20)
-    older = sp.event("customer.subscription.updated", sp.subscription(sub_id, status="active", amount=6000, metadata=metadata), created=now + 10)
+    newer = sp.event(
+        "customer.subscription.updated",
+        sp.subscription(sub_id, status="past_due", amount=7000, metadata=metadata),
+        created=now + 20,
+    )
+    older = sp.event(
+        "customer.subscription.updated",
+        sp.subscription(sub_id, status="active", amount=6000, metadata=metadata),
+        created=now + 10,
+    )
     deliver(client, newer)
     deliver(client, older)
     monthly = MonthlyGift.objects.get()
     assert (monthly.status, monthly.amount_cents) == ("past_due", 7000)
 
-    deleted = sp.event("customer.subscription.deleted", sp.subscription(sub_id, status="canceled", metadata=metadata, canceled_at=now + 30), created=now + 30)
+    deleted = sp.event(
+        "customer.subscription.deleted",
+        sp.subscription(sub_id, status="canceled", metadata=metadata, canceled_at=now + 30),
+        created=now + 30,
+    )
     deliver(client, deleted)
-    late = sp.event("customer.subscription.updated", sp.subscription(sub_id, status="active", metadata=metadata), created=now + 40)
+    late = sp.event(
+        "customer.subscription.updated",
+        sp.subscription(sub_id, status="active", metadata=metadata),
+        created=now + 40,
+    )
     deliver(client, late)
     monthly.refresh_from_db()
     assert monthly.status == "canceled"
@@ -286,7 +336,9 @@ def _booked_gift(client, make_pledge, stripe_api, amount=5000, **kw):
     return Gift.objects.get(stripe_payment_intent_id=pi_id), pi_id
 
 
-def test_it_counts_a_partially_refunded_gift_net_of_the_refund(client, campaign, make_pledge, stripe_api):
+def test_it_counts_a_partially_refunded_gift_net_of_the_refund(
+    client, campaign, make_pledge, stripe_api
+):
     gift, pi_id = _booked_gift(client, make_pledge, stripe_api)
     deliver(client, sp.event("charge.refunded", sp.charge(pi_id, 5000, amount_refunded=2000)))
     gift.refresh_from_db()
@@ -295,10 +347,18 @@ def test_it_counts_a_partially_refunded_gift_net_of_the_refund(client, campaign,
     assert (campaign.donor_count, campaign.raised_cents) == (1, 3000)
 
 
-def test_it_drops_a_refunded_gift_from_totals_and_feed_but_keeps_the_row(client, campaign, make_pledge, stripe_api):
+def test_it_drops_a_refunded_gift_from_totals_and_feed_but_keeps_the_row(
+    client, campaign, make_pledge, stripe_api
+):
     gift, pi_id = _booked_gift(client, make_pledge, stripe_api)
-    partial = sp.event("charge.refunded", sp.charge(pi_id, 5000, amount_refunded=2000), created=int(time.time()))
-    full = sp.event("charge.refunded", sp.charge(pi_id, 5000, amount_refunded=5000), created=int(time.time()) + 5)
+    partial = sp.event(
+        "charge.refunded", sp.charge(pi_id, 5000, amount_refunded=2000), created=int(time.time())
+    )
+    full = sp.event(
+        "charge.refunded",
+        sp.charge(pi_id, 5000, amount_refunded=5000),
+        created=int(time.time()) + 5,
+    )
     deliver(client, full)
     deliver(client, partial)  # late and smaller: refunds only grow
     gift.refresh_from_db()
@@ -327,7 +387,9 @@ def test_it_puts_a_disputed_gift_on_hold_and_settles_it(client, campaign, make_p
     assert FeedItem.objects.filter(withdrawn=False).count() == 1
 
 
-def test_it_keeps_a_lost_dispute_out_even_if_created_arrives_late(client, campaign, make_pledge, stripe_api):
+def test_it_keeps_a_lost_dispute_out_even_if_created_arrives_late(
+    client, campaign, make_pledge, stripe_api
+):
     gift, pi_id = _booked_gift(client, make_pledge, stripe_api)
     dispute = sp.dispute(pi_id, amount=5000)
     deliver(client, sp.event("charge.dispute.closed", dict(dispute, status="lost")))
@@ -336,7 +398,9 @@ def test_it_keeps_a_lost_dispute_out_even_if_created_arrives_late(client, campai
     assert (gift.status, gift.counted, gift.dispute) == ("dispute_lost", False, "lost")
 
 
-def test_it_applies_a_refund_that_arrives_before_its_payment(client, campaign, make_pledge, stripe_api):
+def test_it_applies_a_refund_that_arrives_before_its_payment(
+    client, campaign, make_pledge, stripe_api
+):
     pledge = make_pledge()
     session, pi_id = _paid_session(pledge, stripe_api)
     deliver(client, sp.event("charge.refunded", sp.charge(pi_id, 5000, amount_refunded=5000)))
@@ -361,7 +425,9 @@ def test_it_refunds_a_monthly_charge_found_by_its_payment_intent(client, campaig
 # Failures --------------------------------------------------------------------------
 
 
-def test_it_answers_500_and_writes_nothing_when_processing_fails(client, campaign, make_pledge, stripe_api):
+def test_it_answers_500_and_writes_nothing_when_processing_fails(
+    client, campaign, make_pledge, stripe_api
+):
     session, _ = _paid_session(make_pledge(), stripe_api)
     event = sp.event("checkout.session.completed", session)
     with mock.patch.object(ledger, "refresh_progress", side_effect=RuntimeError("boom")):
@@ -402,41 +468,79 @@ def _event_stream(make_pledge, stripe_api, rng):
 
     emails = [f"donor{i}@example.org" for i in range(25)]
     for n in range(60):
-        pledge = make_pledge(email=rng.choice(emails), amount=rng.choice([500, 2500, 5143, 10000, 25000]))
+        pledge = make_pledge(
+            email=rng.choice(emails), amount=rng.choice([500, 2500, 5143, 10000, 25000])
+        )
         session, pi_id = _paid_session(pledge, stripe_api)
         if n % 12 == 0:  # a delayed method, which later succeeds or fails
             add("checkout.session.completed", dict(session, payment_status="unpaid"))
-            add("checkout.session.async_payment_" + ("failed" if n % 24 == 0 else "succeeded"), session)
+            add(
+                "checkout.session.async_payment_" + ("failed" if n % 24 == 0 else "succeeded"),
+                session,
+            )
         else:
             add("checkout.session.completed", session)
         if n % 6 == 1:
-            add("charge.refunded", sp.charge(pi_id, pledge.amount_cents, amount_refunded=pledge.amount_cents // 2))
+            add(
+                "charge.refunded",
+                sp.charge(pi_id, pledge.amount_cents, amount_refunded=pledge.amount_cents // 2),
+            )
             if n % 12 == 1:
-                add("charge.refunded", sp.charge(pi_id, pledge.amount_cents, amount_refunded=pledge.amount_cents))
+                add(
+                    "charge.refunded",
+                    sp.charge(pi_id, pledge.amount_cents, amount_refunded=pledge.amount_cents),
+                )
         if n % 10 == 3:
             dispute = sp.dispute(pi_id, amount=pledge.amount_cents)
             add("charge.dispute.created", dispute)
             add("charge.dispute.closed", dict(dispute, status="won" if n % 20 == 3 else "lost"))
 
     for n in range(16):
-        pledge = make_pledge(email=rng.choice(emails), frequency="monthly", amount=rng.choice([1000, 2570, 5140]))
+        pledge = make_pledge(
+            email=rng.choice(emails), frequency="monthly", amount=rng.choice([1000, 2570, 5140])
+        )
         metadata = sp.pledge_metadata(pledge)
         sub_id = sp.new_id("sub")
-        first = sp.invoice(sub_id, amount=pledge.amount_cents, metadata=metadata, billing_reason="subscription_create")
-        add("checkout.session.completed", sp.checkout_session(pledge, sub_id=sub_id, invoice_id=first["id"]))
+        first = sp.invoice(
+            sub_id,
+            amount=pledge.amount_cents,
+            metadata=metadata,
+            billing_reason="subscription_create",
+        )
+        add(
+            "checkout.session.completed",
+            sp.checkout_session(pledge, sub_id=sub_id, invoice_id=first["id"]),
+        )
         add("invoice.paid", first)
         for _ in range(2):
             add("invoice.paid", sp.invoice(sub_id, amount=pledge.amount_cents, metadata=metadata))
         if n % 3 == 0:
-            add("customer.subscription.updated", sp.subscription(sub_id, amount=7500, metadata=metadata))
+            add(
+                "customer.subscription.updated",
+                sp.subscription(sub_id, amount=7500, metadata=metadata),
+            )
         if n % 5 == 1:
-            add("invoice.payment_failed", sp.invoice(sub_id, amount=pledge.amount_cents, metadata=metadata, paid=False))
-            add("customer.subscription.updated", sp.subscription(sub_id, status="past_due", amount=pledge.amount_cents, metadata=metadata))
+            add(
+                "invoice.payment_failed",
+                sp.invoice(sub_id, amount=pledge.amount_cents, metadata=metadata, paid=False),
+            )
+            add(
+                "customer.subscription.updated",
+                sp.subscription(
+                    sub_id, status="past_due", amount=pledge.amount_cents, metadata=metadata
+                ),
+            )
         if n % 4 == 2:
-            add("customer.subscription.deleted", sp.subscription(sub_id, status="canceled", metadata=metadata, canceled_at=t))
+            add(
+                "customer.subscription.deleted",
+                sp.subscription(sub_id, status="canceled", metadata=metadata, canceled_at=t),
+            )
         if n % 7 == 0:
             pi_id = f"pi_for_{first['id']}"
-            add("charge.refunded", sp.charge(pi_id, pledge.amount_cents, amount_refunded=pledge.amount_cents))
+            add(
+                "charge.refunded",
+                sp.charge(pi_id, pledge.amount_cents, amount_refunded=pledge.amount_cents),
+            )
     return events
 
 
@@ -481,7 +585,9 @@ def test_it_ends_with_the_same_ledger_for_a_shuffled_stream_with_duplicates(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_books_once_when_one_event_arrives_on_two_processes_at_once(campaign, make_pledge, stripe_api):
+def test_it_books_once_when_one_event_arrives_on_two_processes_at_once(
+    campaign, make_pledge, stripe_api
+):
     import threading
 
     from django.db import connection

@@ -1,0 +1,535 @@
+"""The bookkeepers' admin: donors, gifts (online and by check), deposits, statements.
+
+Online gifts are read-only here: their money facts come from Stripe. Checks are
+logged, corrected and voided through donations.checks_service, which also writes the
+History entries, so the admin's own log lines are switched off for gifts.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
+from django.contrib.admin.models import CHANGE
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from campaigns.formatting import format_money
+from campaigns.models import Campaign
+
+from . import backoffice, checks_service, receipts
+from .backoffice_forms import CheckGiftForm, DepositForm
+from .models import Deposit, Donor, Gift, MonthlyGift, ProcessedEvent, YearEndStatement
+
+BOTH = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+
+
+def _money(cents, currency="usd"):
+    return format_money(cents, currency, always_cents=True)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the site itself (Stripe events, statements): look, don't touch."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Donors ----------------------------------------------------------------------------
+
+
+@admin.register(Donor)
+class DonorAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "city", "state", "created_at"]
+    search_fields = ["name", "email", "city", "postal_code"]
+    fields = [
+        "name",
+        "email",
+        "street",
+        "city",
+        "state",
+        "postal_code",
+        "gifts_link",
+        "stripe_customer_id",
+        "created_at",
+    ]
+    readonly_fields = ["gifts_link", "stripe_customer_id", "created_at"]
+    actions = ["export_donors"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a donor's gifts keep pointing at them
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("donations.export_gifts")
+
+    @admin.display(description=_("gifts"))
+    def gifts_link(self, obj):
+        if not obj.pk:
+            return "–"
+        url = reverse("admin:donations_gift_changelist") + f"?donor__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("See this donor’s gifts"))
+
+    @admin.action(permissions=["export"], description=_("Export selected donors (CSV)"))
+    def export_donors(self, request, queryset):
+        return backoffice.donor_csv_response(queryset, timezone.localdate().year)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "export/",
+                view(lambda request: backoffice.export_donors(request, self)),
+                name="donations_donor_export",
+            ),
+            *super().get_urls(),
+        ]
+
+
+# Gifts -----------------------------------------------------------------------------
+
+CHECK_FIELDS = [
+    "donor",
+    "amount",
+    "campaign",
+    "check_number",
+    "check_date",
+    "received_on",
+    "deposit",
+    "display_as",
+    "memo",
+]
+CHECK_STATUS_FIELDS = [
+    "status",
+    "logged_by",
+    "created_at",
+    "receipt_status",
+    "receipt_sent_at",
+    "voided_at",
+    "voided_by",
+    "void_reason",
+]
+ONLINE_FIELDSETS = [
+    (
+        None,
+        {
+            "fields": [
+                "donor",
+                "campaign",
+                "amount_display",
+                "refunded_display",
+                "frequency",
+                "method",
+                "given_at",
+                "status",
+                "dispute",
+                "display_as",
+                "public_message",
+            ]
+        },
+    ),
+    (
+        _("Stripe"),
+        {
+            "fields": [
+                "stripe_payment_intent_id",
+                "stripe_invoice_id",
+                "stripe_charge_id",
+                "stripe_dispute_id",
+                "card_brand",
+                "card_last4",
+                "monthly_gift",
+                "pledge",
+            ]
+        },
+    ),
+    (
+        _("Receipt"),
+        {"fields": ["receipt_status", "receipt_sent_at", "receipt_attempts", "receipt_error"]},
+    ),
+]
+
+
+@admin.register(Gift)
+class GiftAdmin(admin.ModelAdmin):
+    form = CheckGiftForm
+    list_display = [
+        "given_at",
+        "donor",
+        "amount_display",
+        "method",
+        "frequency",
+        "status",
+        "campaign",
+        "reference_display",
+        "receipt_status",
+    ]
+    list_filter = ["status", "method", "campaign", "frequency", "receipt_status"]
+    search_fields = [
+        "donor__name",
+        "donor__email",
+        "check_number",
+        "stripe_payment_intent_id",
+        "stripe_invoice_id",
+        "stripe_charge_id",
+    ]
+    list_select_related = ["donor", "campaign"]
+    date_hierarchy = "given_at"
+    autocomplete_fields = ["donor"]
+    actions = ["send_receipts", "print_letters", "void_checks", "export_gifts"]
+
+    # Which form, which fields ------------------------------------------------------
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": [*CHECK_FIELDS, "send_receipt"]})]
+        if obj.method != Gift.Method.CHECK:
+            return ONLINE_FIELDSETS
+        entry = CHECK_FIELDS
+        if checks_service.is_locked(obj):
+            entry = [name if name != "amount" else "amount_display" for name in CHECK_FIELDS]
+        return [(None, {"fields": entry}), (_("Status"), {"fields": CHECK_STATUS_FIELDS})]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        readonly = [*CHECK_STATUS_FIELDS, "amount_display", "refunded_display"]
+        if checks_service.is_locked(obj):
+            readonly += [name for name in checks_service.LOCKED_FIELDS if name != "amount_cents"]
+        return readonly
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None and obj.method != Gift.Method.CHECK:
+            kwargs["form"] = forms.ModelForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "deposit":
+            kwargs["queryset"] = Deposit.objects.filter(closed_at__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = {"received_on": timezone.localdate()}
+        featured = Campaign.objects.featured()
+        if featured is not None:
+            initial["campaign"] = featured.pk
+        return initial | super().get_changeform_initial_data(request)
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        # Online gifts follow Stripe; a voided check is final.
+        return obj is None or (obj.method == Gift.Method.CHECK and not obj.voided_at)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # nothing is deleted: refunds and voids change the status
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("donations.export_gifts")
+
+    # Saving through the service ----------------------------------------------------
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return super().add_view(
+            request, form_url, {"title": _("Log a check"), **(extra_context or {})}
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            # The form checked the same rules a moment earlier; only a race with
+            # another bookkeeper (a deposit closed meanwhile) ends up here.
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            saved = checks_service.change_check_gift(
+                obj,
+                user=request.user,
+                confirm_duplicate=form.cleaned_data.get("confirm_duplicate", False),
+                **form.changes(),
+            )
+        else:
+            saved = checks_service.record_check_gift(user=request.user, **form.record_kwargs())
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def log_addition(self, request, obj, message):
+        return None  # record_check_gift wrote the History entry
+
+    def log_change(self, request, obj, message):
+        return None  # change_check_gift wrote the History entry
+
+    # Columns -----------------------------------------------------------------------
+
+    @admin.display(description=_("amount"), ordering="amount_cents")
+    def amount_display(self, obj):
+        return _money(obj.amount_cents, obj.currency)
+
+    @admin.display(description=_("refunded"))
+    def refunded_display(self, obj):
+        return _money(obj.refunded_cents, obj.currency) if obj.refunded_cents else "–"
+
+    @admin.display(description=_("reference"))
+    def reference_display(self, obj):
+        return obj.reference or "–"
+
+    # Actions -----------------------------------------------------------------------
+
+    @admin.action(
+        permissions=["change"],
+        description=_("E-mail the receipt (again)"),
+        location=BOTH,
+    )
+    def send_receipts(self, request, queryset):
+        sent = skipped = failed = 0
+        for gift in queryset.select_related("donor"):
+            if not gift.counted or not gift.donor.email:
+                skipped += 1
+            elif receipts.resend_receipt(gift):
+                sent += 1
+                checks_service.log(request.user, gift, CHANGE, str(_("Receipt e-mailed.")))
+            else:
+                failed += 1
+        if sent:
+            self.message_user(
+                request,
+                ngettext("E-mailed %(n)d receipt.", "E-mailed %(n)d receipts.", sent) % {"n": sent},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d gift has no receipt to send (no e-mail address, or it no longer "
+                    "counts): print a letter instead.",
+                    "%(n)d gifts have no receipt to send (no e-mail address, or they no "
+                    "longer count): print letters instead.",
+                    skipped,
+                )
+                % {"n": skipped},
+                messages.WARNING,
+            )
+        if failed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d receipt could not be sent: the mail server did not accept it. "
+                    "It will be tried again.",
+                    "%(n)d receipts could not be sent: the mail server did not accept "
+                    "them. They will be tried again.",
+                    failed,
+                )
+                % {"n": failed},
+                messages.ERROR,
+            )
+
+    @admin.action(
+        permissions=["view"],
+        description=_("Print acknowledgement letter"),
+        location=BOTH,
+    )
+    def print_letters(self, request, queryset):
+        return HttpResponseRedirect(
+            backoffice.selection_url("admin:donations_gift_letters", queryset)
+        )
+
+    @admin.action(permissions=["change"], description=_("Void check…"), location=BOTH)
+    def void_checks(self, request, queryset):
+        return HttpResponseRedirect(backoffice.selection_url("admin:donations_gift_void", queryset))
+
+    @admin.action(permissions=["export"], description=_("Export selected gifts (CSV)"))
+    def export_gifts(self, request, queryset):
+        return backoffice.gift_csv_response(queryset)
+
+    # Pages -------------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+
+        def mount(route, function, name):
+            return path(route, view(lambda request: function(request, self)), name=name)
+
+        return [
+            mount("report/", backoffice.report, "donations_gift_report"),
+            mount("export/", backoffice.export_gifts, "donations_gift_export"),
+            mount("letters/", backoffice.letters, "donations_gift_letters"),
+            mount("void/", backoffice.void, "donations_gift_void"),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["is_check"] = obj is not None and obj.method == Gift.Method.CHECK
+        context["can_void"] = (
+            context["is_check"] and not obj.voided_at and self.has_change_permission(request)
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {
+            "can_report": request.user.has_perm("donations.view_reports"),
+            "can_export": self.has_export_permission(request),
+        }
+        return super().changelist_view(request, extra | (extra_context or {}))
+
+
+# Deposits --------------------------------------------------------------------------
+
+
+@admin.register(Deposit)
+class DepositAdmin(admin.ModelAdmin):
+    form = DepositForm
+    list_display = [
+        "__str__",
+        "deposited_on",
+        "bank_reference",
+        "check_count",
+        "checks_total",
+        "expected_display",
+        "difference_display",
+        "closed_at",
+    ]
+    list_filter = [("closed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["bank_reference"]
+    date_hierarchy = "deposited_on"
+    actions = ["close_deposits"]
+
+    class Media:
+        css = {"all": ["css/backoffice.css"]}
+
+    def get_queryset(self, request):
+        return checks_service.with_check_totals(super().get_queryset(request))
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.is_closed:
+            return ["deposited_on", "bank_reference", "expected_display", "closed_at", "closed_by"]
+        return ["deposited_on", "bank_reference", "expected_total"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["expected_display", "closed_at", "closed_by"] if obj is not None else []
+
+    def has_change_permission(self, request, obj=None):
+        # A closed deposit matches the bank's slip and stays as it is.
+        return super().has_change_permission(request, obj) and not (obj and obj.is_closed)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("checks"), ordering="check_count")
+    def check_count(self, obj):
+        return obj.check_count
+
+    @admin.display(description=_("sum of checks"), ordering="check_total_cents")
+    def checks_total(self, obj):
+        return _money(obj.check_total_cents)
+
+    @admin.display(description=_("expected total"), ordering="expected_total_cents")
+    def expected_display(self, obj):
+        return _money(obj.expected_total_cents)
+
+    @admin.display(description=_("difference"))
+    def difference_display(self, obj):
+        difference = obj.check_total_cents - obj.expected_total_cents
+        if not difference:
+            return _money(0)
+        sign = "+" if difference > 0 else "−"
+        return format_html(
+            '<strong class="deposit-mismatch">{}{}</strong>', sign, _money(abs(difference))
+        )
+
+    @admin.action(permissions=["change"], description=_("Close selected deposits"))
+    def close_deposits(self, request, queryset):
+        closed = 0
+        for deposit in queryset:
+            try:
+                checks_service.close_deposit(deposit, request.user)
+                closed += 1
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+        if closed:
+            self.message_user(
+                request,
+                ngettext("Closed %(n)d deposit.", "Closed %(n)d deposits.", closed) % {"n": closed},
+                messages.SUCCESS,
+            )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:object_id>/close/",
+                view(lambda request, object_id: backoffice.close_deposit(request, self, object_id)),
+                name="donations_deposit_close",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["deposit"] = obj
+            context["summary"] = checks_service.deposit_summary(obj)
+            context["checks"] = obj.gifts.filter(method=Gift.Method.CHECK).select_related("donor")
+            context["can_close"] = not obj.is_closed and self.has_change_permission(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+# Records written by the site -------------------------------------------------------
+
+
+@admin.register(MonthlyGift)
+class MonthlyGiftAdmin(ReadOnlyAdmin):
+    list_display = ["donor", "amount_display", "status", "campaign", "started_at", "canceled_at"]
+    list_filter = ["status", "campaign"]
+    search_fields = ["donor__name", "donor__email", "stripe_subscription_id"]
+    list_select_related = ["donor", "campaign"]
+    fields = [
+        "donor",
+        "campaign",
+        "amount_display",
+        "status",
+        "started_at",
+        "canceled_at",
+        "stripe_subscription_id",
+        "charges_link",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("monthly amount"), ordering="amount_cents")
+    def amount_display(self, obj):
+        return _money(obj.amount_cents, obj.currency)
+
+    @admin.display(description=_("charges"))
+    def charges_link(self, obj):
+        url = reverse("admin:donations_gift_changelist") + f"?monthly_gift__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("See its monthly charges"))
+
+
+@admin.register(YearEndStatement)
+class YearEndStatementAdmin(ReadOnlyAdmin):
+    list_display = ["year", "donor", "gift_count", "total_display", "sent_at"]
+    list_filter = ["year", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["donor__name", "donor__email"]
+    list_select_related = ["donor"]
+
+    @admin.display(description=_("total"), ordering="total_cents")
+    def total_display(self, obj):
+        return _money(obj.total_cents)
+
+
+@admin.register(ProcessedEvent)
+class ProcessedEventAdmin(ReadOnlyAdmin):
+    list_display = ["event_id", "type", "created", "processed_at"]
+    list_filter = ["type"]
+    search_fields = ["event_id"]
+    date_hierarchy = "processed_at"

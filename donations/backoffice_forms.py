@@ -1,0 +1,255 @@
+"""Forms of the back office: logging a check, a deposit, a void, a report's range.
+
+They check what a person typed and say clearly what is wrong; the rules themselves
+live in donations.checks_service, which enforces them again when saving.
+"""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.formatting import format_money, parse_money
+from campaigns.models import Campaign
+
+from . import checks_service
+from .models import Deposit, Gift
+
+
+class DollarsField(forms.CharField):
+    """An amount in dollars as people type it ("100", "$1,250.50"), cleaned to cents."""
+
+    default_error_messages = {
+        "invalid": _("Enter an amount in dollars, such as 100 or 100.00."),
+        "negative": _("The amount must be more than $0; a negative amount is not accepted."),
+    }
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        if text.replace("$", "").lstrip().startswith("-"):
+            raise ValidationError(self.error_messages["negative"], code="negative")
+        cents = parse_money(text)
+        if cents is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return cents
+
+    def prepare_value(self, value):
+        # An initial value is in cents; what the person typed is shown back as typed.
+        if isinstance(value, int):
+            return format_money(value, always_cents=True)
+        return value
+
+
+def _date_input():
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+class CheckGiftForm(forms.ModelForm):
+    """The "Log a check" form, and the correction form of a check not yet locked."""
+
+    amount = DollarsField(
+        label=_("Amount"),
+        help_text=_("In dollars, as written on the check."),
+        error_messages={"required": _("Enter the amount of the check.")},
+    )
+    send_receipt = forms.BooleanField(
+        label=_("E-mail the receipt now"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Only when the donor has an e-mail address. You can also print an "
+            "acknowledgement letter from the list of gifts."
+        ),
+    )
+    # Not among the admin's fieldsets: the page shows it only once a duplicate is
+    # found (admin/donations/gift/change_form.html), so nobody ticks it out of habit.
+    confirm_duplicate = forms.BooleanField(label=_("This is not a duplicate"), required=False)
+
+    class Meta:
+        model = Gift
+        fields = [
+            "donor",
+            "amount",
+            "campaign",
+            "check_number",
+            "check_date",
+            "received_on",
+            "deposit",
+            "display_as",
+            "memo",
+            "send_receipt",
+        ]
+        labels = {"display_as": _("Shown in the public feed as")}
+        help_texts = {
+            "check_date": _("The date written on the check (optional)."),
+            "deposit": _("Optional. Only open deposits are listed."),
+            "memo": _("For staff only; never shown to the public."),
+        }
+        widgets = {"check_date": _date_input(), "received_on": _date_input()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.duplicate_found = False
+        # The admin leaves out what a locked check may not change.
+        for name in ("amount", "send_receipt"):
+            if name not in (self._meta.fields or ()):
+                self.fields.pop(name, None)
+        if "amount" not in self.fields:
+            self.fields.pop("confirm_duplicate", None)
+        if "donor" in self.fields:
+            # The autocomplete <select> lists only the chosen donor, without an empty
+            # first option, which makes an HTML `required` attribute invalid markup.
+            # The form still requires a donor.
+            self.fields["donor"].widget.use_required_attribute = lambda initial: False
+        if self.instance.pk and "amount" in self.fields:
+            self.initial.setdefault("amount", self.instance.amount_cents)
+        if self.instance.pk:
+            self.fields.pop("send_receipt", None)
+        for name, message in (
+            ("donor", _("Choose the donor (type a name or e-mail), or add one with “+”.")),
+            ("campaign", _("Choose the campaign the check is for.")),
+            ("check_number", _("Enter the check number.")),
+            ("received_on", _("Enter the date the check arrived.")),
+        ):
+            if name in self.fields:
+                self.fields[name].required = True
+                self.fields[name].error_messages["required"] = message
+
+    def clean_amount(self):
+        cents = self.cleaned_data["amount"]
+        checks_service.validate_amount(cents)
+        return cents
+
+    def clean_received_on(self):
+        received_on = self.cleaned_data["received_on"]
+        checks_service.validate_received_on(received_on)
+        return received_on
+
+    def clean_check_number(self):
+        return self.cleaned_data["check_number"].strip()
+
+    def clean_deposit(self):
+        deposit = self.cleaned_data["deposit"]
+        checks_service.validate_deposit_open(deposit)
+        return deposit
+
+    def clean(self):
+        cleaned = super().clean()
+        if "amount" in cleaned:
+            self.instance.amount_cents = cleaned["amount"]
+        self._check_duplicates(cleaned)
+        return cleaned
+
+    def _check_duplicates(self, cleaned):
+        if "confirm_duplicate" not in self.fields:
+            return
+        if self.instance.pk and not {"donor", "check_number", "amount"} & set(self.changed_data):
+            return  # a check confirmed once is not questioned again for a memo edit
+        duplicates = checks_service.find_duplicates(
+            donor=cleaned.get("donor"),
+            check_number=cleaned.get("check_number"),
+            amount_cents=cleaned.get("amount"),
+            exclude_pk=self.instance.pk,
+        )
+        if duplicates.exists() and not cleaned.get("confirm_duplicate"):
+            self.duplicate_found = True
+            self.add_error("confirm_duplicate", checks_service.DuplicateCheck(duplicates))
+
+    def record_kwargs(self):
+        """Keyword arguments of checks_service.record_check_gift."""
+        data = dict(self.cleaned_data)
+        data["amount_cents"] = data.pop("amount")
+        return data
+
+    def changes(self):
+        """The changed fields, as keyword arguments of checks_service.change_check_gift."""
+        changes = {}
+        for name in self.changed_data:
+            if name == "amount":
+                changes["amount_cents"] = self.cleaned_data["amount"]
+            elif name in checks_service.EDITABLE_FIELDS:
+                changes[name] = self.cleaned_data[name]
+        return changes
+
+
+class DepositForm(forms.ModelForm):
+    expected_total = DollarsField(
+        label=_("Expected total"),
+        help_text=_("The total on the deposit slip, in dollars."),
+        error_messages={"required": _("Enter the total of the deposit slip.")},
+    )
+
+    class Meta:
+        model = Deposit
+        fields = ["deposited_on", "bank_reference", "expected_total"]
+        widgets = {"deposited_on": _date_input()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "expected_total" in self.fields:
+            self.initial.setdefault("expected_total", self.instance.expected_total_cents)
+
+    def clean_expected_total(self):
+        cents = self.cleaned_data["expected_total"]
+        if cents <= 0:
+            raise ValidationError(_("The expected total must be more than $0."), code="zero")
+        if cents > checks_service.MAX_DEPOSIT_CENTS:
+            raise ValidationError(_("That total is too large for one deposit."), code="too_large")
+        return cents
+
+    def clean(self):
+        cleaned = super().clean()
+        if "expected_total" in cleaned:
+            self.instance.expected_total_cents = cleaned["expected_total"]
+        return cleaned
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=Gift._meta.get_field("void_reason").max_length,
+        help_text=_("Kept in the check's history, such as “bounced check” or “entered twice”."),
+        error_messages={"required": _("Give the reason for voiding, such as “bounced check”.")},
+    )
+
+
+def _start_of_year():
+    return timezone.localdate().replace(month=1, day=1)
+
+
+class RangeForm(forms.Form):
+    """A campaign (or all) and a range of dates, for the report and the exports."""
+
+    campaign = forms.ModelChoiceField(
+        label=_("Campaign"),
+        queryset=Campaign.objects.all(),
+        required=False,
+        empty_label=_("All campaigns"),
+    )
+    start = forms.DateField(label=_("From"), widget=_date_input(), required=False)
+    end = forms.DateField(label=_("To"), widget=_date_input(), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("The end date must not be before the start date."))
+        return cleaned
+
+    def dates(self):
+        """The chosen range, this year so far when left empty."""
+        start = self.cleaned_data.get("start") or _start_of_year()
+        end = self.cleaned_data.get("end") or max(timezone.localdate(), start)
+        return start, end
+
+
+def parse_year(value):
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return None
+    return year if datetime.MINYEAR < year < datetime.MAXYEAR else None

@@ -1,0 +1,154 @@
+"""CSV exports of gifts and donors, streamed row by row.
+
+Rows are read with `.iterator()` and written one at a time, so memory stays flat however
+large the ledger grows, and a download starts at once. Cells that a spreadsheet would
+run as a formula are defused with a leading apostrophe.
+"""
+
+import csv
+import datetime
+from decimal import Decimal
+
+from django.db.models import Count, F, Max, Min, Q, Sum
+from django.utils import timezone
+
+from .models import Gift
+from .reports import local_range
+
+GIFT_COLUMNS = [
+    "date",
+    "donor_name",
+    "donor_email",
+    "amount",
+    "currency",
+    "method",
+    "frequency",
+    "status",
+    "campaign",
+    "reference",
+]
+# What makes Excel, LibreOffice and Google Sheets read a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CHUNK_SIZE = 2000
+
+
+def safe_cell(value):
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def dollars(cents):
+    """Cents as a plain decimal number: 5140 → "51.40".
+
+    Deliberately not campaigns.formatting.format_money: a CSV cell is read by a
+    program, so it needs a number without currency sign, grouping or the language's
+    decimal mark.
+    """
+    return f"{Decimal(int(cents)) / 100:.2f}"
+
+
+def local_date(value):
+    return timezone.localtime(value, timezone.get_default_timezone()).date().isoformat()
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back (for csv.writer)."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(header, rows):
+    """Yields the CSV text of the header and of each row, one line at a time."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([safe_cell(value) for value in row])
+
+
+# Gifts -----------------------------------------------------------------------------
+
+
+def filtered_gifts(*, campaign=None, since=None, until=None):
+    """Gifts of every status, for a campaign and local dates since..until (included)."""
+    gifts = Gift.objects.all()
+    if campaign is not None:
+        gifts = gifts.filter(campaign=campaign)
+    if since is not None:
+        gifts = gifts.filter(given_at__gte=local_range(since, since)[0])
+    if until is not None:
+        gifts = gifts.filter(given_at__lt=local_range(until, until)[1])
+    return gifts
+
+
+def gift_rows(gifts):
+    gifts = gifts.select_related("donor", "campaign").order_by("given_at", "pk")
+    for gift in gifts.iterator(chunk_size=CHUNK_SIZE):
+        yield [
+            local_date(gift.given_at),
+            gift.donor.name,
+            gift.donor.email,
+            dollars(gift.amount_cents),
+            gift.currency,
+            gift.method,
+            gift.frequency,
+            gift.status,
+            gift.campaign.slug,
+            gift.reference or "",
+        ]
+
+
+def gifts_csv(gifts):
+    return csv_lines(GIFT_COLUMNS, gift_rows(gifts))
+
+
+# Donors ----------------------------------------------------------------------------
+
+
+def donor_columns(year):
+    return [
+        "donor_name",
+        "donor_email",
+        "street",
+        "city",
+        "state",
+        "postal_code",
+        "gifts",
+        "lifetime_total",
+        f"total_{year}",
+        "first_gift",
+        "last_gift",
+    ]
+
+
+def donor_rows(donors, year):
+    """Each donor with counted gifts, lifetime and `year` totals, net of refunds."""
+    begin, stop = local_range(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+    counted = Q(gifts__counted=True)
+    in_year = counted & Q(gifts__given_at__gte=begin, gifts__given_at__lt=stop)
+    net = F("gifts__amount_cents") - F("gifts__refunded_cents")
+    donors = donors.annotate(
+        gift_count=Count("gifts", filter=counted),
+        lifetime_cents=Sum(net, filter=counted, default=0),
+        year_cents=Sum(net, filter=in_year, default=0),
+        first_gift=Min("gifts__given_at", filter=counted),
+        last_gift=Max("gifts__given_at", filter=counted),
+    ).order_by("name", "pk")
+    for donor in donors.iterator(chunk_size=CHUNK_SIZE):
+        yield [
+            donor.name,
+            donor.email,
+            donor.street,
+            donor.city,
+            donor.state,
+            donor.postal_code,
+            donor.gift_count,
+            dollars(donor.lifetime_cents),
+            dollars(donor.year_cents),
+            local_date(donor.first_gift) if donor.first_gift else "",
+            local_date(donor.last_gift) if donor.last_gift else "",
+        ]
+
+
+def donors_csv(donors, year):
+    return csv_lines(donor_columns(year), donor_rows(donors, year))

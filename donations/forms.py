@@ -1,0 +1,275 @@
+"""The donation form on a campaign's page, and the form that asks for a manage link.
+
+Amounts are typed as dollars and parsed by campaigns.formatting.parse_money into
+cents; the fee to cover comes from donations.fees. The form never talks to Stripe:
+donations.pledges does that with its cleaned data.
+"""
+
+import re
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.formatting import format_money, parse_money
+
+from .fees import fee_to_cover
+from .models import DisplayChoice, Frequency
+
+OTHER = "other"
+# Control characters (newlines included) in a name would break the lines of a
+# receipt and the headers built from it; < and > are never part of a real name and
+# only serve to smuggle markup into the public feed.
+NAME_FORBIDDEN = re.compile(r"[<>\x00-\x1f\x7f-\x9f]")
+# A message may have line breaks, but no other control characters.
+MESSAGE_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def dollars(cents):
+    """Cents as the plain number a person would type: 5000 → "50", 5025 → "50.25"."""
+    whole, part = divmod(cents, 100)
+    return f"{whole}.{part:02d}" if part else str(whole)
+
+
+class DonationForm(forms.Form):
+    amount = forms.ChoiceField(
+        label=_("Amount"),
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={
+            "invalid_choice": _("Choose one of the amounts shown, or enter another amount.")
+        },
+    )
+    other_amount = forms.CharField(
+        label=_("Other amount, in dollars"), required=False, max_length=20
+    )
+    frequency = forms.ChoiceField(
+        label=_("How often"),
+        choices=Frequency.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose one time or monthly."),
+            "invalid_choice": _("Choose one time or monthly."),
+        },
+    )
+    cover_fee = forms.BooleanField(label=_("Cover the processing fee"), required=False)
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        error_messages={
+            "required": _("Enter your name; it goes on your receipt."),
+            "max_length": _("Enter a name of at most 150 characters."),
+        },
+    )
+    email = forms.EmailField(
+        label=_("E-mail"),
+        max_length=254,
+        error_messages={
+            "required": _("Enter your e-mail address so that we can send your receipt."),
+            "invalid": _("Enter an e-mail address like name@example.org."),
+        },
+    )
+    display_as = forms.ChoiceField(
+        label=_("How to show your gift in the list of supporters"),
+        choices=DisplayChoice.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose how your gift is shown."),
+            "invalid_choice": _("Choose how your gift is shown."),
+        },
+    )
+    public_message = forms.CharField(
+        label=_("A public message (optional)"),
+        required=False,
+        max_length=280,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": _("Keep the message to 280 characters or fewer.")},
+    )
+    # The honeypot: hidden from people and from assistive technology, filled by bots.
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+    # One per rendering of the form: the pledge's id, so a double submission is one pledge.
+    token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, campaign, **kwargs):
+        self.campaign = campaign
+        super().__init__(*args, **kwargs)
+        self.presets = campaign.preset_amounts_cents
+        self.fields["amount"].choices = [
+            (dollars(cents), format_money(cents)) for cents in self.presets
+        ] + [(OTHER, _("Other amount"))]
+        self.over_limit = False
+        self.is_spam = False
+
+    @classmethod
+    def for_page(cls, campaign, query):
+        """An unbound form with the choices of `?amount=50&frequency=monthly&fee=1`."""
+        presets = campaign.preset_amounts_cents
+        initial = {
+            "frequency": Frequency.MONTHLY if campaign.monthly_by_default else Frequency.ONCE,
+            "display_as": DisplayChoice.FIRST_NAME,
+            "amount": dollars(presets[1] if len(presets) > 1 else presets[0]),
+            "token": uuid.uuid4(),
+        }
+        cents = parse_money(query.get("amount", ""))
+        if cents:
+            if cents in presets:
+                initial["amount"] = dollars(cents)
+            else:
+                initial |= {"amount": OTHER, "other_amount": dollars(cents)}
+        if query.get("frequency") in Frequency.values:
+            initial["frequency"] = query["frequency"]
+        if query.get("fee") == "1":
+            initial["cover_fee"] = True
+        return cls(campaign=campaign, initial=initial)
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if NAME_FORBIDDEN.search(self.cleaned_data["name"]):
+            raise forms.ValidationError(
+                _("Use letters, spaces and punctuation only; < and > can’t be part of a name.")
+            )
+        if not name:
+            raise forms.ValidationError(self.fields["name"].error_messages["required"])
+        return name
+
+    def clean_public_message(self):
+        message = self.cleaned_data["public_message"].strip()
+        if MESSAGE_FORBIDDEN.search(message):
+            raise forms.ValidationError(_("The message contains characters we can’t show."))
+        return message
+
+    def clean_token(self):
+        # Anything but a UUID (an old or forged page) just means a new pledge.
+        try:
+            return uuid.UUID(self.cleaned_data["token"])
+        except ValueError:
+            return None
+
+    def clean_website(self):
+        if self.cleaned_data["website"]:
+            self.is_spam = True
+        return ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.is_spam:
+            # One generic message: nothing that tells a bot which field gave it away.
+            raise forms.ValidationError(
+                _("We couldn’t accept this form. Please try again."), code="spam"
+            )
+        gift = self._gift_cents(cleaned)
+        if gift is None:
+            return cleaned
+        cleaned["gift_cents"] = gift
+        cleaned["fee_cents"] = fee_to_cover(gift) if cleaned.get("cover_fee") else 0
+        cleaned["amount_cents"] = gift + cleaned["fee_cents"]
+        return cleaned
+
+    def _gift_cents(self, cleaned):
+        """The gift in cents, or None with an error on the field the donor used."""
+        other = cleaned.get("other_amount", "").strip()
+        choice = cleaned.get("amount")
+        # Without JavaScript both controls are visible: a typed amount is the one meant.
+        if other:
+            field, cents = "other_amount", parse_money(other)
+            if cents is None:
+                self.add_error(field, _("Enter an amount in dollars and cents, like 50 or 50.25."))
+                return None
+        elif choice and choice != OTHER:
+            field, cents = "amount", parse_money(choice)
+        elif choice == OTHER:
+            self.add_error("other_amount", _("Enter the amount you would like to give."))
+            return None
+        else:
+            self.add_error("amount", _("Choose an amount or enter another amount."))
+            return None
+        if cents < settings.DONATION_MIN_CENTS:
+            self.add_error(
+                field,
+                _("The smallest gift we can accept online is %(min)s.")
+                % {"min": format_money(settings.DONATION_MIN_CENTS)},
+            )
+            return None
+        if cents > settings.DONATION_MAX_CENTS:
+            self.over_limit = True
+            self.add_error(
+                field,
+                _("Online gifts are limited to %(max)s. For a larger gift, please send a check.")
+                % {"max": format_money(settings.DONATION_MAX_CENTS)},
+            )
+            return None
+        return cents
+
+    # For the template.
+
+    def error_items(self):
+        """(anchor, message) for the summary at the top, in the order of the fields."""
+        # A group of radio buttons is reached through its first button.
+        anchors = {
+            "amount": "id_amount_0",
+            "frequency": "id_frequency_0",
+            "display_as": "id_display_as_0",
+        }
+        items = [("donation-form", error) for error in self.non_field_errors()]
+        for name in self.fields:
+            for error in self.errors.get(name, []):
+                items.append((anchors.get(name, self[name].id_for_label), error))
+        return items
+
+    def amount_choices(self):
+        """(value, label, fee label) of the preset radio buttons."""
+        return [
+            (
+                dollars(cents),
+                format_money(cents),
+                format_money(fee_to_cover(cents), always_cents=True),
+            )
+            for cents in self.presets
+        ]
+
+    def shown_fee(self):
+        """The fee for the amount chosen now, as text; None when no amount is valid yet."""
+        value = self["other_amount"].value() or ""
+        cents = parse_money(value) if value.strip() else parse_money(self["amount"].value() or "")
+        if not cents or not (settings.DONATION_MIN_CENTS <= cents <= settings.DONATION_MAX_CENTS):
+            return None
+        return format_money(fee_to_cover(cents), always_cents=True)
+
+
+class ManageLinkForm(forms.Form):
+    email = forms.EmailField(
+        label=_("The e-mail address you gave with"),
+        max_length=254,
+        error_messages={
+            "required": _("Enter the e-mail address you used when you gave."),
+            "invalid": _("Enter an e-mail address like name@example.org."),
+        },
+    )
+
+
+class ChangeAmountForm(forms.Form):
+    monthly_id = forms.IntegerField(widget=forms.HiddenInput)
+    amount = forms.CharField(
+        label=_("New monthly amount, in dollars"),
+        max_length=20,
+        error_messages={"required": _("Enter the new monthly amount.")},
+    )
+
+    def clean_amount(self):
+        cents = parse_money(self.cleaned_data["amount"])
+        if cents is None:
+            raise forms.ValidationError(
+                _("Enter an amount in dollars and cents, like 50 or 50.25.")
+            )
+        if cents < settings.DONATION_MIN_CENTS:
+            raise forms.ValidationError(
+                _("The smallest monthly gift is %(min)s.")
+                % {"min": format_money(settings.DONATION_MIN_CENTS)}
+            )
+        if cents > settings.DONATION_MAX_CENTS:
+            raise forms.ValidationError(
+                _("A monthly gift online is limited to %(max)s.")
+                % {"max": format_money(settings.DONATION_MAX_CENTS)}
+            )
+        return cents

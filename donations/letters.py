@@ -1,0 +1,33 @@
+"""Printed acknowledgement letters, for donors who gave by check (and have no e-mail).
+
+The letter says what the e-mail receipt says (donations.receipts), on the campaign's
+letterhead, addressed to the donor's postal address, and fits on one page.
+"""
+
+from django.utils import timezone
+
+from campaigns.formatting import format_date
+
+from .receipts import receipt_context
+
+
+def donor_address_lines(donor):
+    place = " ".join(part for part in (donor.state, donor.postal_code) if part)
+    last = ", ".join(part for part in (donor.city, place) if part)
+    return [line for line in (donor.name, donor.street, last) if line]
+
+
+def letter_context(gift):
+    campaign = gift.campaign
+    return receipt_context(gift) | {
+        "org_address_lines": [
+            line
+            for line in (campaign.check_street, campaign.check_suite, campaign.check_city_state_zip)
+            if line
+        ],
+        "donor_address_lines": donor_address_lines(gift.donor),
+        "letter_date": format_date(timezone.localdate()),
+        "received_on": format_date(gift.received_on or gift.given_at),
+        "check_number": gift.check_number,
+        "is_check": gift.method == gift.Method.CHECK,
+    }

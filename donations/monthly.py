@@ -1,0 +1,241 @@
+"""Monthly gifts, the donor's side: signed manage links, card-update e-mails, changes.
+
+There are no donor accounts. A donor proves they own an address by receiving a link
+at it: `/give/manage/<token>/`, where the token is the donor's id and a digest of their
+address signed with the site's secret and a timestamp, good for one hour. Asking for a link always
+gets the same answer and the same amount of work, whether or not the address is
+known, so the form cannot be used to find out who gives.
+"""
+
+import hashlib
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from campaigns.formatting import format_money
+
+from . import ratelimit, stripe_gateway
+from .models import Donor, MonthlyGift, MonthlyNotice
+from .pledges import find_donor
+from .receipts import describe_mail_error
+
+logger = logging.getLogger(__name__)
+
+LINK_SALT = "donations.monthly.manage-link"
+LINK_MAX_AGE = 60 * 60
+# However many addresses ask, one inbox gets at most this many links an hour.
+LINKS_PER_ADDRESS = "3/h"
+MANAGEABLE = [MonthlyGift.Status.ACTIVE, MonthlyGift.Status.PAST_DUE, MonthlyGift.Status.INCOMPLETE]
+
+
+class LinkExpired(Exception):
+    """The link was genuine but is more than an hour old."""
+
+
+class LinkInvalid(Exception):
+    """The link was not made by this site, or no longer names a donor."""
+
+
+# Links -----------------------------------------------------------------------------
+
+
+def _signer():
+    return signing.TimestampSigner(salt=LINK_SALT)
+
+
+def _address_digest(email):
+    # A keyed digest, never the address itself: a signed token is readable by anyone
+    # who base64-decodes it, and it travels in URLs (access logs, browser history).
+    return salted_hmac(LINK_SALT, email.lower(), algorithm="sha256").hexdigest()[:24]
+
+
+def make_token(donor):
+    # The address is signed too: a donor whose address changes invalidates old links.
+    return _signer().sign_object({"d": donor.pk, "e": _address_digest(donor.email)})
+
+
+def donor_from_token(token):
+    """The donor a manage link was made for; raises LinkExpired or LinkInvalid."""
+    try:
+        value = _signer().unsign_object(token, max_age=LINK_MAX_AGE)
+    except signing.SignatureExpired:
+        raise LinkExpired from None
+    except (signing.BadSignature, ValueError, TypeError):
+        raise LinkInvalid from None
+    if not isinstance(value, dict):
+        raise LinkInvalid
+    donor = Donor.objects.filter(pk=value.get("d")).first()
+    if donor is None or _address_digest(donor.email) != value.get("e"):
+        raise LinkInvalid
+    return donor
+
+
+def manage_url(donor):
+    return settings.SITE_URL + reverse("donations:manage-gifts", args=[make_token(donor)])
+
+
+def manageable_gifts(donor):
+    return donor.monthly_gifts.filter(status__in=MANAGEABLE).select_related("campaign")
+
+
+def _send(template, to, subject, context):
+    with translation.override(settings.LANGUAGE_CODE):
+        message = EmailMultiAlternatives(
+            subject=subject, body=render_to_string(f"email/{template}.txt", context), to=[to]
+        )
+        message.attach_alternative(render_to_string(f"email/{template}.html", context), "text/html")
+    message.send()
+
+
+# "Send me a link" --------------------------------------------------------------------
+
+
+def request_manage_link(email):
+    """Queues the e-mail for an address that asked for a manage link.
+
+    The request does the same thing for every address (queue one task); the task
+    looks the address up, so neither the answer nor its timing says whether we know it.
+    """
+    send_manage_link.enqueue(email.strip())
+
+
+def deliver_manage_link(email):
+    """Sends the link, or a short note that the address has no monthly gift with us.
+
+    Returns what was sent: "link", "none", "limited" or "failed". A mail server
+    failure is logged, not raised: the donor can simply ask again.
+    """
+    digest = hashlib.sha256(email.lower().encode()).hexdigest()[:32]
+    if not ratelimit.hit_key("manage-link-address", digest, LINKS_PER_ADDRESS).allowed:
+        logger.info("Manage link not sent: too many for one address")
+        return "limited"
+    donor = find_donor(email)
+    gifts = list(manageable_gifts(donor)) if donor else []
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "has_gifts": bool(gifts),
+            "name": donor.first_name if donor else "",
+            "url": manage_url(donor) if gifts else "",
+            "request_url": settings.SITE_URL + reverse("donations:manage"),
+            "site_url": settings.SITE_URL,
+            "minutes": LINK_MAX_AGE // 60,
+        }
+        subject = _("Your monthly gift to Open Communities Alliance")
+    try:
+        _send("manage_link", email, subject, context)
+    except (smtplib.SMTPException, OSError) as error:
+        logger.warning("Manage link e-mail not sent: %s", describe_mail_error(error))
+        return "failed"
+    return "link" if gifts else "none"
+
+
+@task()
+def send_manage_link(email):
+    return deliver_manage_link(email)
+
+
+# A failed monthly charge ------------------------------------------------------------
+
+
+def ask_to_update_card(monthly, invoice_id):
+    """Asks the donor to update their card after a failed charge, once per invoice.
+
+    Called by the webhook inside the transaction of `invoice.payment_failed`. The
+    notice row (unique by invoice) is written in that transaction and the e-mail goes
+    out after it commits; Stripe's retries of the same invoice find the row and send
+    nothing more.
+    """
+    notice, created = MonthlyNotice.objects.get_or_create(
+        stripe_invoice_id=invoice_id, defaults={"monthly_gift": monthly}
+    )
+    if created:
+        transaction.on_commit(lambda: send_card_notice.enqueue(notice.pk))
+    return notice
+
+
+def deliver_card_notice(notice_id):
+    """Sends one card-update e-mail if it is still due; returns True when sent."""
+    with transaction.atomic():
+        notice = (
+            MonthlyNotice.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("monthly_gift__donor", "monthly_gift__campaign")
+            .filter(pk=notice_id, sent_at__isnull=True)
+            .first()
+        )
+        if notice is None:
+            return False
+        monthly = notice.monthly_gift
+        donor = monthly.donor
+        if not donor.email or monthly.status == MonthlyGift.Status.CANCELED:
+            return False
+        notice.attempts += 1
+        with translation.override(settings.LANGUAGE_CODE):
+            context = {
+                "name": donor.first_name,
+                "amount": format_money(monthly.amount_cents, monthly.currency, always_cents=True),
+                "campaign": monthly.campaign.title,
+                "org_name": monthly.campaign.org_legal_name,
+                "url": manage_url(donor),
+                "request_url": settings.SITE_URL + reverse("donations:manage"),
+                "minutes": LINK_MAX_AGE // 60,
+            }
+            subject = _("Your monthly gift didn’t go through")
+        try:
+            _send("update_card", donor.email, subject, context)
+        except (smtplib.SMTPException, OSError) as error:
+            logger.warning(
+                "Card update notice %s not sent: %s", notice.pk, describe_mail_error(error)
+            )
+            notice.error = str(error)[:300]
+            notice.save(update_fields=["attempts", "error"])
+            return False
+        notice.sent_at = timezone.now()
+        notice.error = ""
+        notice.save(update_fields=["attempts", "error", "sent_at"])
+    return True
+
+
+@task()
+def send_card_notice(notice_id):
+    return deliver_card_notice(notice_id)
+
+
+# Changes the donor makes ------------------------------------------------------------
+
+
+def open_portal(donor):
+    """A Stripe customer portal session for the donor (update card, cancel); its URL.
+
+    Raises stripe_gateway.StripeUnavailable / StripeRejected.
+    """
+    if not donor.stripe_customer_id:
+        raise stripe_gateway.StripeRejected(f"Donor {donor.pk} has no Stripe customer")
+    session = stripe_gateway.create_portal_session(
+        customer_id=donor.stripe_customer_id, return_url=manage_url(donor)
+    )
+    return session["url"]
+
+
+def change_amount(monthly, amount_cents):
+    """Sets a monthly gift's amount from the next charge on (no proration).
+
+    Stripe first, then the local row: if Stripe fails nothing changes here. Running
+    it twice sets the same price twice; `customer.subscription.updated` will arrive
+    and say the same amount.
+    """
+    stripe_gateway.change_subscription_amount(
+        monthly.stripe_subscription_id, amount_cents=amount_cents, currency=monthly.currency
+    )
+    MonthlyGift.objects.filter(pk=monthly.pk).update(amount_cents=amount_cents)
+    monthly.amount_cents = amount_cents
+    return monthly

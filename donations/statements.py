@@ -1,0 +1,174 @@
+"""Year-end giving statements: one e-mail per donor and year, listing each gift.
+
+A YearEndStatement row (unique per donor and year) is created and locked before the
+mail goes out and marked sent after, in one transaction per donor: running the
+command again, or twice at once, sends nobody a second statement, and a mail that
+fails leaves the row unsent, so the next run sends it.
+"""
+
+import datetime
+import logging
+import smtplib
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from campaigns.formatting import format_date, format_money
+
+from .models import Donor, Gift, YearEndStatement
+from .receipts import describe_mail_error, payment_method_label
+from .reports import local_range
+
+logger = logging.getLogger(__name__)
+
+STATEMENT_IRS_WORDING = gettext_lazy(
+    "No goods or services were provided in exchange for these contributions."
+)
+
+
+def year_range(year):
+    return local_range(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+
+
+def gifts_of(donor, year):
+    """The donor's counted gifts given in `year` (local dates), oldest first."""
+    begin, stop = year_range(year)
+    return (
+        Gift.objects.filter(donor=donor, counted=True, given_at__gte=begin, given_at__lt=stop)
+        .select_related("campaign")
+        .order_by("given_at", "pk")
+    )
+
+
+def donors_for(year):
+    """Donors with at least one counted gift in `year`, with the count and net total."""
+    begin, stop = year_range(year)
+    in_year = Q(gifts__counted=True, gifts__given_at__gte=begin, gifts__given_at__lt=stop)
+    return (
+        Donor.objects.annotate(
+            year_gifts=Count("gifts", filter=in_year),
+            year_cents=Sum(
+                F("gifts__amount_cents") - F("gifts__refunded_cents"), filter=in_year, default=0
+            ),
+        )
+        .filter(year_gifts__gt=0)
+        .order_by("name", "pk")
+    )
+
+
+def statement_context(donor, year, gifts):
+    campaign = gifts[-1].campaign  # the organisation's details as they stand last
+    total = sum(gift.amount_cents - gift.refunded_cents for gift in gifts)
+    return {
+        "year": year,
+        "donor_name": donor.name,
+        "gifts": [
+            {
+                "date": format_date(gift.given_at),
+                "amount": format_money(
+                    gift.amount_cents - gift.refunded_cents, gift.currency, always_cents=True
+                ),
+                "method": payment_method_label(gift),
+            }
+            for gift in gifts
+        ],
+        "total": format_money(total, gifts[-1].currency, always_cents=True),
+        "total_cents": total,
+        "org_name": campaign.org_legal_name,
+        "org_ein": campaign.org_ein,
+        "org_address": ", ".join(
+            part
+            for part in (campaign.check_street, campaign.check_suite, campaign.check_city_state_zip)
+            if part
+        ),
+        "org_phone": campaign.org_phone,
+        "irs_statement": STATEMENT_IRS_WORDING,
+        "site_url": settings.SITE_URL,
+    }
+
+
+def build_statement(donor, year, gifts):
+    with translation.override(settings.LANGUAGE_CODE):
+        context = statement_context(donor, year, gifts)
+        message = EmailMultiAlternatives(
+            subject=_("Your %(year)s giving statement from %(org)s")
+            % {"year": year, "org": context["org_name"]},
+            body=render_to_string("email/year_end_statement.txt", context),
+            to=[donor.email],
+        )
+        message.attach_alternative(
+            render_to_string("email/year_end_statement.html", context), "text/html"
+        )
+    return message
+
+
+@dataclass
+class Outcome:
+    """What a run did (or, in a dry run, would do), donor by donor."""
+
+    sent: list = field(default_factory=list)
+    would_send: list = field(default_factory=list)
+    already_sent: list = field(default_factory=list)
+    needs_print: list = field(default_factory=list)
+    failed: list = field(default_factory=list)
+
+
+def send_year_end_statements(year, *, dry_run=False):
+    """E-mails each donor with counted gifts in `year` their statement, once.
+
+    A dry run reads only: it sends nothing and writes nothing. Donors without an
+    e-mail address are returned as needing a printed statement.
+    """
+    outcome = Outcome()
+    sent_already = set(
+        YearEndStatement.objects.filter(year=year, sent_at__isnull=False).values_list(
+            "donor_id", flat=True
+        )
+    )
+    for donor in donors_for(year).iterator(chunk_size=500):
+        if not donor.email:
+            outcome.needs_print.append(donor)
+        elif donor.pk in sent_already:
+            outcome.already_sent.append(donor)
+        elif dry_run:
+            outcome.would_send.append(donor)
+        else:
+            _send_one(donor, year, outcome)
+    return outcome
+
+
+def _send_one(donor, year, outcome):
+    with transaction.atomic():
+        statement, _created = YearEndStatement.objects.get_or_create(
+            donor=donor, year=year, defaults={"total_cents": 0, "gift_count": 0}
+        )
+        # Another run may be sending this very statement: wait for it, then look again.
+        statement = YearEndStatement.objects.select_for_update().get(pk=statement.pk)
+        if statement.sent_at:
+            outcome.already_sent.append(donor)
+            return
+        gifts = list(gifts_of(donor, year))
+        if not gifts:  # the gifts were refunded or voided since the list was read
+            return
+        message = build_statement(donor, year, gifts)
+        statement.total_cents = sum(g.amount_cents - g.refunded_cents for g in gifts)
+        statement.gift_count = len(gifts)
+        try:
+            message.send()
+        except (smtplib.SMTPException, OSError) as error:
+            logger.warning(
+                "Statement %s for donor %s not sent: %s", year, donor.pk, describe_mail_error(error)
+            )
+            statement.save(update_fields=["total_cents", "gift_count"])
+            outcome.failed.append((donor, str(error)))
+            return
+        statement.sent_at = timezone.now()
+        statement.save(update_fields=["total_cents", "gift_count", "sent_at"])
+        outcome.sent.append(donor)

@@ -1,0 +1,72 @@
+// "Show more" in the activity feed, in place. Without this script the link opens the
+// next page of the feed; with it, the next items are fetched as an HTML fragment
+// (the same view, ?fragment=1) and added to the list. Focus moves to the first new
+// item, so a keyboard or screen-reader user carries on reading where the new items
+// begin, and a polite status message says that more were added.
+(function () {
+  "use strict";
+
+  function enhance(feed) {
+    var status = feed.querySelector("[data-feed-status]");
+    var busy = false;
+
+    function say(text) {
+      if (!status) return;
+      // Emptied first so that the same message, said twice, is announced twice.
+      status.textContent = "";
+      window.setTimeout(function () { status.textContent = text; }, 50);
+    }
+
+    feed.addEventListener("click", function (event) {
+      var link = event.target.closest("[data-feed-more] a");
+      if (!link || !feed.contains(link)) return;
+      if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
+        return; // opening in a new tab or window: let the browser do it
+      }
+      event.preventDefault();
+      if (busy) return;
+      busy = true;
+      link.setAttribute("aria-disabled", "true");
+
+      var url = new URL(link.href, window.location.href);
+      url.searchParams.set("fragment", "1");
+      fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.text();
+        })
+        .then(function (html) {
+          var template = document.createElement("template");
+          template.innerHTML = html;
+          var list = feed.querySelector("[data-feed-list]");
+          var newItems = template.content.querySelectorAll("[data-feed-list] > li");
+          var first = null;
+          newItems.forEach(function (item) {
+            list.appendChild(item);
+            first = first || item;
+          });
+          var oldMore = link.closest("[data-feed-more]");
+          var newMore = template.content.querySelector("[data-feed-more]");
+          if (newMore) {
+            oldMore.replaceWith(newMore);
+          } else {
+            oldMore.remove();
+          }
+          if (first) {
+            first.setAttribute("tabindex", "-1");
+            first.focus();
+          }
+          say(feed.dataset.loadedText || "");
+        })
+        .catch(function () {
+          link.removeAttribute("aria-disabled");
+          say(feed.dataset.failedText || "");
+        })
+        .finally(function () {
+          busy = false;
+        });
+    });
+  }
+
+  document.querySelectorAll("[data-feed]").forEach(enhance);
+})();

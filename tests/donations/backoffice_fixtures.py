@@ -1,0 +1,91 @@
+"""Fixtures of the back-office tests (checks, deposits, roles, reports, exports).
+
+Imported by name into each test module that uses them.
+"""
+
+import datetime
+import itertools
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from donations import checks_service, ledger
+from donations.models import Deposit, Donor, Gift
+
+_numbers = itertools.count(1001)
+
+
+@pytest.fixture
+def bookkeeper(db):
+    # No password: hashing one costs most of a test's time, and force_login needs none.
+    user = User.objects.create_user("bea", "bea@example.org", is_staff=True)
+    user.groups.add(Group.objects.get(name="Bookkeepers"))
+    return user
+
+
+@pytest.fixture
+def bookkeeper_client(client, bookkeeper):
+    client.force_login(bookkeeper)
+    return client
+
+
+@pytest.fixture
+def donor(db):
+    return Donor.objects.create(
+        name="Ana Lopez",
+        email="ana@example.org",
+        street="12 Elm Street",
+        city="New Haven",
+        state="CT",
+        postal_code="06510",
+    )
+
+
+@pytest.fixture
+def deposit(db):
+    return Deposit.objects.create(
+        deposited_on=timezone.localdate(), bank_reference="SLIP-7", expected_total_cents=15000
+    )
+
+
+@pytest.fixture
+def log_check(campaign, donor, bookkeeper):
+    """`log_check(amount_cents=..., **fields)`: a check booked through the service."""
+
+    def log(**fields):
+        values = {
+            "donor": donor,
+            "campaign": campaign,
+            "amount_cents": 10000,
+            "check_number": str(next(_numbers)),
+            "received_on": timezone.localdate() - datetime.timedelta(days=1),
+            "user": bookkeeper,
+        }
+        return checks_service.record_check_gift(**(values | fields))
+
+    return log
+
+
+@pytest.fixture
+def online_gift(campaign, donor):
+    """`online_gift(amount_cents=..., **fields)`: a card gift as the ledger books it."""
+
+    def make(**fields):
+        number = next(_numbers)
+        values = {
+            "campaign": campaign,
+            "donor": donor,
+            "amount_cents": 5000,
+            "method": Gift.Method.CARD,
+            "display_as": "full",
+            "stripe_payment_intent_id": f"pi_test{number}",
+            "stripe_charge_id": f"ch_test{number}",
+        }
+        gift = Gift(**(values | fields))
+        gift.derive_status()
+        gift.save()
+        ledger.sync_gift(gift)
+        return gift
+
+    return make

@@ -1,0 +1,344 @@
+"""The donation form: what it shows, what it refuses, and the fee it adds."""
+
+import re
+from fractions import Fraction
+
+import pytest
+from django.test import override_settings
+from hypothesis import HealthCheck, example, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from campaigns.formatting import format_money
+from donations.fees import fee_rate, fee_to_cover
+from donations.forms import DonationForm, dollars
+from donations.models import Donor, Pledge
+
+
+def _page(client, campaign, query=""):
+    response = client.get(campaign.get_absolute_url() + query)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _checked(html, name):
+    return re.findall(rf'name="{name}"[^>]*value="([^"]*)"[^>]*checked', html)
+
+
+# What the page shows -----------------------------------------------------------------
+
+
+def test_it_offers_the_campaigns_preset_amounts_and_another_amount(client, campaign):
+    html = _page(client, campaign)
+    for value in ("25", "50", "100", "250", "other"):
+        assert re.search(rf'name="amount" id="id_amount_[a-z0-9]+" value="{value}"', html)
+    assert 'name="other_amount"' in html
+    assert _checked(html, "amount") == ["50"]
+    assert _checked(html, "frequency") == ["once"]
+
+
+def test_it_preselects_monthly_when_the_campaign_asks(client, campaign):
+    campaign.monthly_by_default = True
+    campaign.save()
+    assert _checked(_page(client, campaign), "frequency") == ["monthly"]
+
+
+@pytest.mark.parametrize(
+    ("query", "amount", "other", "frequency"),
+    [
+        ("?amount=100&frequency=monthly", "100", "", "monthly"),
+        ("?amount=75&frequency=once", "other", "75", "once"),
+        ("?amount=12.50", "other", "12.50", "once"),
+        ("?amount=abc&frequency=weekly", "50", "", "once"),
+    ],
+)
+def test_it_prefills_amount_and_frequency_from_the_query(
+    client, campaign, query, amount, other, frequency
+):
+    html = _page(client, campaign, query)
+    assert _checked(html, "amount") == [amount]
+    assert (
+        f'name="other_amount" id="id_other_amount" inputmode="decimal" maxlength="20" autocomplete="off" value="{other}"'
+        in html
+    )
+    assert _checked(html, "frequency") == [frequency]
+
+
+def test_it_says_politely_that_a_cancelled_gift_charged_nothing(client, campaign):
+    html = _page(client, campaign, "?amount=100&frequency=monthly&fee=1&cancelled=1")
+    assert "Your gift was not completed; nothing was charged." in html
+    assert _checked(html, "amount") == ["100"]
+    assert _checked(html, "frequency") == ["monthly"]
+    assert re.search(r'name="cover_fee"[^>]*checked', html)
+
+
+def test_it_shows_the_exact_fee_for_the_chosen_amount(client, campaign):
+    html = _page(client, campaign, "?amount=100")
+    fee = format_money(fee_to_cover(10000), always_cents=True)
+    assert f'<span id="fee-amount">{fee}</span>' in html
+    # Each preset carries its own fee, for the page's script to show without arithmetic.
+    assert f'value="50" data-fee="{format_money(fee_to_cover(5000), always_cents=True)}"' in html
+
+
+def test_it_hides_the_honeypot_from_people_and_assistive_technology(client, campaign):
+    html = _page(client, campaign)
+    honeypot = re.search(r'<div class="hp" aria-hidden="true">(.*?)</div>', html, re.S)
+    assert honeypot
+    assert 'tabindex="-1"' in honeypot.group(1)
+    assert 'autocomplete="off"' in honeypot.group(1)
+
+
+def test_it_shows_no_form_once_the_campaign_has_ended(client, make_campaign):
+    import datetime
+
+    ended = make_campaign(starts_on=datetime.date(2020, 1, 1), ends_on=datetime.date(2020, 2, 1))
+    html = client.get(ended.get_absolute_url()).content.decode()
+    assert 'id="donation-form"' not in html
+    assert "This appeal has ended" in html
+
+
+# The fee -------------------------------------------------------------------------
+
+
+def test_it_grosses_up_a_fifty_dollar_gift_to_the_cent():
+    # (5000 + 30) / (1 - 0.022) = 5143.15 → 5144 cents charged.
+    assert fee_to_cover(5000) == 144
+
+
+@given(gift=st.integers(min_value=1, max_value=2_500_000))
+@example(gift=500)
+@example(gift=2_500_000)
+def test_it_adds_the_smallest_fee_that_leaves_the_whole_gift(gift):
+    rate, fixed = fee_rate(), 30
+    charged = gift + fee_to_cover(gift)
+    # What Stripe keeps of `charged` leaves at least the gift...
+    assert charged - (rate * charged + fixed) >= gift
+    # ...and one cent less would not.
+    less = charged - 1
+    assert less - (rate * less + fixed) < gift
+
+
+@override_settings(DONATION_FEE_PERCENT=2.9, DONATION_FEE_FIXED_CENTS=30)
+def test_it_follows_the_fee_settings():
+    charged = 5000 + fee_to_cover(5000)
+    assert charged == -(-Fraction(5030) // Fraction(971, 1000))
+
+
+# Bad input: a clear message, nothing written, Stripe never called ------------------
+
+BAD_AMOUNTS = [
+    ("0", "The smallest gift we can accept online is $5."),
+    ("-25", "Enter an amount in dollars and cents, like 50 or 50.25."),
+    ("1000000000", "Online gifts are limited to $25,000."),
+    ("abc", "Enter an amount in dollars and cents, like 50 or 50.25."),
+    ("12.345", "Enter an amount in dollars and cents, like 50 or 50.25."),
+    ("4.99", "The smallest gift we can accept online is $5."),
+]
+
+
+@pytest.mark.parametrize(("typed", "message"), BAD_AMOUNTS)
+def test_it_refuses_a_bad_amount_and_keeps_the_input(
+    client, campaign, no_stripe, donation, typed, message
+):
+    response = client.post(
+        f"/give/{campaign.slug}/", donation(amount="other", other_amount=typed, name="Ana")
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html
+    # Next to the field, described by it, and in the summary with a link to the field.
+    assert 'id="id_other_amount-error"' in html
+    assert 'aria-invalid="true" aria-describedby="id_other_amount-error"' in html
+    assert '<a href="#id_other_amount">' in html
+    assert f'value="{typed}"' in html
+    assert 'value="Ana"' in html
+    # The whole campaign page comes back, not a bare form.
+    assert "How can YOU help?" in html
+    assert Pledge.objects.count() == 0
+    assert Donor.objects.count() == 0
+    assert len(no_stripe.calls) == 0
+
+
+def test_it_points_a_gift_over_the_limit_to_the_check_address(
+    client, campaign, no_stripe, donation
+):
+    response = client.post(
+        f"/give/{campaign.slug}/", donation(amount="other", other_amount="30,000")
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'href="#check-heading"' in html
+    assert 'id="check-heading"' in html
+    assert len(no_stripe.calls) == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"email": ""}, "email", "Enter your e-mail address so that we can send your receipt."),
+        ({"email": None}, "email", "Enter your e-mail address so that we can send your receipt."),
+        ({"email": "ana@"}, "email", "Enter an e-mail address like name@example.org."),
+        ({"name": "   "}, "name", "Enter your name; it goes on your receipt."),
+        ({"name": "A" * 151}, "name", "Enter a name of at most 150 characters."),
+        (
+            {"public_message": "x" * 281},
+            "public_message",
+            "Keep the message to 280 characters or fewer.",
+        ),
+        ({"amount": "37"}, "amount", "Choose one of the amounts shown, or enter another amount."),
+        ({"amount": None}, "amount", "Choose an amount or enter another amount."),
+        ({"amount": "other"}, "other_amount", "Enter the amount you would like to give."),
+        ({"frequency": "weekly"}, "frequency", "Choose one time or monthly."),
+        ({"display_as": "everyone"}, "display_as", "Choose how your gift is shown."),
+    ],
+)
+def test_it_explains_each_bad_field(
+    client, campaign, no_stripe, donation, overrides, field, message
+):
+    response = client.post(f"/give/{campaign.slug}/", donation(**overrides))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f'id="id_{field}-error"' in html
+    assert html.count(message) == 2  # beside the field and in the summary
+    assert Pledge.objects.count() == 0
+    assert len(no_stripe.calls) == 0
+
+
+@pytest.mark.parametrize(
+    "name", ['<script>alert("hi")</script>', "Ana <b>Lopez</b>", "Ana\nLopez", "Ana\x07"]
+)
+def test_it_refuses_markup_and_control_characters_in_a_name_and_shows_it_escaped(
+    client, campaign, no_stripe, donation, name
+):
+    response = client.post(f"/give/{campaign.slug}/", donation(name=name))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "&lt; and &gt; can’t be part of a name." in html
+    assert "<script>alert" not in html
+    assert "<b>Lopez" not in html
+    assert Pledge.objects.count() == 0
+    assert len(no_stripe.calls) == 0
+
+
+def test_it_gives_a_filled_honeypot_only_a_generic_error(client, campaign, no_stripe, donation):
+    response = client.post(f"/give/{campaign.slug}/", donation(website="http://spam.example"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "We couldn’t accept this form. Please try again." in html
+    assert 'id="id_website-error"' not in html
+    assert Pledge.objects.count() == 0
+    assert Donor.objects.count() == 0
+    assert len(no_stripe.calls) == 0
+
+
+def test_it_refuses_pledges_to_a_draft_campaign(client, make_campaign, no_stripe, donation):
+    draft = make_campaign(is_published=False)
+    assert client.post(f"/give/{draft.slug}/", donation()).status_code == 404
+    assert Pledge.objects.count() == 0
+
+
+def test_it_refuses_pledges_to_an_ended_campaign_with_a_message(
+    client, make_campaign, no_stripe, donation
+):
+    import datetime
+
+    ended = make_campaign(starts_on=datetime.date(2020, 1, 1), ends_on=datetime.date(2020, 2, 1))
+    response = client.post(f"/give/{ended.slug}/", donation())
+    assert response.status_code == 409
+    assert "This appeal has ended" in response.content.decode()
+    assert Pledge.objects.count() == 0
+    assert len(no_stripe.calls) == 0
+
+
+def test_it_answers_only_post(client, campaign):
+    assert client.get(f"/give/{campaign.slug}/").status_code == 405
+
+
+# Properties over amounts and names ------------------------------------------------
+
+PROPERTY_SETTINGS = hypothesis_settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@PROPERTY_SETTINGS
+@given(cents=st.integers(min_value=-(10**7), max_value=10**10))
+@example(cents=499)
+@example(cents=500)
+@example(cents=2_500_000)
+@example(cents=2_500_001)
+def test_it_accepts_exactly_the_cents_in_range(campaign, cents):
+    typed = ("-" if cents < 0 else "") + dollars(abs(cents))
+    form = DonationForm(
+        {
+            "amount": "other",
+            "other_amount": typed,
+            "frequency": "once",
+            "name": "Ana",
+            "email": "ana@example.org",
+            "display_as": "full",
+        },
+        campaign=campaign,
+    )
+    if 500 <= cents <= 2_500_000:
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["gift_cents"] == cents
+        assert form.cleaned_data["amount_cents"] == cents
+    else:
+        assert not form.is_valid()
+        assert "other_amount" in form.errors
+
+
+@PROPERTY_SETTINGS
+@given(name=st.text(max_size=200))
+def test_it_accepts_a_name_only_without_markup_or_control_characters(campaign, name):
+    form = DonationForm(
+        {
+            "amount": "50",
+            "frequency": "once",
+            "name": name,
+            "email": "ana@example.org",
+            "display_as": "full",
+        },
+        campaign=campaign,
+    )
+    collapsed = " ".join(name.split())
+    plain = not re.search(r"[<>\x00-\x1f\x7f-\x9f]", name.strip())
+    if collapsed and plain and len(name.strip()) <= 150:
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["name"] == collapsed
+    else:
+        assert "name" in form.errors
+
+
+def test_it_charges_the_gift_plus_the_fee_when_the_donor_covers_it(campaign):
+    form = DonationForm(
+        {
+            "amount": "50",
+            "frequency": "once",
+            "cover_fee": "on",
+            "name": "Ana",
+            "email": "ana@example.org",
+            "display_as": "full",
+        },
+        campaign=campaign,
+    )
+    assert form.is_valid(), form.errors
+    assert (form.cleaned_data["gift_cents"], form.cleaned_data["fee_cents"]) == (5000, 144)
+    assert form.cleaned_data["amount_cents"] == 5144
+
+
+def test_a_typed_amount_wins_over_a_preset_as_without_javascript(campaign):
+    form = DonationForm(
+        {
+            "amount": "50",
+            "other_amount": "75",
+            "frequency": "once",
+            "name": "Ana",
+            "email": "ana@example.org",
+            "display_as": "full",
+        },
+        campaign=campaign,
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["gift_cents"] == 7500

@@ -1,0 +1,287 @@
+"""Monthly gifts, the donor's side: the manage link, the signed page, the portal, a new
+amount, and the card-update e-mail after a failed charge."""
+
+import json
+import re
+import time
+
+import pytest
+from django.core import mail, signing
+
+from devtools.stripe_standin import sign_payload
+from donations import monthly as monthly_service
+from donations.models import Donor, MonthlyGift, MonthlyNotice
+
+SAME_ANSWER = "If that address has a monthly gift with us, we’ve sent a link to manage it."
+
+
+@pytest.fixture
+def monthly_gift(client, campaign, stripe_standin, donation):
+    """Ana's $50 monthly gift, started through the form, paid on the stand-in and
+    confirmed on the thank-you page."""
+    response = client.post(f"/give/{campaign.slug}/", donation(frequency="monthly"))
+    session_id = response["Location"].rsplit("/", 1)[-1]
+    stripe_standin.pay(session_id)
+    assert client.get("/give/thanks/", {"session_id": session_id}).status_code == 200
+    mail.outbox.clear()  # the receipt
+    return MonthlyGift.objects.get()
+
+
+def _link_from(message):
+    match = re.search(r"https?://\S+/give/manage/([^/\s]+)/", message.body)
+    assert match, message.body
+    return match.group(0), match.group(1)
+
+
+def _token(donor):
+    return monthly_service.make_token(donor)
+
+
+# Asking for a link ------------------------------------------------------------------
+
+
+def test_it_asks_for_an_address(client):
+    response = client.get("/give/manage/")
+    assert response.status_code == 200
+    assert 'name="email"' in response.content.decode()
+
+
+def test_it_mails_a_signed_link_to_a_monthly_donor(client, monthly_gift, settings):
+    response = client.post("/give/manage/", {"email": "ANA@example.org"})
+    assert response.status_code == 200
+    assert SAME_ANSWER in response.content.decode()
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["ANA@example.org"]
+    url, _ = _link_from(message)
+    assert url.startswith(settings.SITE_URL + "/give/manage/")
+
+
+def test_it_answers_an_unknown_address_exactly_as_a_known_one(client, monthly_gift):
+    known = client.post("/give/manage/", {"email": "ana@example.org"})
+    unknown = client.post("/give/manage/", {"email": "nobody@example.org"})
+    assert unknown.status_code == known.status_code == 200
+    assert unknown.content == known.content
+    assert [t.name for t in unknown.templates] == [t.name for t in known.templates]
+    # Both addresses get one e-mail; only the donor's holds a link.
+    assert [m.to for m in mail.outbox] == [["ana@example.org"], ["nobody@example.org"]]
+    assert "/give/manage/" in mail.outbox[0].body
+    assert re.search(r"/give/manage/[^/\s]+/", mail.outbox[1].body) is None
+    assert "We have no active monthly gift for this address" in mail.outbox[1].body
+
+
+def test_it_sends_no_link_for_a_donor_who_only_gave_once(client, campaign):
+    Donor.objects.create(name="Ana Lopez", email="ana@example.org")
+    client.post("/give/manage/", {"email": "ana@example.org"})
+    assert re.search(r"/give/manage/[^/\s]+/", mail.outbox[0].body) is None
+
+
+def test_it_explains_a_bad_address(client):
+    response = client.post("/give/manage/", {"email": "not-an-address"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Enter an e-mail address like name@example.org." in html
+    assert 'aria-invalid="true"' in html
+    assert mail.outbox == []
+
+
+def test_it_limits_the_links_one_inbox_receives(client, monthly_gift):
+    for _ in range(5):
+        assert client.post("/give/manage/", {"email": "ana@example.org"}).status_code == 200
+    assert len(mail.outbox) == 3
+
+
+def test_it_answers_the_same_when_the_mail_server_is_down(client, monthly_gift, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
+    response = client.post("/give/manage/", {"email": "ana@example.org"})
+    assert response.status_code == 200
+    assert SAME_ANSWER in response.content.decode()
+
+
+# The signed page --------------------------------------------------------------------
+
+
+def test_it_lists_the_donors_monthly_gifts_from_the_link(client, monthly_gift):
+    client.post("/give/manage/", {"email": "ana@example.org"})
+    url, _ = _link_from(mail.outbox[0])
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"$50 a month to “{monthly_gift.campaign.title}”" in html
+    assert "Active" in html
+    assert "Update card or cancel" in html
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_it_refuses_an_expired_link_and_offers_a_new_one(client, monthly_gift, monkeypatch):
+    token = _token(monthly_gift.donor)
+    later = time.time() + monthly_service.LINK_MAX_AGE + 5
+    monkeypatch.setattr(signing.time, "time", lambda: later)
+    response = client.get(f"/give/manage/{token}/")
+    assert response.status_code == 410
+    html = response.content.decode()
+    assert "This link has expired" in html
+    assert 'action="/give/manage/"' in html
+
+
+def test_it_accepts_a_link_within_the_hour(client, monthly_gift, monkeypatch):
+    token = _token(monthly_gift.donor)
+    later = time.time() + monthly_service.LINK_MAX_AGE - 60
+    monkeypatch.setattr(signing.time, "time", lambda: later)
+    assert client.get(f"/give/manage/{token}/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "mangle", [lambda t: t[:-2] + "xx", lambda t: "x" + t, lambda t: "nonsense"]
+)
+def test_it_refuses_a_tampered_link(client, monthly_gift, mangle):
+    response = client.get(f"/give/manage/{mangle(_token(monthly_gift.donor))}/")
+    assert response.status_code == 404
+    assert "This link doesn’t work" in response.content.decode()
+
+
+def test_a_link_stops_working_when_the_donors_address_changes(client, monthly_gift):
+    donor = monthly_gift.donor
+    token = _token(donor)
+    Donor.objects.filter(pk=donor.pk).update(email="new@example.org")
+    assert client.get(f"/give/manage/{token}/").status_code == 404
+
+
+def test_it_sends_the_donor_to_the_stripe_portal(client, monthly_gift, stripe_standin, settings):
+    token = _token(monthly_gift.donor)
+    response = client.post(f"/give/manage/{token}/portal/")
+    assert response.status_code == 303
+    assert response["Location"].startswith(stripe_standin.url + "/portal/bps_")
+    portal = stripe_standin.store.get(
+        "billing_portal.session", response["Location"].rsplit("/", 1)[-1]
+    )
+    assert portal["customer"] == monthly_gift.donor.stripe_customer_id
+    assert portal["return_url"].startswith(settings.SITE_URL + "/give/manage/")
+
+
+def test_it_says_so_when_the_portal_cannot_open(client, monthly_gift, stripe_standin, settings):
+    settings.STRIPE_MAX_RETRIES = 0
+    stripe_standin.fail_next(status=500)
+    response = client.post(f"/give/manage/{_token(monthly_gift.donor)}/portal/")
+    assert response.status_code == 503
+    assert "Nothing changed; please try again." in response.content.decode()
+
+
+def test_it_changes_the_monthly_amount_at_stripe_and_here(client, monthly_gift, stripe_standin):
+    token = _token(monthly_gift.donor)
+    response = client.post(
+        f"/give/manage/{token}/amount/", {"monthly_id": monthly_gift.pk, "amount": "75.50"}
+    )
+    assert response.status_code == 303
+    assert response["Location"] == f"/give/manage/{token}/?changed=1"
+    subscription = stripe_standin.store.get("subscription", monthly_gift.stripe_subscription_id)
+    assert subscription["items"]["data"][0]["price"]["unit_amount"] == 7550
+    updates = [e for e in stripe_standin.events if e["type"] == "customer.subscription.updated"]
+    assert updates, "Stripe announces the change with customer.subscription.updated"
+    monthly_gift.refresh_from_db()
+    assert monthly_gift.amount_cents == 7550
+    page = client.get(response["Location"]).content.decode()
+    assert "The new amount applies from your next charge." in page
+    assert "$75.50 a month" in page
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"), [("2", "The smallest monthly gift is $5."), ("abc", "like 50 or 50.25")]
+)
+def test_it_refuses_a_bad_new_amount(client, monthly_gift, stripe_standin, typed, message):
+    token = _token(monthly_gift.donor)
+    response = client.post(
+        f"/give/manage/{token}/amount/", {"monthly_id": monthly_gift.pk, "amount": typed}
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    monthly_gift.refresh_from_db()
+    assert monthly_gift.amount_cents == 5000
+    subscription = stripe_standin.store.get("subscription", monthly_gift.stripe_subscription_id)
+    assert subscription["items"]["data"][0]["price"]["unit_amount"] == 5000
+
+
+def test_it_keeps_the_amount_when_stripe_is_down(client, monthly_gift, stripe_standin, settings):
+    settings.STRIPE_MAX_RETRIES = 0
+    stripe_standin.fail_next(status=500)
+    response = client.post(
+        f"/give/manage/{_token(monthly_gift.donor)}/amount/",
+        {"monthly_id": monthly_gift.pk, "amount": "75"},
+    )
+    assert response.status_code == 503
+    monthly_gift.refresh_from_db()
+    assert monthly_gift.amount_cents == 5000
+
+
+def test_it_refuses_to_change_another_donors_gift(client, monthly_gift, stripe_standin):
+    stranger = Donor.objects.create(name="Sam", email="sam@example.org")
+    response = client.post(
+        f"/give/manage/{_token(stranger)}/amount/", {"monthly_id": monthly_gift.pk, "amount": "75"}
+    )
+    assert response.status_code == 404
+    monthly_gift.refresh_from_db()
+    assert monthly_gift.amount_cents == 5000
+
+
+# A failed monthly charge ------------------------------------------------------------
+
+
+def _post_event(client, settings, event):
+    body = json.dumps(event).encode()
+    return client.post(
+        "/stripe/webhook/",
+        body,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=sign_payload(body, settings.STRIPE_WEBHOOK_SECRET),
+    )
+
+
+def test_it_asks_once_per_failed_invoice_to_update_the_card(
+    client, monthly_gift, stripe_standin, settings, django_capture_on_commit_callbacks
+):
+    invoice = stripe_standin.renew(monthly_gift.stripe_subscription_id, fail=True)
+    failed = [e for e in stripe_standin.events if e["type"] == "invoice.payment_failed"]
+    assert len(failed) == 1
+    event = {k: v for k, v in failed[0].items() if k != "delivery"}
+    # Stripe retries a failed invoice: each retry is a new event about the same invoice.
+    retry = event | {"id": event["id"] + "retry"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post_event(client, settings, event).status_code == 200
+        assert _post_event(client, settings, event).status_code == 200
+        assert _post_event(client, settings, retry).status_code == 200
+
+    monthly_gift.refresh_from_db()
+    assert monthly_gift.status == "past_due"
+    notice = MonthlyNotice.objects.get()
+    assert (notice.stripe_invoice_id, notice.sent_at is not None) == (invoice["id"], True)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["ana@example.org"]
+    assert "$50.00" in message.body
+    url, token = _link_from(message)
+    assert monthly_service.donor_from_token(token) == monthly_gift.donor
+
+
+def test_a_card_notice_that_could_not_be_sent_is_sent_on_a_later_try(
+    monthly_gift, monkeypatch, django_capture_on_commit_callbacks
+):
+    real_send = monthly_service._send
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(monthly_service, "_send", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = monthly_service.ask_to_update_card(monthly_gift, "in_test_1")
+    notice.refresh_from_db()
+    assert (notice.sent_at, notice.attempts, notice.error) == (None, 1, "mail server down")
+    assert mail.outbox == []
+
+    monkeypatch.setattr(monthly_service, "_send", real_send)
+    assert monthly_service.deliver_card_notice(notice.pk) is True
+    assert monthly_service.deliver_card_notice(notice.pk) is False  # never twice
+    assert len(mail.outbox) == 1

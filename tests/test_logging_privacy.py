@@ -1,0 +1,349 @@
+"""No donor e-mail or postal address in the logs.
+
+Logs go to places with weaker protection than the database (a hosting provider's log
+store, a terminal, a bug report). A donor's whole life with the site runs here with
+every logger at DEBUG: pledges through the real Stripe client (the offline stand-in),
+every event delivered to the webhook (duplicates, a bad signature, one that fails
+with a traceback, one while Stripe is failing), receipts and notices while the mail
+server is down and while it refuses the recipient, a manage link, a refund. No log
+record may contain the address, the street, or the address in another encoding.
+
+The access log of gunicorn (`--access-logfile -` in the Dockerfile) holds every
+request line, so the URLs a donor's browser fetches must not carry the address either.
+"""
+
+import base64
+import binascii
+import logging
+import re
+import traceback
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import responses
+from django.conf import settings
+from django.core.cache import cache
+
+from bench.smtp_sink import SmtpSink
+from devtools.stripe_standin import StripeStandin
+from donations import monthly, receipts, stripe_gateway
+from donations.models import Donor, Gift, MonthlyGift, ProcessedEvent
+
+from .donations import stripe_payloads as sp
+
+EMAIL = "ana.privacy.7f3c@example.org"
+LOCAL_PART = "ana.privacy.7f3c"
+STREET = "1234 Quinnipiac Street"
+SECRETS = (EMAIL, LOCAL_PART, STREET)
+
+
+# What a leak looks like --------------------------------------------------------------
+
+
+def _decodings(text):
+    """`text`, percent-decoded, and every base64-looking run in it decoded."""
+    yield text
+    yield unquote(text)
+    for run in re.findall(r"[A-Za-z0-9_\-+/]{12,}", text):
+        for offset in range(4):
+            chunk = run[offset:]
+            try:
+                yield base64.urlsafe_b64decode(chunk + "=" * (-len(chunk) % 4)).decode("latin-1")
+                yield base64.b64decode(chunk + "=" * (-len(chunk) % 4)).decode("latin-1")
+            except (binascii.Error, ValueError):
+                pass
+
+
+def _reveals(text):
+    return [s for s in SECRETS for form in _decodings(text) if s.lower() in form.lower()]
+
+
+def _record_text(record):
+    parts = [record.getMessage(), repr(record.args), record.name]
+    if record.exc_info:
+        parts.append("".join(traceback.format_exception(*record.exc_info)))
+    if record.exc_text:
+        parts.append(record.exc_text)
+    if record.stack_info:
+        parts.append(record.stack_info)
+    return "\n".join(parts)
+
+
+def test_it_recognises_a_leak_in_any_of_its_forms():
+    token = base64.urlsafe_b64encode(b'{"d":1,"e":"' + EMAIL.encode() + b'"}').decode()
+    assert _reveals(f"/give/manage/{token.rstrip('=')}:1xX:sig/")
+    assert _reveals("to=ana.privacy.7f3c%40example.org")
+    assert _reveals(f"Address: {STREET.upper()}")
+    assert not _reveals("/give/manage/eyJkIjoxfQ:1xX:sig/ gift 12 of donor 3")
+
+
+# Fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def all_logs(caplog):
+    """Every record from every logger, at DEBUG, whatever LOGGING says; except stripe's.
+
+    Stripe's client logs whole request and response bodies at DEBUG (the donor's
+    address among them), which is why settings.LOGGING holds the "stripe" logger at
+    WARNING: `test_it_holds_the_stripe_client_logger_at_warning` checks that cap.
+    """
+    caplog.set_level(logging.DEBUG)
+    changed = {}
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger) and logger.level and name.split(".")[0] != "stripe":
+            changed[logger] = logger.level
+            logger.setLevel(logging.DEBUG)
+    yield caplog
+    for logger, level in changed.items():
+        logger.setLevel(level)
+
+
+@pytest.fixture
+def standin(settings):
+    standin = StripeStandin(webhook_url=None, webhook_secret=settings.STRIPE_WEBHOOK_SECRET)
+    standin.start()
+    settings.STRIPE_API_BASE = standin.url
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def mail_down(settings, unused_port):
+    """Points the mailer at a local port where nothing listens (the server is down)."""
+
+    def down():
+        settings.MAILERS = _smtp_mailers(unused_port)
+
+    return down
+
+
+@pytest.fixture
+def unused_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def refusing_mail(settings):
+    with SmtpSink(refuse=True) as sink:
+        yield lambda: setattr(settings, "MAILERS", _smtp_mailers(sink.port))
+
+
+@pytest.fixture
+def accepting_mail(settings):
+    with SmtpSink() as sink:
+        sink.use = lambda: setattr(settings, "MAILERS", _smtp_mailers(sink.port))
+        yield sink
+
+
+def _smtp_mailers(port):
+    return {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
+
+
+# The lifecycle -------------------------------------------------------------------------
+
+
+def _deliver(client, event, secret=None):
+    body, signature = sp.signed(event, secret or settings.STRIPE_WEBHOOK_SECRET)
+    return client.post(
+        "/stripe/webhook/", body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+    )
+
+
+def _deliver_new_events(client, standin, seen):
+    """Delivers the stand-in's events not delivered yet, as Stripe would; their statuses."""
+    statuses = {}
+    for record in standin.events:
+        if record["id"] in seen:
+            continue
+        seen.add(record["id"])
+        record.pop("delivery")
+        statuses[record["id"]] = (record["type"], _deliver(client, record).status_code)
+    return statuses
+
+
+def _give(client, campaign, frequency):
+    data = {
+        "amount": "50",
+        "other_amount": "",
+        "frequency": frequency,
+        "name": "Ana Lopez",
+        "email": EMAIL,
+        "display_as": "first",
+        "public_message": "",
+        "website": "",
+    }
+    response = client.post(f"/give/{campaign.slug}/", data)
+    assert response.status_code == 303, response.content.decode()
+    return urlsplit(response["Location"]).path.rsplit("/", 1)[-1]
+
+
+def _session(standin, session_id):
+    with standin.store.lock:
+        return dict(standin.store.get("checkout.session", session_id))
+
+
+def test_it_logs_no_donor_address_through_a_whole_donation_lifecycle(
+    client, transactional_db, campaign, standin, all_logs, mail_down, refusing_mail, accepting_mail
+):
+    cache.clear()  # rate limits
+    seen = set()
+    mail_down()
+
+    # A one-time gift: the form, Stripe Checkout, the events, the thank-you page.
+    session_id = _give(client, campaign, "once")
+    Donor.objects.filter(email=EMAIL).update(street=STREET, city="Hartford", postal_code="06106")
+    standin.pay(session_id, name="Ana Lopez")
+    delivered = _deliver_new_events(client, standin, seen)
+    assert ("checkout.session.completed", 200) in delivered.values()
+    gift = Gift.objects.get(frequency="once")
+    assert gift.receipt_status == Gift.Receipt.FAILED  # the mail server is down
+    assert client.get(f"/give/thanks/?session_id={session_id}").status_code == 200
+
+    # The same event again, and once with a signature that does not match.
+    completed = next(e for e in standin.events if e["type"] == "checkout.session.completed")
+    completed.pop("delivery")
+    assert _deliver(client, completed).content == b"duplicate\n"
+    assert _deliver(client, completed, secret="whsec_someone_else").status_code == 400
+
+    # The mail server is back but refuses the recipient (550 naming the address).
+    refusing_mail()
+    assert receipts.send_pending_receipts() == 0
+    gift.refresh_from_db()
+    assert gift.receipt_status == Gift.Receipt.FAILED
+
+    # A monthly gift, a renewal that fails (card notice), a manage link.
+    session_id = _give(client, campaign, "monthly")
+    standin.pay(session_id, name="Ana Lopez")
+    _deliver_new_events(client, standin, seen)
+    subscription = MonthlyGift.objects.get().stripe_subscription_id
+    standin.renew(subscription, fail=True)
+    delivered = _deliver_new_events(client, standin, seen)
+    assert ("invoice.payment_failed", 200) in delivered.values()
+    assert client.post("/give/manage/", {"email": EMAIL}).status_code == 200
+
+    # An event whose handling fails with a traceback: it carries the donor's address.
+    invoice = sp.invoice(subscription, amount=5000, metadata={})
+    invoice["customer_email"] = EMAIL
+    invoice["customer_address"] = {"line1": STREET, "city": "Hartford", "country": "US"}
+    invoice["payments"]["data"] = ["not an invoice payment"]
+    assert _deliver(client, sp.event("invoice.paid", invoice)).status_code == 500
+
+    # A refund, and an event that arrives while Stripe's API is failing.
+    standin.refund(gift.stripe_payment_intent_id, amount=1000)
+    delivered = _deliver_new_events(client, standin, seen)
+    assert ("charge.refunded", 200) in delivered.values()
+    session_id = _give(client, campaign, "once")
+    standin.pay(session_id, name="Ana Lopez")
+    standin.fail_next(n=10)
+    delivered = _deliver_new_events(client, standin, seen)
+    assert ("checkout.session.completed", 503) in delivered.values()
+    standin.store.faults.clear()
+
+    # The mail server accepts again: every receipt due goes out, each once.
+    accepting_mail.use()
+    assert receipts.send_pending_receipts() == Gift.objects.filter(counted=True).count()
+    assert len(accepting_mail.messages) == Gift.objects.filter(counted=True).count()
+
+    # The drill really went through the failures it is about.
+    messages = [record.getMessage() for record in all_logs.records]
+    assert any("not sent" in m and "Receipt" in m for m in messages)
+    assert any("Rejected a webhook" in m for m in messages)
+    assert any(r.exc_info and "failed" in r.getMessage() for r in all_logs.records)
+    assert any("Stripe" in m and "unavailable" in m.lower() for m in messages)
+    assert ProcessedEvent.objects.exists()
+
+    leaks = [
+        (record.name, record.levelname, _record_text(record)[:300])
+        for record in all_logs.records
+        if _reveals(_record_text(record))
+    ]
+    assert leaks == []
+
+
+def test_it_holds_the_stripe_client_logger_at_warning():
+    # LOG_LEVEL sets the root logger; stripe's own stays at WARNING so that its DEBUG
+    # dumps of request and response bodies (donors' addresses) never reach the log.
+    assert settings.LOGGING["loggers"]["stripe"]["level"] == "WARNING"
+    assert logging.getLogger("stripe").getEffectiveLevel() >= logging.WARNING
+
+
+def test_it_describes_a_refused_recipient_without_the_address():
+    import smtplib
+
+    error = smtplib.SMTPRecipientsRefused(
+        {EMAIL: (550, f"5.1.1 <{EMAIL}>: Recipient address rejected".encode())}
+    )
+    text = receipts.describe_mail_error(error)
+    assert not _reveals(text)
+    assert "550" in text
+    assert receipts.describe_mail_error(ConnectionRefusedError(111, "Connection refused")) == (
+        "[Errno 111] Connection refused"
+    )
+
+
+def test_it_logs_no_address_when_stripe_refuses_one(settings, all_logs):
+    # Stripe's answer to an address it will not take quotes the address back.
+    settings.STRIPE_API_BASE = ""
+    with responses.RequestsMock() as stripe_api:
+        stripe_api.post(
+            "https://api.stripe.com/v1/customers",
+            status=400,
+            json={
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "email_invalid",
+                    "param": "email",
+                    "message": f"Invalid email address: {EMAIL}",
+                }
+            },
+        )
+        with pytest.raises(stripe_gateway.StripeRejected):
+            stripe_gateway.create_customer(email=EMAIL, name="Ana Lopez", donor_id=1)
+    refusals = [r for r in all_logs.records if "refused a request" in r.getMessage()]
+    assert refusals and "Invalid email address" in refusals[0].getMessage()
+    assert [_record_text(r) for r in all_logs.records if _reveals(_record_text(r))] == []
+
+
+# What reaches the access log -----------------------------------------------------------
+
+
+def test_it_keeps_the_donor_address_out_of_every_url_a_donor_fetches(
+    client, db, campaign, standin, accepting_mail
+):
+    cache.clear()
+    accepting_mail.use()
+    session_id = _give(client, campaign, "monthly")
+    session = _session(standin, session_id)
+    standin.pay(session_id, name="Ana Lopez")
+    donor = Donor.objects.get(email=EMAIL)
+    token = monthly.make_token(donor)
+    urls = [
+        f"/give/{campaign.slug}/",
+        session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id),
+        session["cancel_url"],
+        monthly.manage_url(donor),
+        f"/give/manage/{token}/portal/",
+        f"/give/manage/{token}/amount/",
+    ]
+    for url in urls:
+        assert _reveals(url) == [], url
+    # The link still works, and still names this donor only.
+    assert monthly.donor_from_token(token) == donor
+
+
+def test_it_invalidates_a_manage_link_when_the_address_changes(db, campaign):
+    donor = Donor.objects.create(name="Ana Lopez", email=EMAIL)
+    token = monthly.make_token(donor)
+    Donor.objects.filter(pk=donor.pk).update(email="ana.new@example.org")
+    with pytest.raises(monthly.LinkInvalid):
+        monthly.donor_from_token(token)
