@@ -92,7 +92,9 @@ def main():
             },
             "payments": {
                 "object": "list",
-                "data": [{"payment": {"type": "payment_intent", "payment_intent": f"pi_bench_{n:06d}"}}],
+                "data": [
+                    {"payment": {"type": "payment_intent", "payment_intent": f"pi_bench_{n:06d}"}}
+                ],
             },
             "status_transitions": {"paid_at": now},
         }
@@ -123,7 +125,9 @@ def main():
     booked = Gift.objects.count()
     ok = statuses.count(200)
     rate = len(statuses) / elapsed
-    print(f"machine: {harness.machine()}; PostgreSQL; gunicorn 1 sync worker; {args.clients} clients")
+    print(
+        f"machine: {harness.machine()}; PostgreSQL; gunicorn 1 sync worker; {args.clients} clients"
+    )
     print(f"events posted: {len(statuses) + 1}, answered 200: {ok + 1}, gifts booked: {booked}")
     print(f"campaign: {campaign.donor_count} donors, ${campaign.raised_cents / 100:,.2f}")
     print(f"throughput: {rate:.0f} events booked per second ({elapsed:.1f} s)")

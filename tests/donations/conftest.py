@@ -80,6 +80,9 @@ def standin_objects(stripe_standin):
 # The back office's fixtures (bookkeeper, donor, deposit, log_check, online_gift, ...).
 from .backoffice_fixtures import *  # noqa: E402, F403
 
+# The webhook tests' fixtures (make_pledge, stripe_api).
+from .webhook_helpers import make_pledge, stripe_api  # noqa: E402, F401
+
 
 @pytest.fixture
 def deliver_standin_events(client, settings, stripe_standin):

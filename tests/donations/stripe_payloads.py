@@ -108,7 +108,16 @@ def charge(pi_id, amount, *, amount_refunded=0, charge_id=None, wallet=None):
     return ch
 
 
-def invoice(sub_id, *, amount, metadata, invoice_id=None, pi_id=None, billing_reason="subscription_cycle", paid=True):
+def invoice(
+    sub_id,
+    *,
+    amount,
+    metadata,
+    invoice_id=None,
+    pi_id=None,
+    billing_reason="subscription_cycle",
+    paid=True,
+):
     inv = fixture("invoice")
     inv.pop("subscription", None)  # not in this API generation
     invoice_id = invoice_id or new_id("in")
@@ -138,8 +147,16 @@ def invoice(sub_id, *, amount, metadata, invoice_id=None, pi_id=None, billing_re
         currency="usd",
         status="paid" if paid else "open",
     )
-    payment["payment"] = {"type": "payment_intent", "payment_intent": pi_id or f"pi_for_{invoice_id}"}
-    inv["payments"] = {"object": "list", "data": [payment], "has_more": False, "url": "/v1/invoice_payments"}
+    payment["payment"] = {
+        "type": "payment_intent",
+        "payment_intent": pi_id or f"pi_for_{invoice_id}",
+    }
+    inv["payments"] = {
+        "object": "list",
+        "data": [payment],
+        "has_more": False,
+        "url": "/v1/invoice_payments",
+    }
     inv["status_transitions"]["paid_at"] = int(time.time()) if paid else None
     return inv
 

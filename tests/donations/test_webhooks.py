@@ -9,7 +9,7 @@ from donations import ledger
 from donations.models import Gift, MonthlyGift, PendingAdjustment, ProcessedEvent
 
 from . import stripe_payloads as sp
-from .webhook_helpers import WEBHOOK_URL, deliver, make_pledge, stripe_api  # noqa: F401
+from .webhook_helpers import WEBHOOK_URL, deliver
 
 IRS = "No goods or services were provided in exchange for this contribution."
 

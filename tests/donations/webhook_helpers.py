@@ -49,7 +49,11 @@ def stripe_api():
         def answer(request):
             pi_id = request.path_url.split("?")[0].rsplit("/", 1)[-1]
             if pi_id not in mock.amounts:
-                return 404, {}, '{"error": {"type": "invalid_request_error", "code": "resource_missing"}}'
+                return (
+                    404,
+                    {},
+                    '{"error": {"type": "invalid_request_error", "code": "resource_missing"}}',
+                )
             body = sp.payment_intent(pi_id, mock.amounts[pi_id], wallet=mock.wallets.get(pi_id))
             return 200, {"Request-Id": "req_test"}, json.dumps(body)
 
@@ -66,7 +70,12 @@ def stripe_api():
                     "payment_intent": mock.invoice_payments[invoice_id],
                 }
                 data.append(payment)
-            body = {"object": "list", "data": data, "has_more": False, "url": "/v1/invoice_payments"}
+            body = {
+                "object": "list",
+                "data": data,
+                "has_more": False,
+                "url": "/v1/invoice_payments",
+            }
             return 200, {}, json.dumps(body)
 
         mock.add_callback(
