@@ -75,38 +75,15 @@ def main():
     bodies = []
     for n in range(args.events):
         pledge = pledges[n % args.donors]
-        invoice = {
-            "id": f"in_bench_{n:06d}",
-            "object": "invoice",
-            "amount_paid": 2500,
-            "amount_due": 2500,
-            "currency": "usd",
-            "status": "paid",
-            "billing_reason": "subscription_create" if n < args.donors else "subscription_cycle",
-            "parent": {
-                "type": "subscription_details",
-                "subscription_details": {
-                    "subscription": f"sub_bench_{pledge.pk}",
-                    "metadata": {"pledge_id": str(pledge.public_id)},
-                },
-            },
-            "payments": {
-                "object": "list",
-                "data": [
-                    {"payment": {"type": "payment_intent", "payment_intent": f"pi_bench_{n:06d}"}}
-                ],
-            },
-            "status_transitions": {"paid_at": now},
-        }
-        event = {
-            "id": f"evt_bench_{n:06d}",
-            "object": "event",
-            "api_version": "2026-10-28.endive",
-            "type": "invoice.paid",
-            "created": now,
-            "livemode": False,
-            "data": {"object": invoice},
-        }
+        invoice = harness.paid_invoice(
+            f"in_bench_{n:06d}",
+            subscription_id=f"sub_bench_{pledge.pk}",
+            pledge_id=pledge.public_id,
+            amount=2500,
+            first=n < args.donors,
+            payment_intent_id=f"pi_bench_{n:06d}",
+        )
+        event = harness.stripe_event("invoice.paid", invoice, f"evt_bench_{n:06d}", created=now)
         bodies.append(harness.signed_event_body(event))
 
     with harness.gunicorn(env, workers=1) as base:
