@@ -191,6 +191,23 @@ def _ensure_monthly_gift(subscription_id, pledge, *, amount_cents=None):
     return monthly
 
 
+def _locked_monthly_gift(subscription_id, metadata, *, amount_cents=None):
+    """The monthly gift of a subscription, locked; created from the pledge named in
+    the metadata snapshot when its own events arrive before the checkout session.
+    None when the subscription is not ours."""
+    monthly = (
+        MonthlyGift.objects.select_for_update()
+        .filter(stripe_subscription_id=subscription_id)
+        .first()
+    )
+    if monthly is None:
+        pledge = _pledge_from_metadata(metadata)
+        if pledge is None:
+            return None
+        monthly = _ensure_monthly_gift(subscription_id, pledge, amount_cents=amount_cents)
+    return monthly
+
+
 def _subscription_of_invoice(invoice):
     details = ((invoice.get("parent") or {}).get("subscription_details")) or {}
     return _id(details.get("subscription")), details.get("metadata") or {}
@@ -218,17 +235,11 @@ def book_invoice(invoice, *, payment_intent=None, occurred_at=None):
     amount = invoice.get("amount_paid") or 0
     if not subscription_id or amount <= 0:
         return None
-    monthly = (
-        MonthlyGift.objects.select_for_update()
-        .filter(stripe_subscription_id=subscription_id)
-        .first()
-    )
-    pledge = monthly.pledge if monthly and monthly.pledge_id else _pledge_from_metadata(metadata)
+    monthly = _locked_monthly_gift(subscription_id, metadata, amount_cents=amount)
     if monthly is None:
-        if pledge is None:
-            logger.info("Invoice %s belongs to no monthly gift of ours", invoice.get("id"))
-            return None
-        monthly = _ensure_monthly_gift(subscription_id, pledge, amount_cents=amount)
+        logger.info("Invoice %s belongs to no monthly gift of ours", invoice.get("id"))
+        return None
+    pledge = monthly.pledge if monthly.pledge_id else _pledge_from_metadata(metadata)
     occurred_at = occurred_at or timezone.now()
     paid_at = (invoice.get("status_transitions") or {}).get("paid_at")
     pi_id = _id(payment_intent) or _payment_intent_of_invoice(invoice)
@@ -280,19 +291,10 @@ def record_invoice_failure(invoice, *, occurred_at):
     or None when it is not ours or is already canceled.
     """
     subscription_id, metadata = _subscription_of_invoice(invoice)
-    monthly = (
-        MonthlyGift.objects.select_for_update()
-        .filter(stripe_subscription_id=subscription_id)
-        .first()
+    monthly = _locked_monthly_gift(
+        subscription_id, metadata, amount_cents=invoice.get("amount_due")
     )
-    if monthly is None:
-        pledge = _pledge_from_metadata(metadata)
-        if pledge is None:
-            return None
-        monthly = _ensure_monthly_gift(
-            subscription_id, pledge, amount_cents=invoice.get("amount_due")
-        )
-    if monthly.status == MonthlyGift.Status.CANCELED:
+    if monthly is None or monthly.status == MonthlyGift.Status.CANCELED:
         return None
     if monthly.status_as_of is None or occurred_at >= monthly.status_as_of:
         monthly.status, monthly.status_as_of = MonthlyGift.Status.PAST_DUE, occurred_at
@@ -317,16 +319,9 @@ def apply_subscription(subscription, *, occurred_at, deleted=False):
 
     Canceled is final. Otherwise the newest event (by Stripe's `created`) wins.
     """
-    monthly = (
-        MonthlyGift.objects.select_for_update()
-        .filter(stripe_subscription_id=subscription["id"])
-        .first()
-    )
+    monthly = _locked_monthly_gift(subscription["id"], subscription.get("metadata"))
     if monthly is None:
-        pledge = _pledge_from_metadata(subscription.get("metadata"))
-        if pledge is None:
-            return None
-        monthly = _ensure_monthly_gift(subscription["id"], pledge)
+        return None
     if monthly.status == MonthlyGift.Status.CANCELED:
         return monthly
     status = (
