@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from . import page_cache
+
 MARKDOWN_HELP = _(
     "Plain text. Blank lines separate paragraphs; *emphasis*, **strong**, "
     "[a link](https://example.org) and lists starting with “- ” are understood. "
@@ -28,6 +30,18 @@ def validate_preset_amounts(value):
 
 
 class CampaignQuerySet(models.QuerySet):
+    # Every write to campaigns drops the states campaigns.page_cache remembers; the
+    # ledger's counters and the feed's version are written with update().
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        page_cache.campaigns_changed()
+        return rows
+
+    def delete(self):
+        result = super().delete()
+        page_cache.campaigns_changed()
+        return result
+
     def published(self):
         return self.filter(is_published=True)
 
@@ -37,9 +51,13 @@ class CampaignQuerySet(models.QuerySet):
             models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=today)
         )
 
+    def featured_first(self):
+        """Published, running campaigns, the one `/` shows first."""
+        return self.published().running().order_by("-starts_on", "-pk")
+
     def featured(self):
         """The campaign `/` shows: the most recently started published, running one."""
-        return self.published().running().order_by("-starts_on", "-pk").first()
+        return self.featured_first().first()
 
 
 class Campaign(models.Model):
@@ -198,9 +216,15 @@ class Campaign(models.Model):
                 and field.attname not in deferred
             ]
         super().save(**kwargs)
+        page_cache.campaigns_changed()
 
     def get_absolute_url(self):
         return reverse("campaigns:detail", kwargs={"slug": self.slug})
+
+    def delete(self, **kwargs):
+        result = super().delete(**kwargs)
+        page_cache.campaigns_changed()
+        return result
 
     def clean(self):
         if self.ends_on and self.starts_on and self.ends_on <= self.starts_on:
@@ -258,6 +282,20 @@ class HelpSection(models.Model):
 
     def __str__(self):
         return self.heading
+
+    def save(self, **kwargs):
+        super().save(**kwargs)
+        self._touch_campaign()
+
+    def delete(self, **kwargs):
+        result = super().delete(**kwargs)
+        self._touch_campaign()
+        return result
+
+    def _touch_campaign(self):
+        # The cached page of the campaign (campaigns.page_cache) is keyed by its
+        # updated_at: a section's change is a change of the campaign's page.
+        Campaign.objects.filter(pk=self.campaign_id).update(updated_at=timezone.now())
 
     @property
     def anchor(self):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from . import feed
+from . import feed, page_cache
 from .feed_cache import feed_section
 from .models import Campaign
 
@@ -50,8 +50,27 @@ def render_campaign(request, campaign, *, extra_context=None, status=200):
     return render(request, "campaigns/campaign_detail.html", context, status=status)
 
 
+def _cached_page(request, lookup, campaigns):
+    """The page of the first of `campaigns` (published ones) from campaigns.page_cache,
+    or None when the request or the campaign is not one the cache serves."""
+    if not page_cache.can_cache(request):
+        return None
+    state = page_cache.state(lookup, campaigns)
+    if state is None:
+        return None
+
+    def render_page(cache_context):
+        campaign = Campaign.objects.get(pk=state["pk"])
+        return render_campaign(request, campaign, extra_context=cache_context).text
+
+    return HttpResponse(page_cache.page(request, state, render_page))
+
+
 @require_safe
 def featured(request):
+    response = _cached_page(request, "featured", Campaign.objects.featured_first())
+    if response:
+        return response
     campaign = Campaign.objects.featured()
     if campaign is None:
         return render(request, "campaigns/no_campaign.html")
@@ -60,6 +79,9 @@ def featured(request):
 
 @require_safe
 def detail(request, slug):
+    response = _cached_page(request, f"slug:{slug}", Campaign.objects.published().filter(slug=slug))
+    if response:
+        return response
     return render_campaign(request, _get_campaign_for_user(request.user, slug))
 
 

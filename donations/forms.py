@@ -102,14 +102,16 @@ class DonationForm(forms.Form):
         self.is_spam = False
 
     @classmethod
-    def for_page(cls, campaign, query):
-        """An unbound form with the choices of `?amount=50&frequency=monthly&fee=1`."""
+    def for_page(cls, campaign, query, token):
+        """An unbound form with the choices of `?amount=50&frequency=monthly&fee=1`.
+
+        `token` tells this page's pledge apart from a resubmission of it."""
         presets = campaign.preset_amounts_cents
         initial = {
             "frequency": Frequency.MONTHLY if campaign.monthly_by_default else Frequency.ONCE,
             "display_as": DisplayChoice.FIRST_NAME,
             "amount": dollars(presets[1] if len(presets) > 1 else presets[0]),
-            "token": uuid.uuid4(),
+            "token": token,
         }
         cents = parse_money(query.get("amount", ""))
         if cents:

@@ -15,6 +15,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from campaigns import page_cache
 from campaigns.formatting import format_money
 from campaigns.models import Campaign
 from campaigns.views import render_campaign
@@ -83,7 +84,9 @@ def campaign_page_context(request, campaign):
     if not campaign.is_running:
         return {"donation_form_template": CLOSED_TEMPLATE}
     return {
-        "donation_form": DonationForm.for_page(campaign, request.GET),
+        "donation_form": DonationForm.for_page(
+            campaign, request.GET, token=page_cache.value(request, "pledge-token")
+        ),
         "donation_form_template": FORM_TEMPLATE,
         "donation_cancelled": request.GET.get("cancelled") == "1",
         "fee_scale": fees.fee_scale(),

@@ -14,6 +14,15 @@ def pytest_configure(config):
     settings.STATIC_ROOT.mkdir(exist_ok=True)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a test's rolled-back campaigns must not
+    live on in the next one's cached pages."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def campaign(db):
     """The demo campaign: OCA's 2017 appeal with its five sections, published."""

@@ -1,0 +1,174 @@
+"""A campaign's whole page for anonymous visitors, rendered once and reused.
+
+Rendering the page (appeal, sections, donation form, feed) costs around ten
+milliseconds. The HTML is cached under a key made of everything the page shows that
+can change:
+
+- the campaign's state: its `updated_at` (which a change to one of its help sections
+  also moves, see campaigns.models) and its counters (donors, amount raised, the
+  feed's version). The state is a few columns, itself kept in the cache for two
+  seconds at most and dropped by every write to a campaign (see `state`);
+- the day, since a campaign opens and closes by date, and a 30-second slot, so the
+  feed's "3 minutes ago" is never more than that out of date;
+- the language, the time zone and the static files' manifest, so a deploy with new
+  stylesheets never serves HTML that points at the old ones.
+
+What differs between two visitors (the CSRF token, the donation form's one-time
+token) is rendered as a placeholder and put in per request. Other apps add such a
+value with `register`; their page context asks for it with `value`. Staff, query
+strings (the form's prefill, "?cancelled=1"), drafts and error renders never touch
+the cache.
+"""
+
+import logging
+import time
+
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.cache import cache
+from django.db import transaction
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+
+logger = logging.getLogger(__name__)
+
+CACHE_SECONDS = 60
+TIME_SLOT_SECONDS = 30
+STATE_SECONDS = 2
+STATES_KEY = "campaign-page-states"
+MAX_STATES = 100
+
+_producers = {}
+
+
+def register(name, producer):
+    """Declares a per-visitor value of the page: `producer(request)` returns it."""
+    _producers[name] = producer
+
+
+def _placeholder(name):
+    # Derived from the secret key: the same on every app server sharing the cache,
+    # and not something a donor's message in the feed could contain on purpose.
+    return "pv" + salted_hmac("campaigns.page_cache", name, algorithm="sha256").hexdigest()[:32]
+
+
+def value(request, name):
+    """The per-visitor value `name` for this request, or its placeholder while the
+    page is being rendered for the cache."""
+    if getattr(request, "_page_cache_rendering", False):
+        return _placeholder(name)
+    return _producers[name](request)
+
+
+register("csrf", get_token)
+
+
+# What a campaign's cached page is keyed by, read on every request instead of the
+# whole row (whose texts are what the cache saves reading).
+STATE_FIELDS = (
+    "pk",
+    "created_at",
+    "updated_at",
+    "feed_version",
+    "feed_count",
+    "donor_count",
+    "raised_cents",
+)
+
+
+def can_cache(request):
+    return (
+        request.method in ("GET", "HEAD") and not request.GET and not request.user.is_authenticated
+    )
+
+
+def _get(key):
+    try:
+        return cache.get(key)
+    except Exception:  # a cache outage must not take the page down
+        logger.warning("Page cache unavailable", exc_info=True)
+        return None
+
+
+def _set(key, value, seconds):
+    try:
+        cache.set(key, value, seconds)
+    except Exception:
+        logger.warning("Page cache unavailable", exc_info=True)
+
+
+def state(lookup, campaigns):
+    """The key fields of the first of `campaigns` (published campaigns), or None.
+
+    `lookup` names the question (`"featured"`, `"slug:spring"`). The answers are kept
+    together in the cache for STATE_SECONDS at most, and dropped at once by any write
+    to a campaign (`campaigns_changed`): a new gift shows within that time on every app
+    server, at once on one that shares the cache with the server that booked it, and
+    most visits then cost no database query.
+    """
+    now = time.time()
+    states = _get(STATES_KEY) or {}
+    found = states.get(lookup)
+    if found and 0 <= now - found[0] < STATE_SECONDS:
+        return found[1]
+    row = campaigns.values(*STATE_FIELDS).first()
+    if row is not None:  # unknown slugs are not remembered: anyone can make them up
+        states = {k: v for k, v in states.items() if 0 <= now - v[0] < STATE_SECONDS}
+        if len(states) < MAX_STATES:
+            states[lookup] = (now, row)
+            _set(STATES_KEY, states, STATE_SECONDS)
+    return row
+
+
+def campaigns_changed():
+    """Forgets every remembered campaign state, now and when the transaction commits
+    (a visit in between may have read the state from before the change)."""
+
+    def forget():
+        try:
+            cache.delete(STATES_KEY)
+        except Exception:
+            logger.warning("Page cache unavailable", exc_info=True)
+
+    forget()
+    transaction.on_commit(forget)
+
+
+def _key(state):
+    return ":".join(
+        str(part)
+        for part in (
+            "campaign-page",
+            state["pk"],
+            state["created_at"].timestamp(),
+            state["updated_at"].timestamp(),
+            state["feed_version"],
+            state["feed_count"],
+            state["donor_count"],
+            state["raised_cents"],
+            timezone.localdate().isoformat(),
+            int(time.time()) // TIME_SLOT_SECONDS,
+            translation.get_language(),
+            timezone.get_current_timezone_name(),
+            getattr(staticfiles_storage, "manifest_hash", ""),
+        )
+    )
+
+
+def page(request, state, render):
+    """The page's HTML for this visitor. `render(context)` renders it with the given
+    extra context; it is called only when the cache does not hold the page."""
+    key = _key(state)
+    html = _get(key)
+    if html is None:
+        request._page_cache_rendering = True
+        try:
+            html = render({"csrf_token": _placeholder("csrf")})
+        finally:
+            request._page_cache_rendering = False
+        _set(key, html, CACHE_SECONDS)
+    for name, producer in _producers.items():
+        placeholder = _placeholder(name)
+        if placeholder in html:
+            html = html.replace(placeholder, str(producer(request)))
+    return html
