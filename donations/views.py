@@ -253,8 +253,10 @@ def _donor_or_problem(request, token):
 
 
 def _private(response):
-    # The token in the address must not leave in a Referer header.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token in the address must not leave the site in a Referer header. Not
+    # "no-referrer": under it browsers post the page's forms with "Origin: null",
+    # which the CSRF check rightly refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -2,6 +2,7 @@
 
 - Chromium is Debian's /usr/bin/chromium; nothing downloads a browser.
 - ``page`` is a 1280x800 desktop page; ``mobile_page`` a 360x740 touch phone.
+- ``standin`` is the Stripe stand-in, delivering its events to the live server.
 - Every test in this folder gets the ``browser`` marker: ``-m "not browser"`` skips them.
 - A failing test leaves a full-page screenshot and the page's HTML of each of
   its open pages in test-artifacts/; the paths are printed with the failure.
@@ -77,6 +78,25 @@ def browser_context_args(browser_context_args):
     # Content-Security-Policy they really send (tests.quality injects axe in a
     # way that works under it).
     return {**browser_context_args, "viewport": DESKTOP_VIEWPORT}
+
+
+@pytest.fixture
+def standin(live_server, settings):
+    """The stand-in Stripe, sending its events to the live server's webhook."""
+    from devtools.stripe_standin import StripeStandin
+
+    standin = StripeStandin(
+        webhook_url=live_server.url + "/stripe/webhook/",
+        webhook_secret=settings.STRIPE_WEBHOOK_SECRET,
+    ).start()
+    settings.STRIPE_API_BASE = standin.url
+    settings.SITE_URL = live_server.url
+    # The form's redirect goes to the stand-in's checkout page: the policy must allow
+    # it, as it allows checkout.stripe.com in production.
+    form_action = [*settings.SECURE_CSP["form-action"], standin.url]
+    settings.SECURE_CSP = {**settings.SECURE_CSP, "form-action": form_action}
+    yield standin
+    standin.stop()
 
 
 @pytest.fixture

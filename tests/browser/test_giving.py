@@ -3,35 +3,13 @@ thank-you page, with the webhook events delivered to the live server."""
 
 import re
 
-import pytest
 from django.core import mail
-from django.core.cache import cache
 from playwright.sync_api import expect
 
-from devtools.stripe_standin import StripeStandin
 from donations.models import Gift, MonthlyGift, Pledge
 from tests.quality import assert_no_axe_violations, assert_valid_html
 
 IRS = "No goods or services were provided in exchange for this contribution."
-
-
-@pytest.fixture
-def standin(live_server, settings):
-    """The stand-in Stripe, sending its events to the live server's webhook."""
-    cache.clear()  # rate-limit counters of earlier tests
-    standin = StripeStandin(
-        webhook_url=live_server.url + "/stripe/webhook/",
-        webhook_secret=settings.STRIPE_WEBHOOK_SECRET,
-    ).start()
-    settings.STRIPE_API_BASE = standin.url
-    settings.SITE_URL = live_server.url
-    # The form's redirect goes to the stand-in's checkout page: the policy must allow
-    # it, as it allows checkout.stripe.com in production.
-    form_action = [*settings.SECURE_CSP["form-action"], standin.url]
-    settings.SECURE_CSP = {**settings.SECURE_CSP, "form-action": form_action}
-    yield standin
-    standin.stop()
-    cache.clear()
 
 
 def _check_quality(page):

@@ -113,7 +113,7 @@ def test_it_lists_the_donors_monthly_gifts_from_the_link(client, monthly_gift):
     assert f"$50 a month to “{monthly_gift.campaign.title}”" in html
     assert "Active" in html
     assert "Update card or cancel" in html
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
 
 
