@@ -20,9 +20,11 @@ strings (the form's prefill, "?cancelled=1"), drafts and error renders never tou
 the cache.
 """
 
+import functools
 import logging
 import time
 
+from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.db import transaction
@@ -49,7 +51,13 @@ def register(name, producer):
 def _placeholder(name):
     # Derived from the secret key: the same on every app server sharing the cache,
     # and not something a donor's message in the feed could contain on purpose.
-    return "pv" + salted_hmac("campaigns.page_cache", name, algorithm="sha256").hexdigest()[:32]
+    return _derived_placeholder(name, settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=64)
+def _derived_placeholder(name, secret):
+    digest = salted_hmac("campaigns.page_cache", name, secret=secret, algorithm="sha256")
+    return "pv" + digest.hexdigest()[:32]
 
 
 def value(request, name):
@@ -77,9 +85,12 @@ STATE_FIELDS = (
 
 
 def can_cache(request):
-    return (
-        request.method in ("GET", "HEAD") and not request.GET and not request.user.is_authenticated
-    )
+    if request.method not in ("GET", "HEAD") or request.GET:
+        return False
+    # Without a session cookie nobody is signed in; only with one is the session read.
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return True
+    return not request.user.is_authenticated
 
 
 def _get(key):
@@ -98,7 +109,8 @@ def _set(key, value, seconds):
 
 
 def state(lookup, campaigns):
-    """The key fields of the first of `campaigns` (published campaigns), or None.
+    """The key fields of the first of `campaigns()` (a queryset of published
+    campaigns, made only when the cache does not answer), or None.
 
     `lookup` names the question (`"featured"`, `"slug:spring"`). The answers are kept
     together in the cache for STATE_SECONDS at most, and dropped at once by any write
@@ -111,7 +123,7 @@ def state(lookup, campaigns):
     found = states.get(lookup)
     if found and 0 <= now - found[0] < STATE_SECONDS:
         return found[1]
-    row = campaigns.values(*STATE_FIELDS).first()
+    row = campaigns().values(*STATE_FIELDS).first()
     if row is not None:  # unknown slugs are not remembered: anyone can make them up
         states = {k: v for k, v in states.items() if 0 <= now - v[0] < STATE_SECONDS}
         if len(states) < MAX_STATES:
@@ -135,23 +147,13 @@ def campaigns_changed():
 
 
 def _key(state):
-    return ":".join(
-        str(part)
-        for part in (
-            "campaign-page",
-            state["pk"],
-            state["created_at"].timestamp(),
-            state["updated_at"].timestamp(),
-            state["feed_version"],
-            state["feed_count"],
-            state["donor_count"],
-            state["raised_cents"],
-            timezone.localdate().isoformat(),
-            int(time.time()) // TIME_SLOT_SECONDS,
-            translation.get_language(),
-            timezone.get_current_timezone_name(),
-            getattr(staticfiles_storage, "manifest_hash", ""),
-        )
+    return (
+        f"campaign-page:{state['pk']}:{state['created_at'].timestamp()}"
+        f":{state['updated_at'].timestamp()}:{state['feed_version']}:{state['feed_count']}"
+        f":{state['donor_count']}:{state['raised_cents']}:{timezone.localdate().isoformat()}"
+        f":{int(time.time()) // TIME_SLOT_SECONDS}:{translation.get_language()}"
+        f":{timezone.get_current_timezone_name()}"
+        f":{getattr(staticfiles_storage, 'manifest_hash', '')}"
     )
 
 

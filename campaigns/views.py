@@ -51,7 +51,7 @@ def render_campaign(request, campaign, *, extra_context=None, status=200):
 
 
 def _cached_page(request, lookup, campaigns):
-    """The page of the first of `campaigns` (published ones) from campaigns.page_cache,
+    """The page of the first of `campaigns()` (published ones) from campaigns.page_cache,
     or None when the request or the campaign is not one the cache serves."""
     if not page_cache.can_cache(request):
         return None
@@ -68,7 +68,7 @@ def _cached_page(request, lookup, campaigns):
 
 @require_safe
 def featured(request):
-    response = _cached_page(request, "featured", Campaign.objects.featured_first())
+    response = _cached_page(request, "featured", Campaign.objects.featured_first)
     if response:
         return response
     campaign = Campaign.objects.featured()
@@ -79,7 +79,9 @@ def featured(request):
 
 @require_safe
 def detail(request, slug):
-    response = _cached_page(request, f"slug:{slug}", Campaign.objects.published().filter(slug=slug))
+    response = _cached_page(
+        request, f"slug:{slug}", lambda: Campaign.objects.published().filter(slug=slug)
+    )
     if response:
         return response
     return render_campaign(request, _get_campaign_for_user(request.user, slug))

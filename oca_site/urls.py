@@ -9,11 +9,12 @@ from campaigns import views as campaign_views
 handler404 = "oca_site.errors.page_not_found"
 handler500 = "oca_site.errors.server_error"
 
+# The campaign pages, the most visited, come first: a URL is matched in this order.
 urlpatterns = [
-    path(settings.ADMIN_PATH, admin.site.urls),
+    path("", include("campaigns.urls")),
+    path("", include("donations.urls")),
     path("healthz", campaign_views.healthz, name="healthz"),
     path("robots.txt", campaign_views.robots_txt, name="robots-txt"),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
-    path("", include("donations.urls")),
-    path("", include("campaigns.urls")),
+    path(settings.ADMIN_PATH, admin.site.urls),
 ]
