@@ -1,3 +1,4 @@
+import gzip
 import os
 import subprocess
 import sys
@@ -67,6 +68,17 @@ def test_it_sends_the_security_headers(client, campaign):
     assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert response["X-Frame-Options"] == "DENY"
     assert "camera=()" in response["Permissions-Policy"]
+
+
+def test_it_sends_pages_gzipped_to_browsers_that_accept_it(client, campaign):
+    plain = client.get("/")
+    response = client.get("/", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    html = gzip.decompress(response.content).decode()
+    assert html.startswith("<!doctype html>")
+    assert campaign.title in html
+    assert len(response.content) < len(plain.content) / 2
 
 
 @override_settings(ADMIN_PATH="back-office/")
