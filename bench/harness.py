@@ -92,6 +92,32 @@ def gunicorn(env, *, workers=1, port=None, urlconf=None, log=None):
             process.kill()
 
 
+@contextlib.contextmanager
+def stripe_standin(webhook_url, *, port=None, log=None):
+    """Runs the Stripe stand-in (`manage.py stripe_standin`) on 127.0.0.1, signing its
+    events with WEBHOOK_SECRET and sending them to `webhook_url`; yields its base URL.
+
+    The command refuses to start with DEBUG off, so its own process has DEBUG on; the
+    site it sends to keeps its own settings.
+    """
+    port = port or free_port()
+    env = dict(os.environ, DEBUG="true", STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    command = [PYTHON, "manage.py", "stripe_standin", "--port", str(port),
+               "--webhook-url", webhook_url]  # fmt: skip
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url + "/", timeout=30)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def wait_for(url, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
