@@ -6,8 +6,9 @@ Loads the demo campaign into its own database (oca_bench_feed) with `--gifts` gi
 from a tenth as many donors and one feed item per gift (bulk inserts in batches),
 brings the campaign's counters up to date the way the ledger does, then serves the
 site with gunicorn (2 sync workers, DEBUG off, 127.0.0.1 on a free port) and measures
-with wrk, 20 connections for `--seconds` each: the campaign page, a trivial view of the
-same app (bench/urls.py, never in production), and a deep page of the feed. Prints
+with wrk, 20 connections for `--seconds` each, every request asking for gzip as a
+browser does: the campaign page, a trivial view of the same app (bench/urls.py, never in
+production), and a deep page of the feed. Prints
 requests per second, p50 and p99 latency, and the page's share of the trivial rate
 (target: at least 60%).
 
@@ -180,7 +181,8 @@ def main():
     print(
         f"machine: {harness.machine()}; load average {load_before:.1f} before, "
         f"{load_after:.1f} after; PostgreSQL; gunicorn 2 sync workers; "
-        f"wrk {args.connections} connections, {args.seconds} s per run, {args.rounds} round(s)"
+        f"wrk {args.connections} connections, {args.seconds} s per run, {args.rounds} round(s), "
+        f"gzip accepted"
     )
     print(
         f"campaign: {campaign.donor_count:,} donors, {campaign.feed_count:,} feed items, "

@@ -131,15 +131,32 @@ def wait_for(url, timeout=30):
     raise RuntimeError(f"{url} did not answer within {timeout}s")
 
 
-def wrk(url, *, seconds=15, connections=20, threads=2, script=None, script_args=(), raw=False):
+# What a browser sends: pages then go out compressed, as visitors get them.
+BROWSER_HEADERS = ("Accept-Encoding: gzip, deflate, br, zstd",)
+
+
+def wrk(
+    url,
+    *,
+    seconds=15,
+    connections=20,
+    threads=2,
+    script=None,
+    script_args=(),
+    raw=False,
+    headers=BROWSER_HEADERS,
+):
     """Runs wrk; returns requests per second and latency percentiles in ms.
 
     `script_args` go to the Lua script's init(args); with `raw`, returns (figures, output)
-    so that a script's own report (printed from done()) can be read too.
+    so that a script's own report (printed from done()) can be read too. `headers` are
+    sent with every request.
     """
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for header in headers:
+        command += ["-H", header]
     if script:
         command += ["-s", str(script)]
     command.append(url)

@@ -5,7 +5,8 @@
 Creates its own PostgreSQL database (oca_bench_load), loads the demo campaign with
 `manage.py load_demo`, makes one monthly pledge per bench donor and serves the site with
 gunicorn (2 sync workers, DEBUG off, 127.0.0.1, `bench.wsgi` so that /bench/trivial/
-exists). Then wrk, `--connections` connections on 2 threads for `--seconds` each:
+exists). Then wrk, `--connections` connections on 2 threads for `--seconds` each,
+every request asking for gzip as a browser does:
 
 1. `/`, the appeal page;
 2. `/bench/trivial/`, a view that returns "ok" through the same middleware, as the
@@ -219,7 +220,7 @@ def main():
     print(f"load average after: {harness.load_average()}")
     print()
     print(f"gunicorn 2 sync workers; wrk {THREADS} threads, {args.connections} connections, ")
-    print(f"{args.seconds} s each; PostgreSQL; {args.donors} monthly donors")
+    print(f"{args.seconds} s each, gzip accepted; PostgreSQL; {args.donors} monthly donors")
     print()
     print(f"| {'what':38} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | non-2xx |")
     print(f"|{'-' * 40}|{'-' * 9}|{'-' * 9}|{'-' * 9}|---------|")

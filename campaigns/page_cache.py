@@ -15,21 +15,27 @@ can change:
 
 What differs between two visitors (the CSRF token, the donation form's one-time
 token) is rendered as a placeholder and put in per request. Other apps add such a
-value with `register`; their page context asks for it with `value`. Staff, query
-strings (the form's prefill, "?cancelled=1"), drafts and error renders never touch
-the cache.
+value with `register`; their page context asks for it with `value`. The page is
+also kept deflated, piece by piece, so that a browser's gzip costs no compression per
+request (see `_Page`). Staff, query strings (the form's prefill, "?cancelled=1"),
+drafts and error renders never touch the cache.
 """
 
 import functools
 import logging
+import re
+import struct
 import time
+import zlib
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.crypto import salted_hmac
 
 logger = logging.getLogger(__name__)
@@ -157,20 +163,96 @@ def _key(state):
     )
 
 
+class _Page:
+    """A rendered page cut at its per-visitor placeholders.
+
+    Each piece of text between them is kept as UTF-8 and also deflated on its own,
+    ending on a full flush: a gzip body is then these pieces and the visitor's values
+    as stored (uncompressed) deflate blocks, put end to end, with no compression work
+    per request. The values are never compressed together with anything else, so the
+    size of a response says nothing about them (the BREACH attack needs exactly that).
+    """
+
+    def __init__(self, html):
+        names = {_placeholder(name): name for name in _producers}
+        pattern = re.compile("|".join(map(re.escape, names)))
+        self.pieces = []  # (text, deflated) for a piece of the page, or a value's name
+        start = 0
+        for match in pattern.finditer(html):
+            self._add_text(html[start : match.start()])
+            self.pieces.append(names[match.group()])
+            start = match.end()
+        self._add_text(html[start:])
+
+    def _add_text(self, text):
+        if text:
+            data = text.encode()
+            compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+            self.pieces.append(
+                (data, compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH))
+            )
+
+    def response(self, request):
+        values = {}
+        for piece in self.pieces:
+            if isinstance(piece, str) and piece not in values:
+                values[piece] = str(_producers[piece](request)).encode()
+        parts = [values[piece] if isinstance(piece, str) else piece[0] for piece in self.pieces]
+        if not _sends_gzip(request):
+            return HttpResponse(b"".join(parts))
+        crc = 0
+        for part in parts:
+            crc = zlib.crc32(part, crc)
+        size = sum(map(len, parts))
+        body = [_GZIP_HEADER]
+        for piece in self.pieces:
+            body.append(_stored_blocks(values[piece]) if isinstance(piece, str) else piece[1])
+        body.append(_FINAL_BLOCK)
+        body.append(struct.pack("<II", crc, size & 0xFFFFFFFF))
+        response = HttpResponse(b"".join(body))
+        response["Content-Encoding"] = "gzip"
+        patch_vary_headers(response, ("Accept-Encoding",))
+        return response
+
+
+# A gzip member's header: deflate, no name, no time, unknown OS (RFC 1952).
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+# An empty final block (fixed Huffman codes, end of block only) (RFC 1951).
+_FINAL_BLOCK = b"\x03\x00"
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+
+
+def _stored_blocks(data):
+    """`data` as non-final stored deflate blocks, which start on a byte boundary."""
+    blocks = []
+    for start in range(0, len(data), 0xFFFF):
+        chunk = data[start : start + 0xFFFF]
+        blocks.append(b"\x00" + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF) + chunk)
+    return b"".join(blocks)
+
+
+def _sends_gzip(request):
+    # As django.middleware.gzip does, which then leaves the response alone.
+    return _GZIP_MIDDLEWARE in settings.MIDDLEWARE and bool(
+        _ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+    )
+
+
+_GZIP_MIDDLEWARE = "django.middleware.gzip.GZipMiddleware"
+
+
 def page(request, state, render):
-    """The page's HTML for this visitor. `render(context)` renders it with the given
-    extra context; it is called only when the cache does not hold the page."""
+    """The page's response for this visitor. `render(context)` renders the page's
+    HTML with the given extra context; it is called only when the cache does not
+    hold the page."""
     key = _key(state)
-    html = _get(key)
-    if html is None:
+    cached = _get(key)
+    if cached is None:
         request._page_cache_rendering = True
         try:
             html = render({"csrf_token": _placeholder("csrf")})
         finally:
             request._page_cache_rendering = False
-        _set(key, html, CACHE_SECONDS)
-    for name, producer in _producers.items():
-        placeholder = _placeholder(name)
-        if placeholder in html:
-            html = html.replace(placeholder, str(producer(request)))
-    return html
+        cached = _Page(html)
+        _set(key, cached, CACHE_SECONDS)
+    return cached.response(request)

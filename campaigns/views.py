@@ -63,7 +63,7 @@ def _cached_page(request, lookup, campaigns):
         campaign = Campaign.objects.get(pk=state["pk"])
         return render_campaign(request, campaign, extra_context=cache_context).text
 
-    return HttpResponse(page_cache.page(request, state, render_page))
+    return page_cache.page(request, state, render_page)
 
 
 @require_safe
