@@ -25,6 +25,7 @@ import functools
 import logging
 import re
 import struct
+import threading
 import time
 import zlib
 
@@ -246,7 +247,7 @@ def page(request, state, render):
     HTML with the given extra context; it is called only when the cache does not
     hold the page."""
     key = _key(state)
-    cached = _get(key)
+    cached = _recent.get(key) or _get(key)
     if cached is None:
         request._page_cache_rendering = True
         try:
@@ -255,4 +256,28 @@ def page(request, state, render):
             request._page_cache_rendering = False
         cached = _Page(html)
         _set(key, cached, CACHE_SECONDS)
+    _remember(key, cached)
     return cached.response(request)
+
+
+# The last few pages this process served, by key: a key names one version of one
+# page for one time slot, so a copy kept here is never stale, and reading it saves
+# unpickling it from the shared cache.
+_recent = {}
+_recent_lock = threading.Lock()
+RECENT_PAGES = 8
+
+
+def _remember(key, cached):
+    if key in _recent:
+        return
+    with _recent_lock:
+        while len(_recent) >= RECENT_PAGES:
+            del _recent[next(iter(_recent))]
+        _recent[key] = cached
+
+
+def forget_recent():
+    """Empties this process's copies (the tests start each from nothing)."""
+    with _recent_lock:
+        _recent.clear()

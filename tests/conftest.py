@@ -20,7 +20,10 @@ def _empty_cache():
     live on in the next one's cached pages."""
     from django.core.cache import cache
 
+    from campaigns import page_cache
+
     cache.clear()
+    page_cache.forget_recent()
 
 
 @pytest.fixture
