@@ -68,7 +68,6 @@ def free_port():
         return sock.getsockname()[1]
 
 
-@contextlib.contextmanager
 def gunicorn(env, *, workers=1, port=None, urlconf=None, log=None):
     """Serves the site with gunicorn on 127.0.0.1; yields its base URL."""
     port = port or free_port()
@@ -78,21 +77,9 @@ def gunicorn(env, *, workers=1, port=None, urlconf=None, log=None):
         PYTHON, "-m", "gunicorn", "bench.wsgi" if urlconf else "oca_site.wsgi",
         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning",
     ]  # fmt: skip
-    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(url + "/healthz", timeout=30)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    return _serving(command, env, port, ready="/healthz", log=log)
 
 
-@contextlib.contextmanager
 def stripe_standin(webhook_url, *, port=None, log=None):
     """Runs the Stripe stand-in (`manage.py stripe_standin`) on 127.0.0.1, signing its
     events with WEBHOOK_SECRET and sending them to `webhook_url`; yields its base URL.
@@ -104,11 +91,18 @@ def stripe_standin(webhook_url, *, port=None, log=None):
     env = dict(os.environ, DEBUG="true", STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
     command = [PYTHON, "manage.py", "stripe_standin", "--port", str(port),
                "--webhook-url", webhook_url]  # fmt: skip
+    return _serving(command, env, port, ready="/", log=log)
+
+
+@contextlib.contextmanager
+def _serving(command, env, port, *, ready, log):
+    """Runs `command`, a server on 127.0.0.1:`port`, until the block ends; yields its
+    base URL once `ready` answers."""
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(url + "/", timeout=30)
+        wait_for(url + ready, timeout=30)
         yield url
     finally:
         process.terminate()

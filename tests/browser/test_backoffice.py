@@ -172,3 +172,4 @@ def test_the_letter_is_readable_on_a_phone(mobile_page, setting, page):
     width = mobile_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the letter scrolls sideways on a phone ({width}px)"
     assert_no_axe_violations(mobile_page)
+    assert_valid_html(mobile_page.content())

@@ -12,20 +12,15 @@ import re
 from unittest import mock
 
 import pytest
-from django.contrib.auth.models import User
 from django.core import mail
 from django.core.management import call_command
 from django.db import OperationalError
-from django.urls import path, reverse
-from django.utils import timezone
+from django.urls import path
 from playwright.sync_api import expect
 
 from campaigns.models import Campaign
 from devtools.stripe_standin import StripeStandin
-from donations import checks_service
-from donations.models import Donor
 from oca_site import urls as site_urls
-from tests.conftest import migration_group
 from tests.quality import assert_no_axe_violations, assert_valid_html
 
 WIDTHS = pytest.mark.parametrize("page_fixture", ["mobile_page", "page"])
@@ -166,41 +161,3 @@ def test_the_feed_page(request, page_fixture, live_server):
     expect(page.get_by_role("heading", level=1)).to_contain_text("Supporters of")
     expect(page.locator("[data-feed-list] > li").first).to_be_visible()
     _check(page, response)
-
-
-def test_the_acknowledgement_letter_on_a_phone(
-    live_server, campaign, client, mobile_page, settings
-):
-    # test_backoffice.py validates the letter's HTML at 1280 px and runs axe at both
-    # widths; this adds the validator at 360 px, on the page as the script left it.
-    user = User.objects.create_user("bea", "bea@example.org", is_staff=True)
-    user.groups.add(
-        migration_group("donations", "0002_bookkeepers_group", "create_bookkeepers", "Bookkeepers")
-    )
-    donor = Donor.objects.create(
-        name="Ana Lopez",
-        email="ana@example.org",
-        street="12 Elm Street",
-        city="New Haven",
-        state="CT",
-        postal_code="06510",
-    )
-    gift = checks_service.record_check_gift(
-        donor=donor,
-        campaign=campaign,
-        amount_cents=10000,
-        check_number="1001",
-        received_on=timezone.localdate(),
-        user=user,
-    )
-    client.force_login(user)
-    session = client.cookies[settings.SESSION_COOKIE_NAME]
-    mobile_page.context.add_cookies(
-        [{"name": session.key, "value": session.value, "url": live_server.url}]
-    )
-
-    letters = reverse("admin:donations_gift_letters")
-    response = mobile_page.goto(f"{live_server.url}{letters}?ids={gift.pk}")
-    expect(mobile_page.locator(".recipient")).to_contain_text("New Haven, CT 06510")
-    expect(mobile_page.locator(".print-button")).to_be_visible()
-    _check(mobile_page, response)
