@@ -21,7 +21,8 @@ from devtools.stripe_standin import StandinError, StripeStandin, sign_payload
 from devtools.stripe_standin.forms import decode_form
 
 SECRET = "whsec_test_standin"
-SHAPES = Path(__file__).resolve().parents[3] / "shared" / "stripe-objects"
+# Stripe's example objects of the current API generation, kept with the tests.
+SHAPES = Path(__file__).resolve().parents[1] / "donations" / "stripe_objects"
 SUCCESS_URL = "http://127.0.0.1:9/thanks/?session_id={CHECKOUT_SESSION_ID}"
 CANCEL_URL = "http://127.0.0.1:9/give/"
 METADATA = {"campaign": "spring", "pledge_id": "7f3c"}
