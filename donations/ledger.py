@@ -274,10 +274,14 @@ def book_invoice(invoice, *, payment_intent=None, occurred_at=None):
         if isinstance(charge, dict) and not gift.card_last4:
             gift.method, gift.card_brand, gift.card_last4 = method, brand, last4
             gift.stripe_charge_id = gift.stripe_charge_id or _id(charge)
-    if monthly.status in (MonthlyGift.Status.INCOMPLETE, MonthlyGift.Status.PAST_DUE) and (
-        monthly.status_as_of is None or occurred_at >= monthly.status_as_of
+    # A paid charge says the gift is active as of its payment (Stripe's clock, as the
+    # other events' times), even when it already reads active: an older "past due"
+    # that arrives later must not win over it.
+    active_as_of = from_timestamp(paid_at) if paid_at else occurred_at
+    if monthly.status != MonthlyGift.Status.CANCELED and (
+        monthly.status_as_of is None or active_as_of >= monthly.status_as_of
     ):
-        monthly.status, monthly.status_as_of = MonthlyGift.Status.ACTIVE, occurred_at
+        monthly.status, monthly.status_as_of = MonthlyGift.Status.ACTIVE, active_as_of
         monthly.save(update_fields=["status", "status_as_of"])
     _apply_parked_adjustments(gift)
     _save_gift(gift, created=created)

@@ -270,6 +270,29 @@ def test_it_marks_a_failed_monthly_charge_past_due(
     assert "/give/manage/" in update_mail[0].body
 
 
+def test_a_late_older_past_due_does_not_undo_a_newer_paid_charge(client, make_pledge):
+    """The card failed, then a retry paid: Stripe's "past due" update can arrive after
+    the newer paid invoice, while the gift already reads active."""
+    pledge, sub_id, session, first = _monthly(make_pledge)
+    deliver(client, sp.event("checkout.session.completed", session))
+    now = int(time.time())
+    metadata = sp.pledge_metadata(pledge)
+    retry = sp.invoice(sub_id, amount=5140, metadata=metadata)
+    retry["status_transitions"]["paid_at"] = now + 20
+    deliver(client, sp.event("invoice.paid", retry, created=now + 20))
+    past_due = sp.event(
+        "customer.subscription.updated",
+        sp.subscription(sub_id, status="past_due", amount=5140, metadata=metadata),
+        created=now + 10,
+    )
+    deliver(client, past_due)
+    assert MonthlyGift.objects.get().status == "active"
+
+    newer_failure = sp.invoice(sub_id, amount=5140, metadata=metadata, paid=False)
+    deliver(client, sp.event("invoice.payment_failed", newer_failure, created=now + 30))
+    assert MonthlyGift.objects.get().status == "past_due"
+
+
 def test_it_applies_subscription_updates_newest_first_and_keeps_cancellation(client, make_pledge):
     pledge, sub_id, session, first = _monthly(make_pledge)
     deliver(client, sp.event("checkout.session.completed", session))
@@ -464,6 +487,8 @@ def _event_stream(make_pledge, stripe_api, rng):
     def add(event_type, obj):
         nonlocal t
         t += 7
+        if event_type == "invoice.paid":  # paid when Stripe says so, on the events' clock
+            obj["status_transitions"]["paid_at"] = t
         events.append(sp.event(event_type, obj, created=t))
 
     emails = [f"donor{i}@example.org" for i in range(25)]
