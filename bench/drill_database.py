@@ -161,21 +161,11 @@ def main():
         from django.db import connection
 
         from campaigns.models import Campaign
-        from donations.models import Donor, Gift, Pledge, ProcessedEvent
+        from donations.models import Gift, ProcessedEvent
 
         campaign = Campaign.objects.featured()
         raised_before, gifts_before = campaign.raised_cents, Gift.objects.count()
-        pledges = [
-            Pledge.objects.create(
-                campaign=campaign,
-                donor=Donor.objects.create(name=f"Outage donor {i}", email=f"out{i}@example.org"),
-                frequency="monthly",
-                gift_cents=AMOUNT,
-                amount_cents=AMOUNT,
-                status="open",
-            )
-            for i in range(50)
-        ]
+        pledges = harness.monthly_pledges(campaign, 50, who="outage", amount=lambda i: AMOUNT)
         connection.close()
 
         with harness.gunicorn(env, workers=2, log=log) as base:

@@ -96,23 +96,13 @@ def main():
     from django.db import connection
 
     from campaigns.demo import load_demo_campaign
-    from donations.models import Donor, Gift, Pledge
+    from donations.models import Gift
 
     campaign, _ = load_demo_campaign()
-    pledges = []
-    for i in range(args.gifts):
-        donor = Donor.objects.create(name=f"Mail donor {i}", email=f"mail{i}@example.org")
-        amount = BASE_AMOUNT + 100 * i  # (recipient, amount) names the gift
-        pledges.append(
-            Pledge.objects.create(
-                campaign=campaign,
-                donor=donor,
-                frequency="monthly",
-                gift_cents=amount,
-                amount_cents=amount,
-                status="open",
-            )
-        )
+    # (recipient, amount) names each gift.
+    pledges = harness.monthly_pledges(
+        campaign, args.gifts, who="mail", amount=lambda i: BASE_AMOUNT + 100 * i
+    )
     expected = {(p.donor.email, f"${p.amount_cents / 100:,.2f}") for p in pledges}
     connection.close()
 

@@ -252,20 +252,11 @@ def main():
     from django.db import connection
 
     from campaigns.demo import load_demo_campaign
-    from donations.models import Donor, Pledge
 
     campaign, _ = load_demo_campaign()
-    pledges = [
-        Pledge.objects.create(
-            campaign=campaign,
-            donor=Donor.objects.create(name=f"Race donor {i}", email=f"race{i}@example.org"),
-            frequency="monthly",
-            gift_cents=AMOUNTS[i % len(AMOUNTS)],
-            amount_cents=AMOUNTS[i % len(AMOUNTS)],
-            status="open",
-        )
-        for i in range(args.donors)
-    ]
+    pledges = harness.monthly_pledges(
+        campaign, args.donors, who="race", amount=lambda i: AMOUNTS[i % len(AMOUNTS)]
+    )
     connection.close()
 
     n_duplicates = int(args.events * args.duplicates)

@@ -43,6 +43,27 @@ def bench_env(database, **extra):
     return env
 
 
+def monthly_pledges(campaign, count, *, who, amount):
+    """`count` open monthly pledges to `campaign`, each from a new donor ("<who> donor 3",
+    <who>3@example.org); `amount(i)` gives the i-th pledge's cents. Needs Django set up."""
+    from donations.models import Donor, Pledge
+
+    donors = Donor.objects.bulk_create(
+        Donor(name=f"{who.title()} donor {i}", email=f"{who}{i}@example.org") for i in range(count)
+    )
+    return Pledge.objects.bulk_create(
+        Pledge(
+            campaign=campaign,
+            donor=donor,
+            frequency="monthly",
+            gift_cents=amount(i),
+            amount_cents=amount(i),
+            status="open",
+        )
+        for i, donor in enumerate(donors)
+    )
+
+
 def psql(sql, database="postgres", admin_url=None):
     url = f"{admin_url or PG_ADMIN_URL}/{database}"
     subprocess.run(

@@ -90,23 +90,9 @@ end
 
 def make_pledges(donors):
     from campaigns.models import Campaign
-    from donations.models import Donor, Pledge
 
     campaign = Campaign.objects.featured()
-    created = Donor.objects.bulk_create(
-        Donor(name=f"Load donor {i}", email=f"load{i}@example.org") for i in range(donors)
-    )
-    return campaign, Pledge.objects.bulk_create(
-        Pledge(
-            campaign=campaign,
-            donor=donor,
-            frequency="monthly",
-            gift_cents=AMOUNT,
-            amount_cents=AMOUNT,
-            status="open",
-        )
-        for donor in created
-    )
+    return campaign, harness.monthly_pledges(campaign, donors, who="load", amount=lambda i: AMOUNT)
 
 
 def write_events(path, pledges, count):

@@ -57,20 +57,9 @@ def main():
 
     django.setup()
     from campaigns.demo import load_demo_campaign
-    from donations.models import Donor, Pledge
 
     campaign, _ = load_demo_campaign()
-    pledges = [
-        Pledge.objects.create(
-            campaign=campaign,
-            donor=Donor.objects.create(name=f"Bench donor {i}", email=f"bench{i}@example.org"),
-            frequency="monthly",
-            gift_cents=2500,
-            amount_cents=2500,
-            status="open",
-        )
-        for i in range(args.donors)
-    ]
+    pledges = harness.monthly_pledges(campaign, args.donors, who="bench", amount=lambda i: 2500)
     now = int(time.time())
     bodies = []
     for n in range(args.events):
