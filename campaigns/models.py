@@ -51,13 +51,13 @@ class CampaignQuerySet(models.QuerySet):
             models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=today)
         )
 
-    def featured_first(self):
+    def in_featured_order(self):
         """Published, running campaigns, the one `/` shows first."""
         return self.published().running().order_by("-starts_on", "-pk")
 
     def featured(self):
         """The campaign `/` shows: the most recently started published, running one."""
-        return self.featured_first().first()
+        return self.in_featured_order().first()
 
 
 class Campaign(models.Model):

@@ -68,7 +68,7 @@ def _cached_page(request, lookup, campaigns):
 
 @require_safe
 def featured(request):
-    response = _cached_page(request, "featured", Campaign.objects.featured_first)
+    response = _cached_page(request, "featured", Campaign.objects.in_featured_order)
     if response:
         return response
     campaign = Campaign.objects.featured()
