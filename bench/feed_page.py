@@ -10,7 +10,7 @@ with wrk, 20 connections for `--seconds` each, every request asking for gzip as 
 browser does: the campaign page, a trivial view of the same app (bench/urls.py, never in
 production), and a deep page of the feed. Prints
 requests per second, p50 and p99 latency, and the page's share of the trivial rate
-(target: at least 60%).
+(target: at least 80%).
 
 `--reuse` keeps a database loaded by an earlier run with the same `--gifts`.
 """
@@ -28,7 +28,7 @@ from bench import harness  # noqa: E402
 
 DATABASE = "oca_bench_feed"
 BATCH = 5000
-TARGET_SHARE = 0.60
+TARGET_SHARE = 0.80
 
 
 def load(gifts):
@@ -58,6 +58,7 @@ def load(gifts):
             Gift(
                 campaign=campaign,
                 donor=donors[n % len(donors)],
+                donor_name=donors[n % len(donors)].name,
                 amount_cents=2500 + (n % 8) * 500,
                 display_as=choices[n % 3],
                 public_message="For open communities" if n % 7 == 0 else "",
@@ -70,7 +71,7 @@ def load(gifts):
             FeedItem(
                 campaign=campaign,
                 kind=FeedItem.Kind.DONATED,
-                display_name=gift.donor.public_name(gift.display_as),
+                display_name=gift.public_name,
                 message=gift.public_message,
                 occurred_at=gift.given_at,
                 source_key=gift.feed_key,

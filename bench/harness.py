@@ -55,6 +55,8 @@ def monthly_pledges(campaign, count, *, who, amount):
         Pledge(
             campaign=campaign,
             donor=donor,
+            name=donor.name,
+            email=donor.email,
             frequency="monthly",
             gift_cents=amount(i),
             amount_cents=amount(i),
@@ -89,8 +91,9 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def gunicorn(env, *, workers=1, port=None, urlconf=None, log=None):
-    """Serves the site with gunicorn on 127.0.0.1; yields its base URL."""
+def gunicorn(env, *, workers=1, port=None, urlconf=None, log=None, access_log=None):
+    """Serves the site with gunicorn on 127.0.0.1; yields its base URL. With
+    `access_log`, gunicorn writes a line per request to that file."""
     port = port or free_port()
     if urlconf:
         env = dict(env, BENCH_URLCONF=urlconf)
@@ -98,6 +101,8 @@ def gunicorn(env, *, workers=1, port=None, urlconf=None, log=None):
         PYTHON, "-m", "gunicorn", "bench.wsgi" if urlconf else "oca_site.wsgi",
         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning",
     ]  # fmt: skip
+    if access_log:
+        command += ["--access-logfile", str(access_log)]
     return _serving(command, env, port, ready="/healthz", log=log)
 
 
@@ -131,6 +136,79 @@ def _serving(command, env, port, *, ready, log):
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+# deploy/nginx.conf listens here; a local run listens on a free port instead.
+NGINX_LISTEN = "    listen 8080;\n"
+
+
+def nginx_binary():
+    """Debian's nginx (scripts/install-test-tools installs it); /usr/sbin is not on
+    every user's PATH."""
+    found = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None
+    )
+    if not found:
+        raise RuntimeError("nginx not found: apt-get install -y nginx (scripts/install-test-tools)")
+    return found
+
+
+def nginx_version():
+    output = subprocess.run([nginx_binary(), "-v"], capture_output=True, text=True).stderr
+    return output.strip().rsplit("/", 1)[-1]
+
+
+def nginx_config(folder, *, upstream, port):
+    """Writes deploy/nginx.conf into `folder`, changed only to listen on 127.0.0.1:`port`,
+    with an upstream.conf beside it naming `upstream` ("127.0.0.1:8000"); returns the
+    path of the copy. Everything else, the cache included, is as deployed."""
+    text = NGINX_CONF.read_text()
+    if text.count(NGINX_LISTEN) != 1:
+        raise RuntimeError(f"{NGINX_CONF} no longer has exactly one {NGINX_LISTEN.strip()!r}")
+    config = Path(folder) / "nginx.conf"
+    config.write_text(text.replace(NGINX_LISTEN, f"    listen 127.0.0.1:{port};\n"))
+    (Path(folder) / "upstream.conf").write_text(f"server {upstream};\n")
+    return config
+
+
+@contextlib.contextmanager
+def nginx(upstream, *, port=None, access_log=None):
+    """Runs deploy/nginx.conf (see nginx_config) in a temporary folder, its prefix, in
+    front of `upstream`; yields its base URL. Its access log (stdout) goes to
+    `access_log`, or into the folder; errors to the folder's error.log, shown if nginx
+    fails to start."""
+    import tempfile
+
+    port = port or free_port()
+    folder = Path(tempfile.mkdtemp(prefix="bench_nginx_"))
+    # Run as root, nginx's workers are `nobody` (the configuration names no user): they
+    # must reach the cache folder inside this one.
+    folder.chmod(0o755)
+    config = nginx_config(folder, upstream=upstream, port=port)
+    command = [nginx_binary(), "-p", f"{folder}/", "-c", str(config),
+               "-g", f"daemon off; pid {folder}/nginx.pid;"]  # fmt: skip
+    errors = folder / "error.log"
+    with open(access_log or folder / "access.log", "ab") as out, open(errors, "ab") as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"nginx stopped at start:\n{errors.read_text()}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nginx did not listen within 10 s:\n{errors.read_text()}")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def wait_for(url, timeout=30):

@@ -5,7 +5,8 @@ state for staff's hide and unhide), so a replayed event or a rerun changes nothi
 Each is atomic (inside the caller's transaction when there is one) and locks the
 item's row first, so that the campaign's `feed_count` (the number of visible items)
 moves by exactly one for each item that appears or disappears, however concurrent
-changes interleave; `feed_version` goes up with it (see campaigns.feed_cache).
+changes interleave; `feed_version` goes up with it, and the write retires the cached
+public pages (campaigns.http_cache).
 
 Read side: visible items newest first, by keyset pagination on (occurred_at, id), so
 that items published between two pages cause neither repeats nor gaps, and a deep

@@ -6,6 +6,7 @@ pages will format the same values their own way.
 """
 
 import re
+import unicodedata
 from decimal import Decimal
 
 from django.utils import formats, timezone
@@ -26,21 +27,55 @@ def format_money(cents, currency="usd", *, always_cents=False):
     return _("%(symbol)s%(amount)s") % {"symbol": symbol, "amount": number}
 
 
-_MONEY_RE = re.compile(r"^\$?\s*(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
+# Dollars plain ("1250") or grouped ("1,250"), then at most two decimals. ASCII only:
+# other scripts' digits are folded to ASCII first (see parse_money). Twelve digits of
+# dollars are far above any gift and keep int() far from Python's limit on digit
+# strings (4,300), past which it raises instead of parsing.
+_MONEY_RE = re.compile(r"\$?\s*(\d{1,3}(?:,\d{3}){1,3}|\d{1,12})(?:\.(\d{1,2}))?", re.ASCII)
+# Longer than any amount that can match; refused before folding it character by character.
+_MONEY_MAX_LENGTH = 40
+# The Arabic decimal and thousands separators, typed with Arabic-Indic digits.
+_SEPARATORS = {"\u066b": ".", "\u066c": ","}
+
+
+def _fold_to_ascii(text):
+    """Any script's decimal digits as ASCII digits; full-width $ , . and spaces as ASCII.
+
+    Only these: NFKC alone would also read a superscript "²" or a circled "①" as a
+    digit, which nobody types to mean one.
+    """
+    folded = []
+    for char in text:
+        if unicodedata.category(char) == "Nd":
+            folded.append(str(unicodedata.decimal(char)))
+            continue
+        compatible = _SEPARATORS.get(char) or unicodedata.normalize("NFKC", char)
+        folded.append(compatible if compatible in ("$", ",", ".", " ") else char)
+    return "".join(folded)
 
 
 def parse_money(text):
     """Parses what a person types ("50", "$1,250.5", "12.30") into cents.
 
-    Returns None for anything else: negative numbers, more than two decimals,
-    letters, or an empty string.
+    Returns None for anything else: negative numbers (and "-0"), more than two
+    decimals, letters, exponents, "NaN" or "Infinity", underscores ("1_000"), more
+    than twelve digits of dollars, or an empty string. It never raises, whatever
+    the text or its length.
+
+    Digits are read as typed in any script: full-width digits ("５０", from phones
+    with Japanese, Chinese or Korean input methods), Arabic-Indic ("٥٠"), Devanagari
+    and every other Unicode decimal digit count as 0-9, and full-width "＄", "，",
+    "．" as their ASCII forms. Every amount field (the donation form, the page's
+    `?amount=`, the monthly gift's new amount, a logged check) goes through here, so
+    all of them read such input the same way.
     """
-    text = (text or "").strip()
-    match = _MONEY_RE.match(text)
+    if not isinstance(text, str) or len(text) > _MONEY_MAX_LENGTH:
+        return None
+    match = _MONEY_RE.fullmatch(_fold_to_ascii(text).strip())
     if not match:
         return None
     whole = int(match.group(1).replace(",", ""))
-    fraction = (match.group(3) or ".")[1:].ljust(2, "0")
+    fraction = (match.group(2) or "").ljust(2, "0")
     return whole * 100 + int(fraction)
 
 

@@ -1,13 +1,15 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from . import page_cache
+from . import http_cache
+from .images import ShareImageField, validate_share_image
+from .validators import single_line
 
 MARKDOWN_HELP = _(
     "Plain text. Blank lines separate paragraphs; *emphasis*, **strong**, "
@@ -30,16 +32,16 @@ def validate_preset_amounts(value):
 
 
 class CampaignQuerySet(models.QuerySet):
-    # Every write to campaigns drops the states campaigns.page_cache remembers; the
+    # Every write to campaigns retires the cached public pages (campaigns.http_cache); the
     # ledger's counters and the feed's version are written with update().
     def update(self, **kwargs):
         rows = super().update(**kwargs)
-        page_cache.campaigns_changed()
+        http_cache.pages_changed()
         return rows
 
     def delete(self):
         result = super().delete()
-        page_cache.campaigns_changed()
+        http_cache.pages_changed()
         return result
 
     def published(self):
@@ -65,7 +67,7 @@ class Campaign(models.Model):
         DONORS = "donors", _("Number of donors")
         DOLLARS = "dollars", _("Dollars raised")
 
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[single_line])
     slug = models.SlugField(
         _("slug"),
         max_length=80,
@@ -77,6 +79,7 @@ class Campaign(models.Model):
         _("summary"),
         max_length=300,
         blank=True,
+        validators=[single_line],
         help_text=_("One or two sentences shown under the title."),
     )
     letter = models.TextField(_("appeal letter"), help_text=MARKDOWN_HELP)
@@ -84,6 +87,7 @@ class Campaign(models.Model):
         _("heading of the help sections"),
         max_length=200,
         blank=True,
+        validators=[single_line],
         default="How will Open Communities Alliance help? How can YOU help?",
     )
     closing = models.TextField(
@@ -106,11 +110,16 @@ class Campaign(models.Model):
         help_text=_("Pre-select a monthly gift on the donation form."),
     )
     check_payee = models.CharField(
-        _("make checks payable to"), max_length=200, default="Open Communities Alliance"
+        _("make checks payable to"),
+        max_length=200,
+        default="Open Communities Alliance",
+        validators=[single_line],
     )
-    check_street = models.CharField(_("street address"), max_length=200)
-    check_suite = models.CharField(_("suite"), max_length=100, blank=True)
-    check_city_state_zip = models.CharField(_("city, state and ZIP"), max_length=200)
+    check_street = models.CharField(_("street address"), max_length=200, validators=[single_line])
+    check_suite = models.CharField(_("suite"), max_length=100, blank=True, validators=[single_line])
+    check_city_state_zip = models.CharField(
+        _("city, state and ZIP"), max_length=200, validators=[single_line]
+    )
     other_ways_to_give = models.TextField(
         _("other ways to give"), blank=True, help_text=MARKDOWN_HELP
     )
@@ -120,13 +129,15 @@ class Campaign(models.Model):
         _("organization's legal name"),
         max_length=200,
         default="Open Communities Alliance",
+        validators=[single_line],
     )
     org_ein = models.CharField(
         _("EIN"),
         max_length=10,
+        validators=[single_line],
         help_text=_("Federal employer identification number, as 12-3456789."),
     )
-    org_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    org_phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[single_line])
     tax_statement = models.TextField(
         _("tax-deductible statement"),
         default=(
@@ -156,14 +167,19 @@ class Campaign(models.Model):
     )
 
     # Link previews.
-    share_title = models.CharField(_("share title"), max_length=120, blank=True)
-    share_description = models.CharField(_("share description"), max_length=300, blank=True)
-    share_image = models.FileField(
+    share_title = models.CharField(
+        _("share title"), max_length=120, blank=True, validators=[single_line]
+    )
+    share_description = models.CharField(
+        _("share description"), max_length=300, blank=True, validators=[single_line]
+    )
+    # Re-encoded before it is stored, under a name made of its hash (campaigns.images).
+    share_image = ShareImageField(
         _("share image"),
         upload_to="share/",
         blank=True,
-        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp"])],
-        help_text=_("1200×630 pixels works best (JPEG, PNG or WebP)."),
+        validators=[validate_share_image],
+        help_text=_("1200×630 pixels works best (JPEG, PNG or WebP, up to 10 MB)."),
     )
 
     # Progress toward the goal, kept current by the donations side in the same
@@ -216,14 +232,14 @@ class Campaign(models.Model):
                 and field.attname not in deferred
             ]
         super().save(**kwargs)
-        page_cache.campaigns_changed()
+        http_cache.pages_changed()
 
     def get_absolute_url(self):
         return reverse("campaigns:detail", kwargs={"slug": self.slug})
 
     def delete(self, **kwargs):
         result = super().delete(**kwargs)
-        page_cache.campaigns_changed()
+        http_cache.pages_changed()
         return result
 
     def clean(self):
@@ -272,7 +288,7 @@ class HelpSection(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
-    heading = models.CharField(_("heading"), max_length=200)
+    heading = models.CharField(_("heading"), max_length=200, validators=[single_line])
     body = models.TextField(_("text"), help_text=MARKDOWN_HELP)
 
     class Meta:
@@ -293,8 +309,8 @@ class HelpSection(models.Model):
         return result
 
     def _touch_campaign(self):
-        # The cached page of the campaign (campaigns.page_cache) is keyed by its
-        # updated_at: a section's change is a change of the campaign's page.
+        # A section's change is a change of the campaign's page (and retires the
+        # cached public pages, through the queryset's update).
         Campaign.objects.filter(pk=self.campaign_id).update(updated_at=timezone.now())
 
     @property

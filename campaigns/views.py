@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from . import feed, page_cache
-from .feed_cache import feed_section
+from . import feed
+from .http_cache import public_page
 from .models import Campaign
 
 
@@ -42,7 +42,7 @@ def render_campaign(request, campaign, *, extra_context=None, status=200):
         "campaign": campaign,
         "sections": _sections_with_anchors(campaign),
         "is_preview": not campaign.is_published,
-        "feed_template": feed_section(campaign),
+        "feed_page": feed.page(campaign.pk),
     }
     for path in getattr(settings, "CAMPAIGN_PAGE_CONTEXT", []):
         context |= import_string(path)(request, campaign)
@@ -50,27 +50,9 @@ def render_campaign(request, campaign, *, extra_context=None, status=200):
     return render(request, "campaigns/campaign_detail.html", context, status=status)
 
 
-def _cached_page(request, lookup, campaigns):
-    """The page of the first of `campaigns()` (published ones) from campaigns.page_cache,
-    or None when the request or the campaign is not one the cache serves."""
-    if not page_cache.can_cache(request):
-        return None
-    state = page_cache.state(lookup, campaigns)
-    if state is None:
-        return None
-
-    def render_page(cache_context):
-        campaign = Campaign.objects.get(pk=state["pk"])
-        return render_campaign(request, campaign, extra_context=cache_context).text
-
-    return page_cache.page(request, state, render_page)
-
-
 @require_safe
+@public_page
 def featured(request):
-    response = _cached_page(request, "featured", Campaign.objects.in_featured_order)
-    if response:
-        return response
     campaign = Campaign.objects.featured()
     if campaign is None:
         return render(request, "campaigns/no_campaign.html")
@@ -78,16 +60,13 @@ def featured(request):
 
 
 @require_safe
+@public_page
 def detail(request, slug):
-    response = _cached_page(
-        request, f"slug:{slug}", lambda: Campaign.objects.published().filter(slug=slug)
-    )
-    if response:
-        return response
     return render_campaign(request, _get_campaign_for_user(request.user, slug))
 
 
 @require_safe
+@public_page
 def feed_page(request, slug):
     """The feed after a cursor: a page of its own without JavaScript, or with
     `?fragment=1` only the items and the next "Show more" (static/js/feed.js)."""

@@ -21,6 +21,7 @@ from campaigns.formatting import format_money
 from campaigns.models import Campaign
 
 from . import backoffice, checks_service, receipts
+from . import donors as donors_service
 from .backoffice_forms import CheckGiftForm, DepositForm
 from .models import Deposit, Donor, Gift, MonthlyGift, ProcessedEvent, YearEndStatement
 
@@ -63,10 +64,31 @@ class DonorAdmin(admin.ModelAdmin):
         "created_at",
     ]
     readonly_fields = ["gifts_link", "stripe_customer_id", "created_at"]
-    actions = ["export_donors"]
+    actions = ["export_donors", "merge_donors"]
 
     def has_delete_permission(self, request, obj=None):
         return False  # a donor's gifts keep pointing at them
+
+    @admin.action(permissions=["change"], description=_("Merge the two selected donors"))
+    def merge_donors(self, request, queryset):
+        donors = list(queryset.order_by("created_at", "pk")[:3])
+        if len(donors) != 2:
+            self.message_user(request, _("Select exactly two donors to merge."), messages.ERROR)
+            return None
+        keep, other = donors
+        try:
+            donors_service.merge_donors(keep, other)
+        except donors_service.CannotMerge as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return None
+        self.log_change(request, keep, _("Merged another donor record into this one."))
+        self.message_user(
+            request,
+            _("Merged into %(donor)s, the older record; every gift keeps its own name.")
+            % {"donor": keep},
+            messages.SUCCESS,
+        )
+        return None
 
     def has_export_permission(self, request):
         return request.user.has_perm("donations.export_gifts")

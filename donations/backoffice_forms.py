@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.formatting import format_money, parse_money
 from campaigns.models import Campaign
+from campaigns.validators import single_line
 
 from . import checks_service
 from .models import Deposit, Gift
@@ -212,6 +213,7 @@ class VoidForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         max_length=Gift._meta.get_field("void_reason").max_length,
+        validators=[single_line],
         help_text=_("Kept in the check's history, such as “bounced check” or “entered twice”."),
         error_messages={"required": _("Give the reason for voiding, such as “bounced check”.")},
     )

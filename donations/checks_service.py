@@ -201,6 +201,7 @@ def record_check_gift(
         gift = Gift(
             campaign=campaign,
             donor=donor,
+            donor_name=donor.name,
             frequency=Frequency.ONCE,
             method=Gift.Method.CHECK,
             amount_cents=amount_cents,
@@ -282,6 +283,9 @@ def change_check_gift(gift, *, user, confirm_duplicate=False, **changes):
         old_campaign_id = gift.campaign_id
         for name in changed:
             setattr(gift, name, changes[name])
+        if "donor" in changed:
+            # A check logged against the wrong donor carries the right one's name.
+            gift.donor_name = gift.donor.name
         if {"donor", "check_number", "amount_cents"} & set(changed) and not confirm_duplicate:
             duplicates = find_duplicates(
                 donor=gift.donor,
@@ -326,7 +330,7 @@ def _refresh_feed_item(gift):
     """
     FeedItem.objects.filter(source_key=gift.feed_key).update(
         campaign_id=gift.campaign_id,
-        display_name=gift.donor.public_name(gift.display_as),
+        display_name=gift.public_name,
         occurred_at=gift.given_at,
     )
 

@@ -19,7 +19,7 @@ from campaigns import feed, progress
 from campaigns.models import FeedItem
 
 from . import ledger
-from .models import DisplayChoice, Donor, Frequency, Gift
+from .models import DisplayChoice, Donor, Frequency, Gift, public_name
 
 FULL, FIRST, ANONYMOUS = DisplayChoice.FULL_NAME, DisplayChoice.FIRST_NAME, DisplayChoice.ANONYMOUS
 
@@ -105,6 +105,7 @@ def _demo_gift(campaign, donor, *, given_at, amount_cents, display_as, **fields)
         is_demo=True,
         defaults={
             "amount_cents": amount_cents,
+            "donor_name": donor.name,
             "display_as": display_as,
             # No receipt: demo donors have no address, and nothing real was given.
             "receipt_status": Gift.Receipt.NOT_NEEDED,
@@ -152,7 +153,7 @@ def load_demo_activity(campaign):
                 campaign_id=campaign.pk,
                 key=key,
                 kind=SHARE_KINDS[what],
-                display_name=donor.public_name(display_as),
+                display_name=public_name(donor.name, display_as),
                 message=message,
                 occurred_at=_when(when),
                 is_demo=True,

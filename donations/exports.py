@@ -9,7 +9,7 @@ import csv
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.utils import timezone
 
 from .models import Gift
@@ -86,7 +86,7 @@ def gift_rows(gifts):
     for gift in gifts.iterator(chunk_size=CHUNK_SIZE):
         yield [
             local_date(gift.given_at),
-            gift.donor.name,
+            gift.donor_name or gift.donor.name,
             gift.donor.email,
             dollars(gift.amount_cents),
             gift.currency,
@@ -127,13 +127,18 @@ def donor_rows(donors, year):
     counted = Q(gifts__counted=True)
     in_year = counted & Q(gifts__given_at__gte=begin, gifts__given_at__lt=stop)
     net = F("gifts__amount_cents") - F("gifts__refunded_cents")
-    donors = donors.annotate(
-        gift_count=Count("gifts", filter=counted),
-        lifetime_cents=Sum(net, filter=counted, default=0),
-        year_cents=Sum(net, filter=in_year, default=0),
-        first_gift=Min("gifts__given_at", filter=counted),
-        last_gift=Max("gifts__given_at", filter=counted),
-    ).order_by("name", "pk")
+    # A donor is someone who gave; no row without a gift (older, unpaid pledges made some).
+    donors = (
+        donors.filter(Exists(Gift.objects.filter(donor=OuterRef("pk"))))
+        .annotate(
+            gift_count=Count("gifts", filter=counted),
+            lifetime_cents=Sum(net, filter=counted, default=0),
+            year_cents=Sum(net, filter=in_year, default=0),
+            first_gift=Min("gifts__given_at", filter=counted),
+            last_gift=Max("gifts__given_at", filter=counted),
+        )
+        .order_by("name", "pk")
+    )
     for donor in donors.iterator(chunk_size=CHUNK_SIZE):
         yield [
             donor.name,

@@ -10,6 +10,9 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.encoding import punycode
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.formatting import format_money, parse_money
@@ -24,6 +27,49 @@ OTHER = "other"
 NAME_FORBIDDEN = re.compile(r"[<>\x00-\x1f\x7f-\x9f]")
 # A message may have line breaks, but no other control characters.
 MESSAGE_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+BAD_AMOUNT = _("Enter an amount in dollars and cents, like 50 or 50.25.")
+# Top-level names that only ever lead inside a network (RFC 6761, RFC 6762, ICANN's
+# reservation of "internal").
+LOCAL_TLDS = {"localhost", "localdomain", "local", "internal"}
+
+
+def _is_local_domain(domain):
+    if domain.startswith("["):
+        return True  # an IP literal, well formed or not
+    try:
+        # As the mail is sent: full-width dots and letters become ASCII ones.
+        labels = punycode(domain).lower().removesuffix(".").split(".")
+    except UnicodeError:
+        return False  # not a domain at all; the address is refused as invalid
+    if len(labels) == 1:
+        return bool(re.fullmatch(r"[a-z0-9-]+", labels[0]))  # a bare host name
+    return labels[-1].isdigit() or labels[-1] in LOCAL_TLDS
+
+
+def validate_public_email(value):
+    """Refuses an address no public mail server delivers to: an IP literal
+    (a@[127.0.0.1], a@[IPv6:::1]), a host without a dot (a@localhost, a@intranet), a
+    numeric address (a@10.0.0.10) or a local-only domain (a@printer.local); then
+    anything Django's own check refuses.
+
+    Anyone can type an address and we send mail to it: such an address would only
+    make our mail server knock on machines inside a network. PublicEmailField (every
+    e-mail field the public can fill) runs it instead of Django's check, which lets
+    a@localhost and IP literals through.
+    """
+    if "@" in value and _is_local_domain(value.rpartition("@")[2]):
+        raise ValidationError(
+            _(
+                "Enter an address at an internet domain, like name@example.org, "
+                "not at a local host or an IP address."
+            ),
+            code="local_address",
+        )
+    validate_email(value)
+
+
+class PublicEmailField(forms.EmailField):
+    default_validators = [validate_public_email]
 
 
 def dollars(cents):
@@ -42,7 +88,10 @@ class DonationForm(forms.Form):
         },
     )
     other_amount = forms.CharField(
-        label=_("Other amount, in dollars"), required=False, max_length=20
+        label=_("Other amount, in dollars"),
+        required=False,
+        max_length=20,
+        error_messages={"max_length": BAD_AMOUNT},
     )
     frequency = forms.ChoiceField(
         label=_("How often"),
@@ -62,7 +111,7 @@ class DonationForm(forms.Form):
             "max_length": _("Enter a name of at most 150 characters."),
         },
     )
-    email = forms.EmailField(
+    email = PublicEmailField(
         label=_("E-mail"),
         max_length=254,
         error_messages={
@@ -102,16 +151,17 @@ class DonationForm(forms.Form):
         self.is_spam = False
 
     @classmethod
-    def for_page(cls, campaign, query, token):
+    def for_page(cls, campaign, query):
         """An unbound form with the choices of `?amount=50&frequency=monthly&fee=1`.
 
-        `token` tells this page's pledge apart from a resubmission of it."""
+        It carries no token: the page is the same for every visitor. The browser
+        makes one (static/js/donate.js); see donations.pledges for a form sent
+        without."""
         presets = campaign.preset_amounts_cents
         initial = {
             "frequency": Frequency.MONTHLY if campaign.monthly_by_default else Frequency.ONCE,
             "display_as": DisplayChoice.FIRST_NAME,
             "amount": dollars(presets[1] if len(presets) > 1 else presets[0]),
-            "token": token,
         }
         cents = parse_money(query.get("amount", ""))
         if cents:
@@ -170,13 +220,15 @@ class DonationForm(forms.Form):
 
     def _gift_cents(self, cleaned):
         """The gift in cents, or None with an error on the field the donor used."""
+        if self.has_error("other_amount"):
+            return None  # too long to be an amount: the field says so already
         other = cleaned.get("other_amount", "").strip()
         choice = cleaned.get("amount")
         # Without JavaScript both controls are visible: a typed amount is the one meant.
         if other:
             field, cents = "other_amount", parse_money(other)
             if cents is None:
-                self.add_error(field, _("Enter an amount in dollars and cents, like 50 or 50.25."))
+                self.add_error(field, BAD_AMOUNT)
                 return None
         elif choice and choice != OTHER:
             field, cents = "amount", parse_money(choice)
@@ -240,7 +292,7 @@ class DonationForm(forms.Form):
 
 
 class ManageLinkForm(forms.Form):
-    email = forms.EmailField(
+    email = PublicEmailField(
         label=_("The e-mail address you gave with"),
         max_length=254,
         error_messages={
@@ -255,15 +307,13 @@ class ChangeAmountForm(forms.Form):
     amount = forms.CharField(
         label=_("New monthly amount, in dollars"),
         max_length=20,
-        error_messages={"required": _("Enter the new monthly amount.")},
+        error_messages={"required": _("Enter the new monthly amount."), "max_length": BAD_AMOUNT},
     )
 
     def clean_amount(self):
         cents = parse_money(self.cleaned_data["amount"])
         if cents is None:
-            raise forms.ValidationError(
-                _("Enter an amount in dollars and cents, like 50 or 50.25.")
-            )
+            raise forms.ValidationError(BAD_AMOUNT)
         if cents < settings.DONATION_MIN_CENTS:
             raise forms.ValidationError(
                 _("The smallest monthly gift is %(min)s.")

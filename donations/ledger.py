@@ -17,6 +17,7 @@ safe to run twice, concurrently, and in any order relative to each other:
 
 import datetime
 import logging
+import uuid
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
@@ -25,6 +26,7 @@ from django.utils import timezone
 from campaigns import feed, progress
 from campaigns.models import FeedItem
 
+from .donors import donor_for_payment
 from .models import (
     Frequency,
     Gift,
@@ -64,13 +66,17 @@ def _locked_get_or_create(model, defaults, **lookup):
 
 
 def _pledge_from_metadata(metadata):
-    pledge_id = (metadata or {}).get("pledge_id")
-    if not pledge_id:
-        return None
+    """The pledge named in a Stripe object's metadata, or None when it is not ours."""
+    return pledge_by_id((metadata or {}).get("pledge_id"))
+
+
+def pledge_by_id(pledge_id):
+    """The pledge with this public id (any text), or None."""
     try:
-        return Pledge.objects.select_related("donor", "campaign").get(public_id=pledge_id)
-    except (Pledge.DoesNotExist, ValueError):
+        public_id = uuid.UUID(str(pledge_id))
+    except (TypeError, ValueError, AttributeError):
         return None
+    return Pledge.objects.select_related("donor", "campaign").filter(public_id=public_id).first()
 
 
 def _method_from_charge(charge):
@@ -119,10 +125,13 @@ def book_checkout_session(session, *, payment_intent=None, occurred_at=None, fai
             status=Pledge.Status.COMPLETED, stripe_checkout_session_id=session["id"]
         )
 
+    customer_id = _id(session.get("customer"))
     if session.get("mode") == "subscription":
         monthly = _ensure_monthly_gift(
             _id(session.get("subscription")), pledge, amount_cents=session.get("amount_total")
         )
+        if monthly is not None and session.get("payment_status") in ("paid", "no_payment_required"):
+            _attach_payer(monthly, pledge, customer_id)
         invoice = session.get("invoice")
         if isinstance(invoice, dict) and invoice.get("status") == "paid":
             book_invoice(invoice, occurred_at=occurred_at)
@@ -140,11 +149,13 @@ def book_checkout_session(session, *, payment_intent=None, occurred_at=None, fai
         payment = Gift.Payment.PENDING
     charge = payment_intent.get("latest_charge") if isinstance(payment_intent, dict) else None
     method, brand, last4 = _method_from_charge(charge if isinstance(charge, dict) else None)
+    donor = donor_for_payment(pledge, customer_id=customer_id)
     gift, created = _locked_get_or_create(
         Gift,
         defaults={
             "campaign_id": pledge.campaign_id,
-            "donor_id": pledge.donor_id,
+            "donor": donor,
+            "donor_name": pledge.name,
             "pledge": pledge,
             "frequency": Frequency.ONCE,
             "amount_cents": session.get("amount_total") or pledge.amount_cents,
@@ -179,7 +190,7 @@ def _ensure_monthly_gift(subscription_id, pledge, *, amount_cents=None):
     monthly, _ = _locked_get_or_create(
         MonthlyGift,
         defaults={
-            "donor_id": pledge.donor_id,
+            "donor_id": pledge.donor_id,  # None until its first charge is paid
             "campaign_id": pledge.campaign_id,
             "pledge": pledge,
             "amount_cents": amount_cents or pledge.amount_cents,
@@ -189,6 +200,23 @@ def _ensure_monthly_gift(subscription_id, pledge, *, amount_cents=None):
         stripe_subscription_id=subscription_id,
     )
     return monthly
+
+
+def _attach_payer(monthly, pledge, customer_id):
+    """Money arrived for a monthly gift: it now belongs to the pledge's donor.
+
+    Safe twice: a monthly gift keeps the donor and customer it was first given.
+    """
+    fields = []
+    if monthly.donor_id is None and pledge is not None:
+        monthly.donor = donor_for_payment(pledge, customer_id=customer_id)
+        fields.append("donor")
+    if customer_id and not monthly.stripe_customer_id:
+        monthly.stripe_customer_id = customer_id
+        fields.append("stripe_customer_id")
+    if fields:
+        monthly.save(update_fields=fields)
+    return monthly.donor
 
 
 def _locked_monthly_gift(subscription_id, metadata, *, amount_cents=None):
@@ -240,6 +268,10 @@ def book_invoice(invoice, *, payment_intent=None, occurred_at=None):
         logger.info("Invoice %s belongs to no monthly gift of ours", invoice.get("id"))
         return None
     pledge = monthly.pledge if monthly.pledge_id else _pledge_from_metadata(metadata)
+    donor = _attach_payer(monthly, pledge, _id(invoice.get("customer")))
+    if donor is None:
+        logger.warning("Invoice %s paid a monthly gift with no pledge", invoice.get("id"))
+        return None
     occurred_at = occurred_at or timezone.now()
     paid_at = (invoice.get("status_transitions") or {}).get("paid_at")
     pi_id = _id(payment_intent) or _payment_intent_of_invoice(invoice)
@@ -249,7 +281,8 @@ def book_invoice(invoice, *, payment_intent=None, occurred_at=None):
         Gift,
         defaults={
             "campaign_id": monthly.campaign_id,
-            "donor_id": monthly.donor_id,
+            "donor": donor,
+            "donor_name": pledge.name if pledge else donor.name,
             "pledge": pledge,
             "monthly_gift": monthly,
             "frequency": Frequency.MONTHLY,
@@ -483,7 +516,7 @@ def sync_gift(gift):
                 campaign_id=gift.campaign_id,
                 key=gift.feed_key,
                 kind=kind,
-                display_name=gift.donor.public_name(gift.display_as),
+                display_name=gift.public_name,
                 message=gift.public_message,
                 occurred_at=gift.given_at,
                 is_demo=gift.is_demo,

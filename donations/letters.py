@@ -11,10 +11,10 @@ from campaigns.formatting import format_date
 from .receipts import receipt_context
 
 
-def donor_address_lines(donor):
+def donor_address_lines(donor, name=None):
     place = " ".join(part for part in (donor.state, donor.postal_code) if part)
     last = ", ".join(part for part in (donor.city, place) if part)
-    return [line for line in (donor.name, donor.street, last) if line]
+    return [line for line in (name or donor.name, donor.street, last) if line]
 
 
 def letter_context(gift):
@@ -25,7 +25,7 @@ def letter_context(gift):
             for line in (campaign.check_street, campaign.check_suite, campaign.check_city_state_zip)
             if line
         ],
-        "donor_address_lines": donor_address_lines(gift.donor),
+        "donor_address_lines": donor_address_lines(gift.donor, gift.donor_name),
         "letter_date": format_date(timezone.localdate()),
         "received_on": format_date(gift.received_on or gift.given_at),
         "check_number": gift.check_number,

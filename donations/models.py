@@ -15,13 +15,28 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.formatting import format_money
 from campaigns.models import Campaign
+from campaigns.validators import single_line
 
 
 class DisplayChoice(models.TextChoices):
     FULL_NAME = "full", _("My full name")
     FIRST_NAME = "first", _("My first name only")
     ANONYMOUS = "anonymous", _("Anonymous (“Someone”)")
+
+
+def first_name(name):
+    return name.split()[0] if name.strip() else ""
+
+
+def public_name(name, choice):
+    """The name shown in the public feed for a display choice; "" means anonymous."""
+    if choice == DisplayChoice.FULL_NAME:
+        return name.strip()
+    if choice == DisplayChoice.FIRST_NAME:
+        return first_name(name)
+    return ""
 
 
 class Frequency(models.TextChoices):
@@ -32,12 +47,16 @@ class Frequency(models.TextChoices):
 class Donor(models.Model):
     """A person who gave, once per e-mail address (compared without case)."""
 
-    name = models.CharField(_("name"), max_length=150)
+    name = models.CharField(_("name"), max_length=150, validators=[single_line])
     email = models.EmailField(_("e-mail"), max_length=254, blank=True)
-    street = models.CharField(_("street address"), max_length=200, blank=True)
-    city = models.CharField(_("city"), max_length=100, blank=True)
-    state = models.CharField(_("state"), max_length=50, blank=True)
-    postal_code = models.CharField(_("ZIP code"), max_length=20, blank=True)
+    street = models.CharField(
+        _("street address"), max_length=200, blank=True, validators=[single_line]
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True, validators=[single_line])
+    state = models.CharField(_("state"), max_length=50, blank=True, validators=[single_line])
+    postal_code = models.CharField(
+        _("ZIP code"), max_length=20, blank=True, validators=[single_line]
+    )
     stripe_customer_id = models.CharField(
         _("Stripe customer"), max_length=255, unique=True, null=True, blank=True
     )
@@ -62,19 +81,16 @@ class Donor(models.Model):
 
     @property
     def first_name(self):
-        return self.name.split()[0] if self.name.strip() else ""
-
-    def public_name(self, choice):
-        """The name shown in the public feed for a display choice; "" means anonymous."""
-        if choice == DisplayChoice.FULL_NAME:
-            return self.name.strip()
-        if choice == DisplayChoice.FIRST_NAME:
-            return self.first_name
-        return ""
+        return first_name(self.name)
 
 
 class Pledge(models.Model):
-    """One submission of the donation form, before and after Stripe Checkout."""
+    """One submission of the donation form, before and after Stripe Checkout.
+
+    It keeps what was typed (name, address, display choice, message) and nothing
+    else: anyone can type any address, so a pledge is tied to a Donor only once it
+    was paid (see donations.donors.donor_for_payment).
+    """
 
     class Status(models.TextChoices):
         CREATED = "created", _("Created")
@@ -84,7 +100,12 @@ class Pledge(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="pledges")
-    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="pledges")
+    # Set when the pledge is paid; never from the typed address alone.
+    donor = models.ForeignKey(
+        Donor, on_delete=models.PROTECT, null=True, blank=True, related_name="pledges"
+    )
+    name = models.CharField(_("name typed"), max_length=150, default="")
+    email = models.EmailField(_("e-mail typed"), max_length=254, default="")
     frequency = models.CharField(max_length=10, choices=Frequency, default=Frequency.ONCE)
     gift_cents = models.PositiveIntegerField(_("gift"))
     fee_cents = models.PositiveIntegerField(_("fee covered"), default=0)
@@ -122,12 +143,19 @@ class MonthlyGift(models.Model):
         PAST_DUE = "past_due", _("Past due")
         CANCELED = "canceled", _("Canceled")
 
-    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="monthly_gifts")
+    # Null until its first charge is paid: a subscription's status events may come
+    # first, and a Donor exists only once money arrived.
+    donor = models.ForeignKey(
+        Donor, on_delete=models.PROTECT, null=True, blank=True, related_name="monthly_gifts"
+    )
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="monthly_gifts")
     pledge = models.OneToOneField(
         Pledge, on_delete=models.SET_NULL, null=True, blank=True, related_name="monthly_gift"
     )
     stripe_subscription_id = models.CharField(max_length=255, unique=True)
+    # The customer that owns the subscription (its card, its portal): Checkout makes
+    # one per paid session, so a donor who gave twice may have two.
+    stripe_customer_id = models.CharField(max_length=255, blank=True)
     amount_cents = models.PositiveIntegerField(_("monthly amount"))
     currency = models.CharField(max_length=3, default="usd")
     status = models.CharField(max_length=12, choices=Status, default=Status.ACTIVE)
@@ -143,14 +171,17 @@ class MonthlyGift(models.Model):
         verbose_name_plural = _("monthly gifts")
 
     def __str__(self):
-        return f"{self.donor.name}: {self.amount_cents / 100:.2f}/month ({self.status})"
+        who = self.donor.name if self.donor_id else self.stripe_subscription_id
+        return f"{who}: {format_money(self.amount_cents, self.currency)}/month ({self.status})"
 
 
 class Deposit(models.Model):
     """A bank deposit of mailed checks."""
 
     deposited_on = models.DateField(_("deposit date"), default=timezone.localdate)
-    bank_reference = models.CharField(_("bank reference"), max_length=100, blank=True)
+    bank_reference = models.CharField(
+        _("bank reference"), max_length=100, blank=True, validators=[single_line]
+    )
     expected_total_cents = models.PositiveIntegerField(_("expected total (cents)"), default=0)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closed_by = models.ForeignKey(
@@ -241,10 +272,18 @@ class Gift(models.Model):
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    void_reason = models.CharField(_("void reason"), max_length=200, blank=True)
+    void_reason = models.CharField(
+        _("void reason"), max_length=200, blank=True, validators=[single_line]
+    )
     status = models.CharField(max_length=20, choices=Status, default=Status.SUCCEEDED)
     counted = models.BooleanField(default=True, editable=False)
 
+    # Who gave, as typed in the pledge that was paid (checks: the donor's name when
+    # logged). Receipts, the thank-you page, the feed and exports read it, so a later
+    # pledge with the same address, paid or not, never renames this gift.
+    donor_name = models.CharField(
+        _("name on the gift"), max_length=150, blank=True, validators=[single_line]
+    )
     # Public display, copied from the pledge (checks: anonymous unless asked).
     display_as = models.CharField(
         max_length=10, choices=DisplayChoice, default=DisplayChoice.ANONYMOUS
@@ -259,13 +298,15 @@ class Gift(models.Model):
     card_last4 = models.CharField(max_length=4, blank=True)
 
     # Checks.
-    check_number = models.CharField(_("check number"), max_length=30, blank=True)
+    check_number = models.CharField(
+        _("check number"), max_length=30, blank=True, validators=[single_line]
+    )
     check_date = models.DateField(_("check date"), null=True, blank=True)
     received_on = models.DateField(_("date received"), null=True, blank=True)
     deposit = models.ForeignKey(
         Deposit, on_delete=models.PROTECT, null=True, blank=True, related_name="gifts"
     )
-    memo = models.CharField(_("memo"), max_length=200, blank=True)
+    memo = models.CharField(_("memo"), max_length=200, blank=True, validators=[single_line])
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -300,7 +341,15 @@ class Gift(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_method_display()} gift of {self.amount_cents / 100:.2f} by {self.donor}"
+        amount = format_money(self.amount_cents, self.currency, always_cents=True)
+        return f"{self.get_method_display()} gift of {amount} by {self.donor_name or self.donor}"
+
+    def save(self, *args, **kwargs):
+        if not self.donor_name and self.donor_id:
+            # A gift written without a name (a bookkeeper's, a fixture's) is given
+            # under the name on file when it is recorded, and keeps it.
+            self.donor_name = self.donor.name
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("admin:donations_gift_change", args=[self.pk])
@@ -308,6 +357,11 @@ class Gift(models.Model):
     @property
     def net_cents(self):
         return self.amount_cents - self.refunded_cents if self.counted else 0
+
+    @property
+    def public_name(self):
+        """The name the feed shows for this gift; "" means anonymous."""
+        return public_name(self.donor_name, self.display_as)
 
     @property
     def feed_key(self):

@@ -9,12 +9,12 @@ known, so the form cannot be used to find out who gives.
 
 import hashlib
 import logging
-import smtplib
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import F
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 from campaigns.formatting import format_money
 
 from . import ratelimit, stripe_gateway
-from .models import Donor, MonthlyGift, MonthlyNotice
-from .pledges import find_donor
-from .receipts import describe_mail_error
+from .donors import find_donor
+from .models import Donor, MonthlyGift, MonthlyNotice, first_name
+from .receipts import MAIL_ERRORS, describe_mail_error, log_unexpected, short_error
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +106,13 @@ def request_manage_link(email):
     The request does the same thing for every address (queue one task); the task
     looks the address up, so neither the answer nor its timing says whether we know it.
     """
+    # Why the lookup is in the task and the task does equal work for every address:
+    # with the database backend (production) this request only writes a task row,
+    # the same for everyone. With the immediate backend (development, tests, or a
+    # deployment that forgot TASKS_BACKEND) the task runs right here, inside the
+    # request, so deliver_manage_link itself must not take a shortcut for an address
+    # it does not know. Deferring with on_commit would not help: the immediate
+    # backend still runs the task before the response is sent.
     send_manage_link.enqueue(email.strip())
 
 
@@ -114,18 +121,26 @@ def deliver_manage_link(email):
 
     Returns what was sent: "link", "none", "limited" or "failed". A mail server
     failure is logged, not raised: the donor can simply ask again.
+
+    Known or not, an address costs the same work: the same queries (the donor, then
+    their monthly gifts), a link signed, the same template rendered twice and one
+    e-mail sent. For an address we do not know, a stand-in donor that matches no row
+    takes the donor's place and its link is thrown away.
     """
     digest = hashlib.sha256(email.lower().encode()).hexdigest()[:32]
     if not ratelimit.hit_key("manage-link-address", digest, LINKS_PER_ADDRESS).allowed:
         logger.info("Manage link not sent: too many for one address")
         return "limited"
     donor = find_donor(email)
-    gifts = list(manageable_gifts(donor)) if donor else []
+    # pk=0 is never a row's id (ids start at 1), so its gifts query finds nothing.
+    someone = donor or Donor(pk=0, email=email)
+    gifts = list(manageable_gifts(someone))
+    url = manage_url(someone)
     with translation.override(settings.LANGUAGE_CODE):
         context = {
             "has_gifts": bool(gifts),
             "name": donor.first_name if donor else "",
-            "url": manage_url(donor) if gifts else "",
+            "url": url if gifts else "",
             "request_url": settings.SITE_URL + reverse("donations:manage"),
             "site_url": settings.SITE_URL,
             "minutes": LINK_MAX_AGE // 60,
@@ -133,7 +148,7 @@ def deliver_manage_link(email):
         subject = _("Your monthly gift to Open Communities Alliance")
     try:
         _send("manage_link", email, subject, context)
-    except (smtplib.SMTPException, OSError) as error:
+    except MAIL_ERRORS as error:
         logger.warning("Manage link e-mail not sent: %s", describe_mail_error(error))
         return "failed"
     return "link" if gifts else "none"
@@ -164,7 +179,27 @@ def ask_to_update_card(monthly, invoice_id):
 
 
 def deliver_card_notice(notice_id):
-    """Sends one card-update e-mail if it is still due; returns True when sent."""
+    """Sends one card-update e-mail if it is still due; returns True when sent.
+
+    Never raises for this notice's trouble (a mail error, a broken header, a bug): the
+    error is noted on the notice, without addresses, and logged.
+    """
+    try:
+        return _deliver_card_notice(notice_id)
+    except Exception as error:
+        log_unexpected(logger, "Card update notice %s not sent: unexpected error", notice_id)
+        try:
+            MonthlyNotice.objects.filter(pk=notice_id, sent_at__isnull=True).update(
+                attempts=F("attempts") + 1, error=short_error(error)
+            )
+        except DatabaseError as db_error:
+            logger.warning(
+                "Card update notice %s could not be marked: %s", notice_id, short_error(db_error)
+            )
+        return False
+
+
+def _deliver_card_notice(notice_id):
     with transaction.atomic():
         notice = (
             MonthlyNotice.objects.select_for_update(skip_locked=True, of=("self",))
@@ -176,12 +211,13 @@ def deliver_card_notice(notice_id):
             return False
         monthly = notice.monthly_gift
         donor = monthly.donor
-        if not donor.email or monthly.status == MonthlyGift.Status.CANCELED:
+        if donor is None or not donor.email or monthly.status == MonthlyGift.Status.CANCELED:
             return False
         notice.attempts += 1
         with translation.override(settings.LANGUAGE_CODE):
             context = {
-                "name": donor.first_name,
+                # The name typed with the gift, as on its receipts.
+                "name": first_name(monthly.pledge.name if monthly.pledge_id else donor.name),
                 "amount": format_money(monthly.amount_cents, monthly.currency, always_cents=True),
                 "campaign": monthly.campaign.title,
                 "org_name": monthly.campaign.org_legal_name,
@@ -192,11 +228,11 @@ def deliver_card_notice(notice_id):
             subject = _("Your monthly gift didn’t go through")
         try:
             _send("update_card", donor.email, subject, context)
-        except (smtplib.SMTPException, OSError) as error:
+        except MAIL_ERRORS as error:
             logger.warning(
                 "Card update notice %s not sent: %s", notice.pk, describe_mail_error(error)
             )
-            notice.error = str(error)[:300]
+            notice.error = describe_mail_error(error)[:300]
             notice.save(update_fields=["attempts", "error"])
             return False
         notice.sent_at = timezone.now()
@@ -213,15 +249,19 @@ def send_card_notice(notice_id):
 # Changes the donor makes ------------------------------------------------------------
 
 
-def open_portal(donor):
-    """A Stripe customer portal session for the donor (update card, cancel); its URL.
+def open_portal(donor, monthly=None):
+    """A Stripe customer portal session (update card, cancel); its URL.
 
-    Raises stripe_gateway.StripeUnavailable / StripeRejected.
+    For the customer that owns `monthly` (else the donor's newest manageable monthly
+    gift): Checkout makes a customer per paid session, so a donor who started two
+    monthly gifts may have two. Raises stripe_gateway.StripeUnavailable / StripeRejected.
     """
-    if not donor.stripe_customer_id:
+    monthly = monthly or manageable_gifts(donor).first()
+    customer_id = (monthly.stripe_customer_id if monthly else "") or donor.stripe_customer_id
+    if not customer_id:
         raise stripe_gateway.StripeRejected(f"Donor {donor.pk} has no Stripe customer")
     session = stripe_gateway.create_portal_session(
-        customer_id=donor.stripe_customer_id, return_url=manage_url(donor)
+        customer_id=customer_id, return_url=manage_url(donor)
     )
     return session["url"]
 

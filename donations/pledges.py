@@ -1,20 +1,23 @@
-"""Starting a gift: the donor, their Stripe customer, the pledge and its Checkout Session.
+"""Starting a gift: the pledge and its Checkout Session.
 
-Nothing here books money. A pledge only records what the donor asked for; the gift is
-booked by donations.ledger when Stripe says it was paid (webhook or thank-you page).
+Nothing here books money, and nothing here looks up or creates a donor: a pledge
+records what was typed, and the gift (and, for a new address, the Donor and the
+Stripe customer) come from donations.ledger when Stripe says it was paid.
 """
 
 import logging
+import time
+import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 from django.urls import reverse
 
 from . import stripe_gateway
+from .donors import find_donor  # noqa: F401 (the public name of the lookup)
 from .forms import dollars
-from .models import Donor, Pledge
+from .models import Pledge
 
 logger = logging.getLogger(__name__)
 
@@ -26,52 +29,6 @@ class CheckoutUnavailable(Exception):
         super().__init__(f"Checkout for pledge {pledge.public_id} could not be opened")
         self.pledge = pledge
         self.unreachable = unreachable
-
-
-def find_donor(email):
-    """The donor with this e-mail address, compared without case, or None."""
-    return (
-        Donor.objects.annotate(email_lower=Lower("email"))
-        .filter(email_lower=email.strip().lower())
-        .first()
-    )
-
-
-def find_or_create_donor(*, email, name):
-    """One donor per e-mail address, compared without case, even under concurrency.
-
-    An existing donor keeps the name on file: anyone can type any address into the
-    form, and a pledge that is never paid must not rename someone's record.
-    """
-    donor = find_donor(email)
-    if donor is not None:
-        return donor
-    try:
-        with transaction.atomic():
-            return Donor.objects.create(email=email.strip(), name=name)
-    except IntegrityError:
-        # Another request created the same donor a moment ago (the unique index on
-        # Lower(email) made this insert wait for it, then fail): use that one.
-        donor = find_donor(email)
-        if donor is None:
-            raise
-        return donor
-
-
-def ensure_stripe_customer(donor):
-    """The donor's one Stripe customer id, created on their first pledge and reused.
-
-    Safe to run twice or concurrently: the gateway's idempotency key is per donor, so
-    Stripe answers both calls with the same customer, and only an empty column is set.
-    """
-    if donor.stripe_customer_id:
-        return donor.stripe_customer_id
-    customer = stripe_gateway.create_customer(email=donor.email, name=donor.name, donor_id=donor.pk)
-    Donor.objects.filter(pk=donor.pk, stripe_customer_id__isnull=True).update(
-        stripe_customer_id=customer["id"]
-    )
-    donor.refresh_from_db(fields=["stripe_customer_id"])
-    return donor.stripe_customer_id
 
 
 def success_url():
@@ -88,10 +45,11 @@ def cancel_url(campaign, *, gift_cents, frequency, cover_fee):
     return f"{settings.SITE_URL}{campaign.get_absolute_url()}?{urlencode(query)}#give"
 
 
-def _same_request(pledge, *, campaign, donor, data):
+def _same_request(pledge, *, campaign, data):
     return (
         pledge.campaign_id == campaign.pk
-        and pledge.donor_id == donor.pk
+        and pledge.email.lower() == data["email"].strip().lower()
+        and pledge.name == data["name"]
         and pledge.frequency == data["frequency"]
         and pledge.gift_cents == data["gift_cents"]
         and pledge.amount_cents == data["amount_cents"]
@@ -99,16 +57,46 @@ def _same_request(pledge, *, campaign, donor, data):
     )
 
 
-def _pledge_for(campaign, donor, data):
+# How long a form sent without JavaScript counts as "the same form sent again".
+RESUBMIT_WINDOW_SECONDS = 10 * 60
+_RESUBMIT_NAMESPACE = uuid.UUID("6f1d0c8e-2b7a-4c55-9a5e-0b6f1c3e8a39")
+
+
+def _token_without_script(campaign, data):
+    """A pledge id made of the submission itself and the current ten minutes.
+
+    Two posts of the same choices in that window are one pledge while it is open;
+    once paid, `_same_request` no longer matches and a new gift gets a new pledge.
+    """
+    window = int(time.time()) // RESUBMIT_WINDOW_SECONDS
+    parts = [
+        campaign.pk,
+        data["email"].strip().lower(),
+        data["name"],
+        data["frequency"],
+        data["gift_cents"],
+        data["amount_cents"],
+        data["display_as"],
+        data["public_message"],
+        window,
+    ]
+    return uuid.uuid5(_RESUBMIT_NAMESPACE, "\x1f".join(str(part) for part in parts))
+
+
+def _pledge_for(campaign, data):
     """The pledge of this form submission: new, or the one a double click already made.
 
-    The form carries a token made when it was rendered; it becomes the pledge's id.
+    The browser puts a token in the form when the page loads (static/js/donate.js); it
+    becomes the pledge's id. Without JavaScript, the token is derived from what was
+    submitted and the current few minutes (`_token_without_script`), so the same form
+    sent twice still finds one pledge.
     The same submission arriving twice finds its pledge (and, through the gateway's
     idempotency key, its checkout session); a changed or finished one gets a new pledge.
     """
     fields = {
         "campaign": campaign,
-        "donor": donor,
+        "name": data["name"],
+        "email": data["email"].strip(),
         "frequency": data["frequency"],
         "gift_cents": data["gift_cents"],
         "fee_cents": data["fee_cents"],
@@ -116,7 +104,7 @@ def _pledge_for(campaign, donor, data):
         "display_as": data["display_as"],
         "public_message": data["public_message"],
     }
-    token = data.get("token")
+    token = data.get("token") or _token_without_script(campaign, data)
     if token:
         existing = Pledge.objects.filter(public_id=token).first()
         if existing is None:
@@ -125,9 +113,7 @@ def _pledge_for(campaign, donor, data):
                     return Pledge.objects.create(public_id=token, **fields)
             except IntegrityError:
                 existing = Pledge.objects.filter(public_id=token).first()
-        if existing is not None and _same_request(
-            existing, campaign=campaign, donor=donor, data=data
-        ):
+        if existing is not None and _same_request(existing, campaign=campaign, data=data):
             return existing
     return Pledge.objects.create(**fields)
 
@@ -140,13 +126,10 @@ def start_checkout(campaign, data):
     marking the pledge failed) when Stripe cannot be reached or refuses: nothing was
     charged and nothing is booked.
     """
-    donor = find_or_create_donor(email=data["email"], name=data["name"])
-    pledge = _pledge_for(campaign, donor, data)
+    pledge = _pledge_for(campaign, data)
     try:
-        customer_id = ensure_stripe_customer(donor)
         session = stripe_gateway.create_checkout_session(
             pledge=pledge,
-            customer_id=customer_id,
             success_url=success_url(),
             cancel_url=cancel_url(
                 campaign,

@@ -4,17 +4,22 @@ A receipt is sent by a background task once the booking transaction has committe
 Its state is on the gift (pending, sent, failed): a mail server that refuses or is
 down leaves it failed and it is tried again (by the task queue with a back-off where
 the backend can defer, and by `manage.py send_pending_receipts`), so none is lost;
-a row lock and the state check make sure none is sent twice.
+a row lock and the state check make sure none is sent twice. A receipt that cannot
+be built or sent (a refused address, a line break in a header, a bug, a database
+error on its row) fails alone: it is marked failed and the others go out.
 """
 
 import datetime
 import logging
 import re
 import smtplib
+import sys
+import traceback
+from collections import Counter
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -33,6 +38,13 @@ IRS_STATEMENT = gettext_lazy(
 MAX_BACKOFF = datetime.timedelta(hours=6)
 # An address as a mail server quotes it back, e.g. in `550 5.1.1 <ana@example.org>: ...`.
 MAIL_ADDRESS = re.compile(r"[^\s<>'\"(),;:]+@[^\s<>'\"(),;:]+")
+# What sending one message may raise for reasons of that message or of the mail server,
+# noted in the log without a traceback: the server refused it or could not be reached
+# (smtplib, OSError), or a header (an address, a name, a subject) holds a line break,
+# which Python's e-mail API refuses with ValueError (Django's BadHeaderError is now
+# that very class, and deprecated).
+MAIL_ERRORS = (smtplib.SMTPException, OSError, ValueError)
+DUE = [Gift.Receipt.PENDING, Gift.Receipt.FAILED]
 
 
 def describe_mail_error(error):
@@ -52,6 +64,22 @@ def describe_mail_error(error):
     return MAIL_ADDRESS.sub("[address]", text)
 
 
+def short_error(error):
+    """An unexpected error as a row may keep it (300 characters), without addresses."""
+    return f"{type(error).__name__}: {describe_mail_error(error)}"[:300]
+
+
+def log_unexpected(log, message, *args):
+    """Like `log.exception(message, *args)`, with any address in the traceback blanked.
+
+    For errors that are bugs or outages rather than one mail's trouble, so the
+    traceback is wanted; but a database or template error may quote a donor's address
+    in its text, and a log line must never carry one.
+    """
+    trace = "".join(traceback.format_exception(sys.exception()))
+    log.error(message + "\n%s", *args, MAIL_ADDRESS.sub("[address]", trace))
+
+
 def schedule_receipt(gift):
     """Queues the receipt of `gift` for after the current transaction commits."""
     transaction.on_commit(lambda: send_receipt.enqueue(gift.pk))
@@ -61,7 +89,7 @@ def receipt_context(gift):
     campaign = gift.campaign
     return {
         "gift": gift,
-        "donor_name": gift.donor.name,
+        "donor_name": gift.donor_name or gift.donor.name,
         "org_name": campaign.org_legal_name,
         "org_ein": campaign.org_ein,
         "org_address": ", ".join(
@@ -113,45 +141,87 @@ def build_receipt(gift):
 
 def deliver_receipt(gift_id):
     """Sends the receipt of one gift if it is still due; returns True when sent."""
+    return attempt_receipt(gift_id) == "sent"
+
+
+def attempt_receipt(gift_id):
+    """Tries the receipt of one gift; returns "sent", "failed" or "skipped" (not due).
+
+    Never raises for this gift's trouble, so that a loop over many receipts (or the
+    task queue) goes on with the others: a mail error is logged as a warning, anything
+    else (a template or database error) with its traceback; either way the gift is
+    marked failed with an address-free note and tried again later.
+    """
+    try:
+        return _attempt_receipt(gift_id)
+    except Exception as error:
+        # The transaction of this gift rolled back (a database error leaves nothing
+        # half-written); record the failure in a new one.
+        log_unexpected(logger, "Receipt for gift %s not sent: unexpected error", gift_id)
+        _mark_failed(gift_id, short_error(error))
+        return "failed"
+
+
+def _attempt_receipt(gift_id):
     with transaction.atomic():
         gift = (
             Gift.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("donor", "campaign")
-            .filter(
-                pk=gift_id,
-                counted=True,
-                receipt_status__in=[Gift.Receipt.PENDING, Gift.Receipt.FAILED],
-            )
+            .filter(pk=gift_id, counted=True, receipt_status__in=DUE)
             .first()
         )
         if gift is None:
-            return False
+            return "skipped"
         if not gift.donor.email:
             gift.receipt_status = Gift.Receipt.NOT_NEEDED
             gift.save(update_fields=["receipt_status"])
-            return False
+            return "skipped"
         gift.receipt_attempts += 1
+        message = build_receipt(gift)
         try:
-            build_receipt(gift).send()
-        except (smtplib.SMTPException, OSError) as error:
+            message.send()
+        except MAIL_ERRORS as error:
             logger.warning(
                 "Receipt for gift %s not sent (attempt %s): %s",
                 gift.pk,
                 gift.receipt_attempts,
                 describe_mail_error(error),
             )
-            gift.receipt_status = Gift.Receipt.FAILED
-            gift.receipt_error = str(error)[:300]
-            gift.save(update_fields=["receipt_status", "receipt_error", "receipt_attempts"])
-            _retry_later(gift)
-            return False
+            _record_failure(gift, describe_mail_error(error))
+            return "failed"
         gift.receipt_status = Gift.Receipt.SENT
         gift.receipt_sent_at = timezone.now()
         gift.receipt_error = ""
         gift.save(
             update_fields=["receipt_status", "receipt_sent_at", "receipt_error", "receipt_attempts"]
         )
-    return True
+    return "sent"
+
+
+def _record_failure(gift, note):
+    gift.receipt_status = Gift.Receipt.FAILED
+    gift.receipt_error = note[:300]
+    gift.save(update_fields=["receipt_status", "receipt_error", "receipt_attempts"])
+    _retry_later(gift)
+
+
+def _mark_failed(gift_id, note):
+    try:
+        with transaction.atomic():
+            gift = (
+                Gift.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=gift_id, counted=True, receipt_status__in=DUE)
+                .first()
+            )
+            if gift is not None:
+                gift.receipt_attempts += 1
+                _record_failure(gift, note)
+    except DatabaseError as error:
+        # The database itself is failing: the gift stays due as it was, and the next
+        # run of send_pending_receipts tries it again.
+        logger.warning(
+            "Receipt for gift %s could not be marked failed: %s", gift_id, short_error(error)
+        )
 
 
 def _retry_later(gift):
@@ -162,12 +232,19 @@ def _retry_later(gift):
         transaction.on_commit(lambda: send_receipt.using(run_after=run_after).enqueue(gift.pk))
 
 
+def send_due_receipts():
+    """Tries every receipt that is still due, each on its own; counts the outcomes.
+
+    One receipt that fails (a refused address, a broken name, a bug) is marked failed
+    and does not stop the others. Returns a Counter of "sent", "failed" and "skipped".
+    """
+    due = Gift.objects.filter(counted=True, receipt_status__in=DUE).values_list("pk", flat=True)
+    return Counter(attempt_receipt(pk) for pk in list(due))
+
+
 def send_pending_receipts():
     """Tries every receipt that is still due; returns how many were sent."""
-    due = Gift.objects.filter(
-        counted=True, receipt_status__in=[Gift.Receipt.PENDING, Gift.Receipt.FAILED]
-    ).values_list("pk", flat=True)
-    return sum(deliver_receipt(pk) for pk in list(due))
+    return send_due_receipts()["sent"]
 
 
 def resend_receipt(gift):

@@ -1,9 +1,10 @@
 """Share links: record a donor's share in the feed, then send them to the network.
 
 The links on the campaign and thank-you pages point here rather than straight at the
-networks. For a donor who has just given (the thank-you page put them in the
-session) a click adds "… shared this on Facebook" to the feed, once per donor and
-network; for anyone else it only redirects. The redirect goes to one of four fixed
+networks. For a donor who has just given, from the browser that made the pledge
+(the pledge view and the thank-you page put it in the session), a click adds
+"… shared this on Facebook" to the feed, once per donor and network; for anyone
+else it only redirects. The redirect goes to one of four fixed
 share addresses, with our own campaign's address as its only variable part, so this
 cannot be used to send people to arbitrary sites.
 """
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_GET
 from campaigns import feed
 from campaigns.models import Campaign, FeedItem
 
-from .models import Donor, Gift, Pledge
+from .models import Gift
 
 logger = logging.getLogger(__name__)
 
@@ -55,40 +56,39 @@ def share_url(network, campaign):
     return "mailto:?" + urlencode({"subject": title, "body": body}, quote_via=quote)
 
 
-def _display_choice(donor_id, campaign_id):
-    """How the donor chose to appear: on their latest gift, else their latest pledge."""
-    for model, date_field in ((Gift, "-given_at"), (Pledge, "-created_at")):
-        choice = (
-            model.objects.filter(donor_id=donor_id, campaign_id=campaign_id)
-            .order_by(date_field, "-pk")
-            .values_list("display_as", flat=True)
-            .first()
-        )
-        if choice:
-            return choice
-    return None
+def _shared_gift(request, campaign):
+    """The counted gift of the pledge this browser made and paid, for this campaign.
+
+    The thank-you page names it in the session only for the browser whose session
+    made the pledge; a copied thank-you address credits nobody.
+    """
+    pledge_id = request.session.get("shared_pledge")
+    if not pledge_id or pledge_id not in request.session.get("pledges", []):
+        return None
+    return (
+        Gift.objects.counted()
+        .filter(pledge__public_id=pledge_id, campaign=campaign)
+        .order_by("given_at", "pk")
+        .first()
+    )
 
 
 def record_share(request, network, campaign):
-    """Publishes the share of the donor in the session, if any; returns whether it did.
+    """Publishes the share of the donor whose browser this is, if any; returns whether
+    it did. The name and display choice are those of their paid gift.
 
     Keyed `share:<network>:<donor>:<campaign>`, so a second click changes nothing.
     """
-    donor_id = request.session.get("thank_you_donor_id")
-    # Compared as text: the session may hold the id as a number or a string.
-    if not donor_id or str(request.session.get("thank_you_campaign_id")) != str(campaign.pk):
-        return False
-    donor = Donor.objects.filter(pk=donor_id).first()
-    choice = donor and _display_choice(donor.pk, campaign.pk)
-    if not choice:
+    gift = _shared_gift(request, campaign)
+    if gift is None:
         return False
     feed.publish(
         campaign_id=campaign.pk,
-        key=f"share:{network}:{donor.pk}:{campaign.pk}",
+        key=f"share:{network}:{gift.donor_id}:{campaign.pk}",
         kind=FEED_KINDS[network],
-        display_name=donor.public_name(choice),
+        display_name=gift.public_name,
         occurred_at=timezone.now(),
-        is_demo=donor.is_demo,
+        is_demo=gift.is_demo,
     )
     return True
 

@@ -8,7 +8,6 @@ fails leaves the row unsent, so the next run sends it.
 
 import datetime
 import logging
-import smtplib
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -23,7 +22,13 @@ from django.utils.translation import gettext_lazy
 from campaigns.formatting import format_date, format_money
 
 from .models import Donor, Gift, YearEndStatement
-from .receipts import describe_mail_error, payment_method_label
+from .receipts import (
+    MAIL_ERRORS,
+    describe_mail_error,
+    log_unexpected,
+    payment_method_label,
+    short_error,
+)
 from .reports import local_range
 
 logger = logging.getLogger(__name__)
@@ -140,7 +145,15 @@ def send_year_end_statements(year, *, dry_run=False):
         elif dry_run:
             outcome.would_send.append(donor)
         else:
-            _send_one(donor, year, outcome)
+            try:
+                _send_one(donor, year, outcome)
+            except Exception as error:
+                # A bug or a database error with this donor's statement (its transaction
+                # rolled back, so the next run tries it again): the others still go out.
+                log_unexpected(
+                    logger, "Statement %s for donor %s not sent: unexpected error", year, donor.pk
+                )
+                outcome.failed.append((donor, short_error(error)))
     return outcome
 
 
@@ -162,12 +175,12 @@ def _send_one(donor, year, outcome):
         statement.gift_count = len(gifts)
         try:
             message.send()
-        except (smtplib.SMTPException, OSError) as error:
+        except MAIL_ERRORS as error:
             logger.warning(
                 "Statement %s for donor %s not sent: %s", year, donor.pk, describe_mail_error(error)
             )
             statement.save(update_fields=["total_cents", "gift_count"])
-            outcome.failed.append((donor, str(error)))
+            outcome.failed.append((donor, describe_mail_error(error)))
             return
         statement.sent_at = timezone.now()
         statement.save(update_fields=["total_cents", "gift_count", "sent_at"])

@@ -10,7 +10,9 @@ the offline stand-in in development and tests), STRIPE_TIMEOUT, STRIPE_MAX_RETRI
 
 import json
 import logging
+import math
 import re
+import time
 from functools import cache
 
 import stripe
@@ -78,22 +80,18 @@ def _call(method, *args, **kwargs):
     return result.to_dict(recursive=True) if hasattr(result, "to_dict") else result
 
 
-def create_customer(*, email, name, donor_id):
-    """Creates the Stripe customer of a donor; the key makes a retry return the same one."""
-    return _call(
-        client().v1.customers.create,
-        params={"email": email, "name": name, "metadata": {"donor_id": str(donor_id)}},
-        options={"idempotency_key": f"donor-{donor_id}-customer"},
-    )
+def create_checkout_session(*, pledge, success_url, cancel_url):
+    """Opens a hosted Checkout Session for a pledge (idempotent by the pledge's key).
 
-
-def create_checkout_session(*, pledge, customer_id, success_url, cancel_url):
-    """Opens a hosted Checkout Session for a pledge (idempotent by the pledge's key)."""
+    The typed address only prefills Checkout (`customer_email`): no existing Stripe
+    customer is passed, so Checkout never shows anyone's saved cards to whoever typed
+    their address. Checkout creates the customer once the payment is made
+    (`customer_creation="always"`; subscriptions always make one).
+    """
     metadata = {
         "pledge_id": str(pledge.public_id),
         "campaign_id": str(pledge.campaign_id),
         "campaign": pledge.campaign.slug,
-        "donor_id": str(pledge.donor_id),
     }
     price_data = {
         "currency": pledge.currency,
@@ -102,7 +100,7 @@ def create_checkout_session(*, pledge, customer_id, success_url, cancel_url):
     }
     params = {
         "submit_type": "donate",
-        "customer": customer_id,
+        "customer_email": pledge.email,
         "client_reference_id": str(pledge.public_id),
         "success_url": success_url,
         "cancel_url": cancel_url,
@@ -117,6 +115,7 @@ def create_checkout_session(*, pledge, customer_id, success_url, cancel_url):
         del params["submit_type"]
     else:
         params["mode"] = "payment"
+        params["customer_creation"] = "always"
         params["payment_intent_data"] = {"metadata": metadata}
     return _call(
         client().v1.checkout.sessions.create,
@@ -193,10 +192,28 @@ def create_portal_session(*, customer_id, return_url):
     )
 
 
+class MalformedEvent(Exception):
+    """A correctly signed webhook body that is not an event as Stripe sends them."""
+
+
+# Stripe's objects nest a few levels deep; a body nested deeper is not from Stripe
+# (and could not be stored as a parked event).
+MAX_EVENT_DEPTH = 32
+# Ids and types as Stripe writes them ("evt_1Nv...", "checkout.session.completed").
+_EVENT_ID = re.compile(r"[A-Za-z0-9_]{1,255}")
+_EVENT_TYPE = re.compile(r"[a-z0-9_.]{1,100}")
+
+
 def parse_webhook(payload, signature):
-    """Verifies a webhook body against its Stripe-Signature header; returns the event."""
-    if not signature:
-        raise InvalidSignature("missing Stripe-Signature header")
+    """Verifies a webhook body against its Stripe-Signature header; returns the event.
+
+    Raises InvalidSignature when the signature is missing, wrong or too old, and
+    MalformedEvent when a correctly signed body is not an event as Stripe sends
+    them (see check_event).
+    """
+    if not signature or not signature.isascii():
+        # Non-ASCII digests would make the constant-time comparison raise TypeError.
+        raise InvalidSignature("missing or non-ASCII Stripe-Signature header")
     try:
         stripe.WebhookSignature.verify_header(
             payload.decode("utf-8"),
@@ -204,9 +221,71 @@ def parse_webhook(payload, signature):
             settings.STRIPE_WEBHOOK_SECRET,
             tolerance=WEBHOOK_TOLERANCE_SECONDS,
         )
-        event = json.loads(payload)
     except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as error:
         raise InvalidSignature(str(error)) from error
-    if not isinstance(event, dict) or event.get("object") != "event" or "id" not in event:
-        raise InvalidSignature("not a Stripe event")
+    try:
+        event = json.loads(payload, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as error:
+        # RecursionError: thousands of nested brackets.
+        raise MalformedEvent(f"not JSON: {str(error)[:200]}") from error
+    check_event(event, now=time.time())
     return event
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def check_event(event, *, now):
+    """Refuses (MalformedEvent) what Stripe never sends around an event's object.
+
+    An event is a JSON object with "object": "event", an id and a type that are
+    Stripe-like strings, a `created` time that is not ahead of Stripe's clock (more
+    than the signature's tolerance ahead of ours) and an object under data.object.
+    No string may hold a NUL character or an unpaired surrogate, no number may be
+    infinite, and nothing may nest deeper than MAX_EVENT_DEPTH: PostgreSQL could
+    not store such an event (a refund that arrives before its payment is parked
+    whole), and Stripe sends none. The handlers check the object itself.
+    """
+    if not isinstance(event, dict) or event.get("object") != "event":
+        raise MalformedEvent("not a Stripe event")
+    if not isinstance(event.get("id"), str) or not _EVENT_ID.fullmatch(event["id"]):
+        raise MalformedEvent("the event id is not a Stripe id")
+    if not isinstance(event.get("type"), str) or not _EVENT_TYPE.fullmatch(event["type"]):
+        raise MalformedEvent("the event type is not a Stripe event type")
+    created = event.get("created")
+    if type(created) is not int or created <= 0:
+        raise MalformedEvent("created is not a time")
+    if created > now + WEBHOOK_TOLERANCE_SECONDS:
+        raise MalformedEvent("created is in the future")
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise MalformedEvent("data.object is not an object")
+    _check_storable(event)
+
+
+def _check_storable(value):
+    """Walks the whole document without recursion (its depth is what is checked)."""
+    stack = [(value, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_EVENT_DEPTH:
+            raise MalformedEvent("nested too deeply")
+        if isinstance(value, dict):
+            stack.extend((key, depth + 1) for key in value)
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            if "\x00" in value or not _encodable(value):
+                raise MalformedEvent("a string PostgreSQL cannot store")
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise MalformedEvent("an infinite number")
+
+
+def _encodable(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False  # an unpaired surrogate ("\\ud800" in the JSON)
+    return True

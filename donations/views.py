@@ -1,5 +1,6 @@
 """The donor's pages: the form on a campaign's page, the pledge, thank-you and manage pages."""
 
+import logging
 import re
 from functools import wraps
 
@@ -15,14 +16,16 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from campaigns import page_cache
 from campaigns.formatting import format_money
 from campaigns.models import Campaign
 from campaigns.views import render_campaign
 
 from . import fees, ledger, monthly, pledges, ratelimit, stripe_gateway
+from .cross_site import refuse_cross_site
 from .forms import ChangeAmountForm, DonationForm, ManageLinkForm
-from .models import Frequency, Pledge
+from .models import Frequency, Pledge, first_name
+
+logger = logging.getLogger(__name__)
 
 FORM_TEMPLATE = "donations/includes/donation_form.html"
 CLOSED_TEMPLATE = "donations/includes/giving_closed.html"
@@ -36,13 +39,39 @@ SESSION_ID = re.compile(r"^cs_[A-Za-z0-9_]{1,250}$")
 # a body that the CSRF check would read).
 
 
+# A Content-Length is ASCII digits (RFC 9110); fifteen of them are far beyond any body.
+CONTENT_LENGTH = re.compile(r"[0-9]{1,15}")
+
+
+def declared_length(request):
+    """The body's length as the client declared it: 0 when absent, None when it is
+    no length at all (letters, a sign, Unicode digits, spaces, too many digits)."""
+    value = request.META.get("CONTENT_LENGTH") or "0"
+    return int(value) if CONTENT_LENGTH.fullmatch(value) else None
+
+
+def bad_length(request):
+    """The answer to a request whose Content-Length is no length: only a broken or
+    hostile client sends one, and guessing its body's size is not safe."""
+    logger.warning(
+        "Refused a %s to %s: Content-Length %r is not a length",
+        request.method,
+        request.path,
+        request.META.get("CONTENT_LENGTH", "")[:40],
+    )
+    return HttpResponse(
+        _("This request is malformed.") + "\n",
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
 def _limit_body(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
+        length = declared_length(request)
+        if length is None:
+            return bad_length(request)
         if length > MAX_FORM_BYTES:
             return HttpResponse(
                 _("This form is too large to accept.") + "\n",
@@ -54,6 +83,13 @@ def _limit_body(view):
     return wrapped
 
 
+def _too_many(request, verdict):
+    minutes = max(1, -(-verdict.retry_after // 60))
+    response = render(request, "429.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
 def _rate_limited(scope):
     def decorator(view):
         @wraps(view)
@@ -61,10 +97,7 @@ def _rate_limited(scope):
             if request.method == "POST":
                 verdict = ratelimit.hit(request, scope)
                 if not verdict.allowed:
-                    minutes = max(1, -(-verdict.retry_after // 60))
-                    response = render(request, "429.html", {"minutes": minutes}, status=429)
-                    response["Retry-After"] = str(verdict.retry_after)
-                    return response
+                    return _too_many(request, verdict)
             return view(request, *args, **kwargs)
 
         return wrapped
@@ -84,9 +117,7 @@ def campaign_page_context(request, campaign):
     if not campaign.is_running:
         return {"donation_form_template": CLOSED_TEMPLATE}
     return {
-        "donation_form": DonationForm.for_page(
-            campaign, request.GET, token=page_cache.value(request, "pledge-token")
-        ),
+        "donation_form": DonationForm.for_page(campaign, request.GET),
         "donation_form_template": FORM_TEMPLATE,
         "donation_cancelled": request.GET.get("cancelled") == "1",
         "fee_scale": fees.fee_scale(),
@@ -103,11 +134,11 @@ def _render_form(request, campaign, form, *, status, notice=""):
     )
 
 
-@csrf_exempt  # checked by csrf_protect below, once size and rate have been checked
+@csrf_exempt  # the page is the same for everyone: no token; see donations.cross_site
 @require_POST
+@refuse_cross_site
 @_limit_body
 @_rate_limited("pledge")
-@csrf_protect
 def pledge(request, slug):
     campaign = get_object_or_404(Campaign.objects.published(), slug=slug)
     if not campaign.is_running:
@@ -116,7 +147,7 @@ def pledge(request, slug):
     if not form.is_valid():
         return _render_form(request, campaign, form, status=400)
     try:
-        _pledge, url = pledges.start_checkout(campaign, form.cleaned_data)
+        made, url = pledges.start_checkout(campaign, form.cleaned_data)
     except pledges.CheckoutUnavailable as error:
         notice = _(
             "We couldn’t reach our payment processor. Nothing was charged, please try again."
@@ -124,7 +155,22 @@ def pledge(request, slug):
         return _render_form(
             request, campaign, form, status=503 if error.unreachable else 502, notice=notice
         )
+    _remember_pledge(request, made)
     return _see_other(url)
+
+
+# How many of a browser's recent pledges its session remembers.
+REMEMBERED_PLEDGES = 5
+
+
+def _remember_pledge(request, pledge):
+    """Notes in this browser's session that it made the pledge.
+
+    The thank-you page's address can be copied or leaked; only the browser that made
+    the pledge may add "… shared this" to the feed in the donor's name.
+    """
+    made = [p for p in request.session.get("pledges", []) if p != str(pledge.public_id)]
+    request.session["pledges"] = (made + [str(pledge.public_id)])[-REMEMBERED_PLEDGES:]
 
 
 def _see_other(url):
@@ -134,16 +180,6 @@ def _see_other(url):
 
 
 # Thank you -------------------------------------------------------------------------
-
-
-def _pledge_of(session):
-    pledge_id = (session.get("metadata") or {}).get("pledge_id")
-    if not pledge_id:
-        return None
-    try:
-        return Pledge.objects.select_related("donor", "campaign").get(public_id=pledge_id)
-    except (Pledge.DoesNotExist, ValueError):
-        return None
 
 
 def _problem(request, problem, status, campaign=None):
@@ -166,39 +202,58 @@ def _share_template():
     return SHARE_TEMPLATE
 
 
+def _unknown_session(request):
+    """A session id that is no pledge of ours: a typo, an old link, or a scan.
+
+    Answered without asking Stripe, counted per address (a scan must not spend our
+    Stripe API rate limit), and logged at INFO: it is no fault of ours.
+    """
+    verdict = ratelimit.hit(request, "thank-you-unknown", settings.THANK_YOU_UNKNOWN_RATE_LIMIT)
+    logger.info("Thank-you page asked for a checkout session that is not ours")
+    if not verdict.allowed:
+        return _too_many(request, verdict)
+    return _problem(request, "unknown", 404)
+
+
 @require_safe
 @_no_store
 def thank_you(request):
     """Where Stripe sends the donor back: books the gift at once and says thank you.
 
     The booking is the webhook's own idempotent function, so whichever of the two
-    arrives first books the gift and the other changes nothing.
+    arrives first books the gift and the other changes nothing. The page shows only
+    what was typed in this pledge and what was paid, never what is on file.
     """
     session_id = request.GET.get("session_id", "")
-    if not SESSION_ID.match(session_id):
-        return _problem(request, "unknown", 404)
+    pledge = None
+    if SESSION_ID.match(session_id):
+        pledge = (
+            Pledge.objects.select_related("campaign")
+            .filter(stripe_checkout_session_id=session_id)
+            .first()
+        )
+    if pledge is None:
+        return _unknown_session(request)
     try:
         session = stripe_gateway.retrieve_checkout_session(session_id)
     except stripe_gateway.StripeRejected:
         return _problem(request, "unknown", 404)
     except stripe_gateway.StripeUnavailable:
         return _problem(request, "unavailable", 503)
-    pledge = _pledge_of(session)
-    if pledge is None:
+    if str((session.get("metadata") or {}).get("pledge_id")) != str(pledge.public_id):
+        logger.warning("Checkout session of pledge %s names another pledge", pledge.public_id)
         return _problem(request, "unknown", 404)
     if session.get("status") != "complete":
         return _problem(request, "incomplete", 200, campaign=pledge.campaign)
     with transaction.atomic():
         ledger.book_checkout_session(session)
-    # The share-recording side credits shares from this page to this donor.
-    request.session["thank_you_donor_id"] = pledge.donor_id
-    request.session["thank_you_campaign_id"] = pledge.campaign_id
+    if str(pledge.public_id) in request.session.get("pledges", []):
+        # This browser made the pledge: its share clicks are credited to this gift.
+        request.session["shared_pledge"] = str(pledge.public_id)
     campaign = pledge.campaign
     context = {
         "campaign": campaign,
-        # Only what the donor typed themselves and what they paid: the session id is
-        # unguessable, but the page must not show more than a first name anyway.
-        "first_name": pledge.donor.first_name,
+        "first_name": first_name(pledge.name),
         "amount": format_money(
             session.get("amount_total") or pledge.amount_cents,
             session.get("currency") or pledge.currency,
@@ -293,8 +348,11 @@ def manage_portal(request, token):
     donor, problem = _donor_or_problem(request, token)
     if problem:
         return _private(problem)
+    chosen = None
+    if request.POST.get("monthly_id", "").isdecimal():
+        chosen = monthly.manageable_gifts(donor).filter(pk=request.POST["monthly_id"]).first()
     try:
-        url = monthly.open_portal(donor)
+        url = monthly.open_portal(donor, chosen)
     except (stripe_gateway.StripeUnavailable, stripe_gateway.StripeRejected) as error:
         unreachable = isinstance(error, stripe_gateway.StripeUnavailable)
         notice = _("We couldn’t open the payment page just now. Nothing changed; please try again.")

@@ -1,14 +1,23 @@
-"""Stripe's webhook: verify, dedupe, apply, in one transaction per event.
+"""Stripe's webhook: verify, check, dedupe, apply, in one transaction per event.
 
 The event id is stored (unique) in the same transaction as the event's effects: a
 second delivery of an event finds it and changes nothing, and two deliveries racing
 on two app servers are serialised by the unique index (the second waits for the
 first to commit, then sees a duplicate). A failure rolls everything back and answers
 500, so Stripe delivers the event again later.
+
+Before any of that, the fields each handler reads are checked against the types
+Stripe sends (the shapes in HANDLERS): a signed event of another shape is answered 400 and books
+nothing. Anyone who holds the signing secret, or a bug on Stripe's side, could send
+one; a donation must never be booked from an amount that is a string.
 """
 
 import logging
+import os
+import re
+import traceback
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
@@ -16,6 +25,8 @@ from django.views.decorators.http import require_POST
 
 from . import ledger, stripe_gateway
 from .models import ProcessedEvent
+from .stripe_gateway import MalformedEvent
+from .views import bad_length, declared_length
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +35,7 @@ MAX_BODY_BYTES = 256 * 1024
 
 
 class EventHandler:
-    """Maps an event type to a method; `prepare` runs before the transaction (network)."""
+    """One method per event type (see HANDLERS); `prepare` runs before the transaction."""
 
     def prepare(self, event):
         """Fetches what the event does not carry; runs outside the transaction."""
@@ -38,13 +49,6 @@ class EventHandler:
             # Invoices name their payment only when asked (see the gateway).
             return {"payment_intent": stripe_gateway.retrieve_invoice_payment_intent(obj["id"])}
         return {}
-
-    def handle(self, event, prepared):
-        method = getattr(self, "on_" + event["type"].replace(".", "_"), None)
-        if method is None:
-            return False
-        method(event["data"]["object"], event, **prepared)
-        return True
 
     @staticmethod
     def _at(event):
@@ -89,13 +93,165 @@ class EventHandler:
         ledger.apply_dispute(dispute, event=event, closed=True)
 
 
+# The shape of what the handlers read ------------------------------------------------
+#
+# A dict is an object (or null) whose listed fields are checked, a one-item list a
+# list (or null) of such items, a Leaf one value. Fields not listed are not read and
+# not checked; a listed field may be absent or null unless it is `required`.
+
+
+class Leaf:
+    def __init__(self, what, test, *, required=False):
+        self.what, self.test, self.required = what, test, required
+
+    def check(self, value, path):
+        if value is None:
+            if self.required:
+                raise MalformedEvent(f"{path} is missing")
+        elif not self.test(value):
+            raise MalformedEvent(f"{path} is not {self.what}")
+
+
+class Ref:
+    """A reference to another Stripe object: its id, or the object itself (expanded)."""
+
+    def __init__(self, shape=None):
+        self.shape = shape or {"id": REQUIRED_ID}
+
+    def check(self, value, path):
+        if isinstance(value, dict):
+            check_shape(value, self.shape, path)
+        else:
+            ID.check(value, path)
+
+
+def _integer(low, high):
+    # bool is an int in Python, and true is no amount.
+    return lambda value: type(value) is int and low <= value <= high
+
+
+_STRIPE_ID = re.compile(r"[A-Za-z0-9_]{1,255}")
+# The largest amount our columns hold (PostgreSQL integer); Stripe's own limit is lower.
+MAX_CENTS = 2**31 - 1
+# The last second datetime can represent (9999-12-31).
+MAX_TIMESTAMP = 253_402_300_799
+
+ID = Leaf("a Stripe id", lambda value: isinstance(value, str) and _STRIPE_ID.fullmatch(value))
+REQUIRED_ID = Leaf(ID.what, ID.test, required=True)
+TEXT = Leaf("text", lambda value: isinstance(value, str) and len(value) <= 5000)
+AMOUNT = Leaf("an amount in cents", _integer(0, MAX_CENTS))
+TIME = Leaf("a time", _integer(0, MAX_TIMESTAMP))
+CURRENCY = Leaf(
+    "a currency code", lambda value: isinstance(value, str) and re.fullmatch("[a-z]{3}", value)
+)
+METADATA = Leaf(
+    "metadata (text values)",
+    lambda value: isinstance(value, dict) and all(isinstance(v, str) for v in value.values()),
+)
+CARD_BRAND = Leaf("a card brand", lambda value: isinstance(value, str) and len(value) <= 20)
+LAST4 = Leaf(
+    "four digits", lambda value: isinstance(value, str) and re.fullmatch("[0-9]{4}", value)
+)
+
+CHARGE = {
+    "id": REQUIRED_ID,
+    "payment_intent": Ref(),
+    "amount_refunded": AMOUNT,
+    "payment_method_details": {"type": TEXT, "card": {"brand": CARD_BRAND, "last4": LAST4}},
+}
+PAYMENT_INTENT = {"id": REQUIRED_ID, "latest_charge": Ref(CHARGE)}
+INVOICE = {
+    "id": REQUIRED_ID,
+    "customer": Ref(),
+    "amount_paid": AMOUNT,
+    "amount_due": AMOUNT,
+    "currency": CURRENCY,
+    "status": TEXT,
+    "billing_reason": TEXT,
+    "status_transitions": {"paid_at": TIME},
+    "parent": {"subscription_details": {"subscription": Ref(), "metadata": METADATA}},
+    "payments": {"data": [{"payment": {"payment_intent": Ref(PAYMENT_INTENT)}}]},
+}
+CHECKOUT_SESSION = {
+    "id": REQUIRED_ID,
+    "mode": TEXT,
+    "status": TEXT,
+    "payment_status": TEXT,
+    "amount_total": AMOUNT,
+    "currency": CURRENCY,
+    "metadata": METADATA,
+    "customer": Ref(),
+    "customer_details": {"email": TEXT, "name": TEXT},
+    "subscription": Ref(),
+    "payment_intent": Ref(PAYMENT_INTENT),
+    "invoice": Ref(INVOICE),
+}
+SUBSCRIPTION = {
+    "id": REQUIRED_ID,
+    "status": TEXT,
+    "customer": Ref(),
+    "metadata": METADATA,
+    "canceled_at": TIME,
+    "ended_at": TIME,
+    "items": {"data": [{"price": {"unit_amount": AMOUNT}}]},
+}
+DISPUTE = {"id": REQUIRED_ID, "status": TEXT, "payment_intent": Ref(), "charge": Ref()}
+
+
+def check_shape(value, shape, path="object"):
+    """Raises MalformedEvent unless `value` has `shape` (see above)."""
+    if isinstance(shape, dict):
+        if value is None:
+            return
+        if not isinstance(value, dict):
+            raise MalformedEvent(f"{path} is not an object")
+        for key, field in shape.items():
+            check_shape(value.get(key), field, f"{path}.{key}")
+    elif isinstance(shape, list):
+        if value is None:
+            return
+        if not isinstance(value, list):
+            raise MalformedEvent(f"{path} is not a list")
+        for index, item in enumerate(value):
+            if item is None:
+                raise MalformedEvent(f"{path}[{index}] is missing")
+            check_shape(item, shape[0], f"{path}[{index}]")
+    else:
+        shape.check(value, path)
+
+
 handler = EventHandler()
+
+# Every event type the site handles: its handler and the shape of its object.
+HANDLERS = {
+    "checkout.session.completed": (handler.on_checkout_session_completed, CHECKOUT_SESSION),
+    "checkout.session.async_payment_succeeded": (
+        handler.on_checkout_session_async_payment_succeeded,
+        CHECKOUT_SESSION,
+    ),
+    "checkout.session.async_payment_failed": (
+        handler.on_checkout_session_async_payment_failed,
+        CHECKOUT_SESSION,
+    ),
+    "invoice.paid": (handler.on_invoice_paid, INVOICE),
+    "invoice.payment_failed": (handler.on_invoice_payment_failed, INVOICE),
+    "customer.subscription.updated": (handler.on_customer_subscription_updated, SUBSCRIPTION),
+    "customer.subscription.deleted": (handler.on_customer_subscription_deleted, SUBSCRIPTION),
+    "charge.refunded": (handler.on_charge_refunded, CHARGE),
+    "charge.dispute.created": (handler.on_charge_dispute_created, DISPUTE),
+    "charge.dispute.closed": (handler.on_charge_dispute_closed, DISPUTE),
+}
 
 
 def process_event(event):
-    """Applies one verified event once. Returns "applied", "duplicate" or "ignored"."""
-    if not hasattr(handler, "on_" + event["type"].replace(".", "_")):
+    """Applies one verified event once. Returns "applied", "duplicate" or "ignored".
+
+    Raises MalformedEvent, before anything is written or fetched, when the object
+    is not of the shape its handler reads."""
+    if event["type"] not in HANDLERS:
         return "ignored"
+    handle, shape = HANDLERS[event["type"]]
+    check_shape(event["data"]["object"], shape)
     if ProcessedEvent.objects.filter(event_id=event["id"]).exists():
         return "duplicate"
     prepared = handler.prepare(event)
@@ -106,7 +262,7 @@ def process_event(event):
                 type=event["type"],
                 created=ledger.from_timestamp(event.get("created")),
             )
-            handler.handle(event, prepared)
+            handle(event["data"]["object"], event, **prepared)
     except IntegrityError:
         if ProcessedEvent.objects.filter(event_id=event["id"]).exists():
             return "duplicate"
@@ -114,18 +270,37 @@ def process_event(event):
     return "applied"
 
 
+def _where(error):
+    """file:line of the innermost frame of ours that the error passed through."""
+    frames = traceback.extract_tb(error.__traceback__)
+    frame = ([f for f in frames if "/donations/" in f.filename] or frames)[-1]
+    return f"{os.path.basename(frame.filename)}:{frame.lineno}"
+
+
+def _malformed(reason, *args):
+    logger.warning("Rejected a signed webhook: " + reason, *args)
+    return HttpResponseBadRequest("Malformed event.\n", content_type="text/plain")
+
+
 @csrf_exempt
 @require_POST
 def stripe_webhook(request):
-    if int(request.headers.get("Content-Length") or 0) > MAX_BODY_BYTES:
+    length = declared_length(request)
+    if length is None:
+        return bad_length(request)
+    if length > MAX_BODY_BYTES:
         return HttpResponse("Request body too large.\n", status=413, content_type="text/plain")
     try:
         event = stripe_gateway.parse_webhook(request.body, request.headers.get("Stripe-Signature"))
     except stripe_gateway.InvalidSignature as error:
         logger.warning("Rejected a webhook: %s", error)
         return HttpResponseBadRequest("Invalid signature.\n", content_type="text/plain")
+    except MalformedEvent as error:
+        return _malformed("%s", error)
     try:
         outcome = process_event(event)
+    except MalformedEvent as error:
+        return _malformed("event %s (%s): %s", event["id"], event["type"], error)
     except stripe_gateway.StripeUnavailable:
         # Stripe will deliver the event again; by then the API should answer.
         logger.warning("Event %s deferred: Stripe API unavailable", event["id"])
@@ -134,6 +309,18 @@ def stripe_webhook(request):
         # The database is unreachable: oca_site's DatabaseUnavailableMiddleware answers
         # 503 with Retry-After (Stripe delivers again) and logs one line, no traceback.
         raise
+    except (TypeError, KeyError, AttributeError, ValueError, ValidationError) as error:
+        # A value of a shape the checks do not describe (a field a handler reads but
+        # nobody listed): still the event's fault, not a failure of ours. Everything
+        # was rolled back. The line names where it broke, so that the field can be
+        # added to the shapes; not the error's text, which may quote the donor.
+        return _malformed(
+            "event %s (%s) could not be read: %s at %s",
+            event["id"],
+            event["type"],
+            type(error).__name__,
+            _where(error),
+        )
     except Exception:
         logger.exception("Event %s (%s) failed", event["id"], event["type"])
         return HttpResponse("Processing failed.\n", status=500, content_type="text/plain")

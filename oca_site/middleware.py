@@ -1,6 +1,7 @@
 import logging
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control
 
 logger = logging.getLogger(__name__)
 
@@ -11,6 +12,22 @@ def permissions_policy(get_response):
     def middleware(request):
         response = get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+    return middleware
+
+
+def errors_not_cached(get_response):
+    """Marks every error response private and not to be stored.
+
+    A shared cache in front (deploy/nginx.conf, a CDN) must never serve one visitor's
+    404, 429 or 503 to the next; pages that say otherwise set their own header.
+    """
+
+    def middleware(request):
+        response = get_response(request)
+        if response.status_code >= 400 and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
         return response
 
     return middleware

@@ -7,6 +7,7 @@ checkout runs with none of them set: DEBUG on via `make run`, SQLite, mail to th
 and the offline Stripe stand-in.
 """
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,7 +19,12 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+# The .env beside manage.py holds a developer's settings (`make run` writes one on its
+# first run, so that manage.py commands get the same). The test suite reads none: it
+# checks what production runs, whatever the checkout holds. (pytest sets PYTEST_VERSION,
+# for the processes its tests start too.)
+if "PYTEST_VERSION" not in os.environ:
+    environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -48,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks_db",
     "axes",
+    "oca_site",
     "campaigns",
     "donations",
     "devtools",
@@ -56,9 +63,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Pages go out gzipped (whitenoise compresses static files itself, ahead of time).
-    # Django pads each compressed response with random bytes against BREACH, and CSRF
-    # tokens are masked anew for every response.
+    # Outside everything that makes a response, so that it sees every error page.
+    "oca_site.middleware.errors_not_cached",
+    # Other pages go out gzipped (whitenoise compresses static files ahead of time, and
+    # public pages keep a compressed copy: campaigns.http_cache). Django pads each
+    # compressed response with random bytes against BREACH, and CSRF tokens are masked
+    # anew for every response.
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,9 +78,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, as django-axes asks: it watches the outcome of login attempts.
     "oca_site.middleware.permissions_policy",
     "oca_site.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it watches the outcome of login attempts.
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -104,7 +114,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://oca")}
+# The rate limits (donations.ratelimit) count in the default cache, so every app server
+# must share it: Redis from CACHE_URL, or else, with DEBUG off, a table in the database
+# (`migrate` creates it, see oca_site.cache). Only development, served by one process,
+# keeps it in that process's memory.
+_cache_url = env("CACHE_URL", default="")
+if _cache_url:
+    CACHES = {"default": env.cache_url_config(_cache_url)}
+elif DEBUG:
+    CACHES = {"default": env.cache_url_config("locmemcache://oca")}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "oca_site.cache.DatabaseCache",
+            "LOCATION": "oca_cache",
+            # Culling (past MAX_ENTRIES) drops live entries too, rate-limit counters
+            # included: room for one counter per address for an hour of heavy traffic.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -144,6 +172,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploads (campaigns' share images): files in MEDIA_ROOT, a volume that outlives the
+# container, served by the app itself at MEDIA_URL (oca_site.media), DEBUG or not.
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 STORAGES = {
@@ -204,6 +234,14 @@ DONATION_FEE_FIXED_CENTS = env.int("DONATION_FEE_FIXED_CENTS", default=30)
 DONATION_MIN_CENTS = 500
 DONATION_MAX_CENTS = 2_500_000
 PLEDGE_RATE_LIMIT = env("PLEDGE_RATE_LIMIT", default="10/h")
+# Public pages (campaigns.http_cache): how long a shared cache (nginx, a CDN) may serve
+# one without asking, how long it may serve it stale while it asks, and how long the
+# app keeps a render (a change to the campaign retires it at once).
+PUBLIC_PAGE_MAX_AGE = env.int("PUBLIC_PAGE_MAX_AGE", default=15)
+PUBLIC_PAGE_STALE_SECONDS = env.int("PUBLIC_PAGE_STALE_SECONDS", default=60)
+PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600)
+# Thank-you page lookups of checkout sessions that are no pledge of ours, per address.
+THANK_YOU_UNKNOWN_RATE_LIMIT = env("THANK_YOU_UNKNOWN_RATE_LIMIT", default="30/h")
 
 # Request bodies: the donation form and Stripe's events are small.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)

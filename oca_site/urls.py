@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import admin
 from django.templatetags.static import static
@@ -5,6 +7,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from campaigns import views as campaign_views
+from oca_site import media
 
 handler404 = "oca_site.errors.page_not_found"
 handler500 = "oca_site.errors.server_error"
@@ -18,3 +21,9 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path(settings.ADMIN_PATH, admin.site.urls),
 ]
+# Uploaded share images, in production too (see oca_site.media); not when MEDIA_URL
+# names another host, such as a bucket's.
+if not urlsplit(settings.MEDIA_URL).netloc:
+    urlpatterns.append(
+        path(settings.MEDIA_URL.lstrip("/") + "<path:path>", media.serve, name="media")
+    )

@@ -1,4 +1,7 @@
 import importlib
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -9,9 +12,19 @@ from campaigns.models import Campaign, HelpSection
 
 
 def pytest_configure(config):
-    # The suite serves static files from the source folders; whitenoise still expects
-    # the collected folder (empty here) to exist, and warns otherwise.
-    settings.STATIC_ROOT.mkdir(exist_ok=True)
+    # Whatever the checkout holds, the suite sees the same files: static files from the
+    # source folders (a `collectstatic` run would bring its hashed names and its copies
+    # of the stylesheets), and uploads in a folder of its own. Whitenoise still expects
+    # the collected folder to exist, and warns otherwise.
+    folder = Path(tempfile.mkdtemp(prefix="oca-tests-"))
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    settings.STATIC_ROOT = folder / "static"
+    settings.STATIC_ROOT.mkdir()
+    settings.MEDIA_ROOT = folder / "media"
+    # One process runs the tests, and many touch the cache without a database: the
+    # cache stays in memory here (with DEBUG off the site itself uses the database's,
+    # see settings.CACHES; tests/test_rate_limit_workers.py serves it with gunicorn).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 @pytest.fixture(autouse=True)
@@ -20,10 +33,7 @@ def _empty_cache():
     live on in the next one's cached pages."""
     from django.core.cache import cache
 
-    from campaigns import page_cache
-
     cache.clear()
-    page_cache.forget_recent()
 
 
 @pytest.fixture

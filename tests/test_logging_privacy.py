@@ -14,9 +14,11 @@ request line, so the URLs a donor's browser fetches must not carry the address e
 
 import base64
 import binascii
+import copy
 import logging
 import re
 import traceback
+from unittest import mock
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -25,9 +27,10 @@ from django.conf import settings
 from django.core.cache import cache
 
 from bench.smtp_sink import SmtpSink
+from campaigns.models import Campaign
 from devtools.stripe_standin import StripeStandin
-from donations import monthly, receipts, stripe_gateway
-from donations.models import Donor, Gift, MonthlyGift, ProcessedEvent
+from donations import ledger, monthly, receipts, stripe_gateway
+from donations.models import Donor, Gift, MonthlyGift, Pledge, ProcessedEvent
 
 from .donations import stripe_payloads as sp
 
@@ -201,10 +204,10 @@ def test_it_logs_no_donor_address_through_a_whole_donation_lifecycle(
 
     # A one-time gift: the form, Stripe Checkout, the events, the thank-you page.
     session_id = _give(client, campaign, "once")
-    Donor.objects.filter(email=EMAIL).update(street=STREET, city="Hartford", postal_code="06106")
     standin.pay(session_id, name="Ana Lopez")
     delivered = _deliver_new_events(client, standin, seen)
     assert ("checkout.session.completed", 200) in delivered.values()
+    Donor.objects.filter(email=EMAIL).update(street=STREET, city="Hartford", postal_code="06106")
     gift = Gift.objects.get(frequency="once")
     assert gift.receipt_status == Gift.Receipt.FAILED  # the mail server is down
     assert client.get(f"/give/thanks/?session_id={session_id}").status_code == 200
@@ -231,12 +234,16 @@ def test_it_logs_no_donor_address_through_a_whole_donation_lifecycle(
     assert ("invoice.payment_failed", 200) in delivered.values()
     assert client.post("/give/manage/", {"email": EMAIL}).status_code == 200
 
-    # An event whose handling fails with a traceback: it carries the donor's address.
+    # Two events that carry the donor's address: one of a shape Stripe never sends
+    # (refused with a warning), one whose handling fails with a traceback.
     invoice = sp.invoice(subscription, amount=5000, metadata={})
     invoice["customer_email"] = EMAIL
     invoice["customer_address"] = {"line1": STREET, "city": "Hartford", "country": "US"}
-    invoice["payments"]["data"] = ["not an invoice payment"]
-    assert _deliver(client, sp.event("invoice.paid", invoice)).status_code == 500
+    malformed = copy.deepcopy(invoice)
+    malformed["payments"]["data"] = ["not an invoice payment"]
+    assert _deliver(client, sp.event("invoice.paid", malformed)).status_code == 400
+    with mock.patch.object(ledger, "book_invoice", side_effect=RuntimeError("booking broke")):
+        assert _deliver(client, sp.event("invoice.paid", invoice)).status_code == 500
 
     # A refund, and an event that arrives while Stripe's API is failing.
     standin.refund(gift.stripe_payment_intent_id, amount=1000)
@@ -296,7 +303,7 @@ def test_it_logs_no_address_when_stripe_refuses_one(settings, all_logs):
     settings.STRIPE_API_BASE = ""
     with responses.RequestsMock() as stripe_api:
         stripe_api.post(
-            "https://api.stripe.com/v1/customers",
+            "https://api.stripe.com/v1/checkout/sessions",
             status=400,
             json={
                 "error": {
@@ -308,7 +315,16 @@ def test_it_logs_no_address_when_stripe_refuses_one(settings, all_logs):
             },
         )
         with pytest.raises(stripe_gateway.StripeRejected):
-            stripe_gateway.create_customer(email=EMAIL, name="Ana Lopez", donor_id=1)
+            stripe_gateway.create_checkout_session(
+                pledge=Pledge(
+                    campaign=Campaign(pk=1, slug="spring"),
+                    email=EMAIL,
+                    gift_cents=5000,
+                    amount_cents=5000,
+                ),
+                success_url="https://example.org/thanks",
+                cancel_url="https://example.org/",
+            )
     refusals = [r for r in all_logs.records if "refused a request" in r.getMessage()]
     assert refusals and "Invalid email address" in refusals[0].getMessage()
     assert [_record_text(r) for r in all_logs.records if _reveals(_record_text(r))] == []
@@ -325,6 +341,9 @@ def test_it_keeps_the_donor_address_out_of_every_url_a_donor_fetches(
     session_id = _give(client, campaign, "monthly")
     session = _session(standin, session_id)
     standin.pay(session_id, name="Ana Lopez")
+    # The thank-you page books the gift, and so makes the donor.
+    thanks = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)
+    assert client.get(thanks.removeprefix(settings.SITE_URL)).status_code == 200
     donor = Donor.objects.get(email=EMAIL)
     token = monthly.make_token(donor)
     urls = [

@@ -1,11 +1,21 @@
+import contextlib
 import gzip
 import os
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 from unittest import mock
 
-from django.db import OperationalError
+import pytest
+from django.core.checks import run_checks
+from django.core.management import call_command
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import OperationalError, connection
 from django.test import override_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,3 +140,210 @@ def test_it_refuses_to_start_without_secret_key_when_debug_is_off():
     result = _manage("check", env_overrides=env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+# The cache the rate limits count in -----------------------------------------------
+
+SHARED_CACHE = {"default": {"BACKEND": "oca_site.cache.DatabaseCache", "LOCATION": "test_cache"}}
+PROCESS_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "backend"),
+    [
+        ({}, "oca_site.cache.DatabaseCache"),
+        ({"CACHE_URL": "redis://127.0.0.1:6379/1"}, "django.core.cache.backends.redis.RedisCache"),
+        ({"DEBUG": "true"}, "django.core.cache.backends.locmem.LocMemCache"),
+    ],
+)
+def test_it_shares_the_cache_between_app_servers_unless_debug_is_on(overrides, backend):
+    env = PRODUCTION_ENV | {"CACHE_URL": ""} | overrides
+    code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    result = _manage("shell", "-c", code, env_overrides=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == backend
+
+
+def _cache_checks(databases=None):
+    # As `check --deploy [--database default]` runs them.
+    found = run_checks(include_deployment_checks=True, databases=databases)
+    return [message.id for message in found if message.id.startswith("oca_site.")]
+
+
+def test_it_warns_when_production_would_count_rate_limits_per_process():
+    with override_settings(DEBUG=False, CACHES=PROCESS_CACHE):
+        assert _cache_checks() == ["oca_site.W001"]
+    with override_settings(DEBUG=True, CACHES=PROCESS_CACHE):
+        assert _cache_checks() == []
+    with override_settings(DEBUG=False, CACHES=SHARED_CACHE):
+        assert _cache_checks() == []
+
+
+def test_it_reports_a_missing_cache_table_when_asked_to_look_at_the_database(db):
+    with override_settings(DEBUG=False, CACHES=SHARED_CACHE):
+        assert _cache_checks() == []  # `check --deploy` alone does not query the database
+        assert _cache_checks(databases=["default"]) == ["oca_site.E001"]
+        call_command("createcachetable")
+        assert _cache_checks(databases=["default"]) == []
+
+
+def test_it_creates_the_cache_table_when_migrating(db):
+    with override_settings(CACHES=SHARED_CACHE):
+        assert "test_cache" not in connection.introspection.table_names()
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+        assert "test_cache" in connection.introspection.table_names()
+
+
+# `make run` (scripts/run-dev) ------------------------------------------------------
+
+STANDIN_OFFSET = 4111  # the stand-in listens on PORT + 4111: 8000 and 12111
+
+
+# What `make test` sets.
+TEST_ENV = {
+    "SECRET_KEY": "test-only-secret-key",
+    "STRIPE_SECRET_KEY": "sk_test_suite",
+    "STRIPE_WEBHOOK_SECRET": "whsec_test_suite",
+    "STRIPE_PRODUCT_ID": "prod_test_donation",
+    "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
+}
+
+
+def _developer_shell(**extra):
+    # A developer's terminal: none of the test run's settings.
+    return {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")} | extra
+
+
+def _free_ports():
+    """A free port whose stand-in port is free too."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port + STANDIN_OFFSET))
+            except OSError:
+                continue
+        return port
+
+
+def _listening(port):
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", port))
+    sock.listen()
+    return sock
+
+
+def _run_dev(folder, port):
+    return subprocess.run(
+        [folder / "scripts" / "run-dev"],
+        env=_developer_shell(PORT=str(port)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_it_refuses_to_start_make_run_where_another_copy_listens(tmp_path):
+    # run-dev alone with the virtualenv: anything it got past its checks to start would
+    # fail there, and what it would write stays there.
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(ROOT / "scripts" / "run-dev", tmp_path / "scripts")
+    (tmp_path / ".venv").symlink_to(sys.prefix)
+
+    port = _free_ports()
+    with _listening(port):
+        result = _run_dev(tmp_path, port)
+    assert result.returncode == 1
+    assert f"port {port} is taken" in result.stderr
+
+    port = _free_ports()
+    with _listening(port + STANDIN_OFFSET):
+        result = _run_dev(tmp_path, port)
+    assert result.returncode == 1
+    assert f"port {port + STANDIN_OFFSET}, for the Stripe stand-in of PORT={port}" in result.stderr
+    assert not (tmp_path / ".env").exists()
+
+
+def _wait_for(url, process, log):
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text()
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"{url} did not answer:\n{log.read_text()}")
+
+
+# Left out of the copy: what is not the project's source, and the benchmarks.
+NOT_COPIED = shutil.ignore_patterns(
+    ".git", ".venv", "node_modules", "staticfiles", "var", "db.sqlite3", ".env",
+    "test-artifacts", ".hypothesis", "__pycache__", ".*_cache", "bench",
+)  # fmt: skip
+
+
+def test_it_gives_manage_py_commands_the_settings_of_make_run(tmp_path):
+    copy = tmp_path / "checkout"
+    shutil.copytree(ROOT, copy, ignore=NOT_COPIED)
+    (copy / ".venv").symlink_to(sys.prefix)
+    python = copy / ".venv" / "bin" / "python"
+    port = _free_ports()
+    log = tmp_path / "make-run.log"
+    with open(log, "wb") as out:
+        run = subprocess.Popen(
+            [copy / "scripts" / "run-dev"],
+            env=_developer_shell(PORT=str(port)),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/healthz", run, log)
+
+        def run_there(*args, **env):
+            return subprocess.run(
+                [python, *args],
+                cwd=copy,
+                env=_developer_shell(**env),
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+
+        code = (
+            "from django.conf import settings as s; print(s.DEBUG, s.SITE_URL, s.STRIPE_API_BASE)"
+        )
+        shown = run_there("manage.py", "shell", "-c", code)
+        assert shown.returncode == 0, shown.stderr
+        standin = f"http://127.0.0.1:{port + STANDIN_OFFSET}"
+        assert shown.stdout.splitlines()[-1] == f"True http://127.0.0.1:{port} {standin}"
+        # The stand-in there is this copy's own, reporting to this copy's site.
+        with urllib.request.urlopen(standin, timeout=5) as response:
+            assert response.status == 200
+        standin_log = (copy / "var" / "stripe-standin.log").read_text()
+        assert f"Webhook events go to http://127.0.0.1:{port}/stripe/webhook/" in standin_log
+
+        gifts = run_there("manage.py", "export_gifts", "--campaign", "oca-2017-appeal")
+        assert gifts.returncode == 0, gifts.stderr
+        assert gifts.stdout.startswith("date,donor_name,donor_email,amount,")
+        assert len(gifts.stdout.splitlines()) > 1  # the demo's gifts
+
+        # Started again beside itself, it stops at once and says why.
+        again = _run_dev(copy, port)
+        assert again.returncode == 1
+        assert f"port {port} is taken" in again.stderr
+
+        # The tests there still check what production runs (DEBUG off, so HSTS is
+        # sent), whatever that .env says.
+        header_test = "tests/test_site.py::test_it_sends_the_security_headers"
+        tests = run_there("-m", "pytest", "-p", "no:cacheprovider", "-q", header_test, **TEST_ENV)
+        assert tests.returncode == 0, tests.stdout + tests.stderr
+    finally:
+        # As Ctrl-C in its terminal would: the whole group.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGTERM)
+        run.wait(timeout=15)

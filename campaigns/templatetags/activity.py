@@ -1,25 +1,9 @@
 """Template filters of the activity feed."""
 
-import datetime
-
 from django import template
 from django.utils import timezone
-from django.utils.timesince import timesince
-from django.utils.translation import gettext as _
 
 register = template.Library()
-
-
-@register.filter
-def ago(value, now=None):
-    """How long ago `value` was, in its largest unit: "3 hours ago", "8 years ago"."""
-    if not value:
-        return ""
-    now = now or timezone.now()
-    if now - value < datetime.timedelta(minutes=1):
-        return _("just now")
-    # Translators: %(time)s is a duration such as "3 hours" or "2 days".
-    return _("%(time)s ago") % {"time": timesince(value, now, depth=1)}
 
 
 @register.filter

@@ -24,7 +24,27 @@
     return new Intl.NumberFormat(lang, { style: "currency", currency: "USD" }).format(cents / 100);
   }
 
+  // A random id for this visit of the form: the server takes it as the pledge's id, so
+  // a double click or a resubmission opens one checkout. The page itself is the same
+  // for every visitor (it is cached), so the id is made here, not in the HTML.
+  function newToken() {
+    if (window.crypto && crypto.randomUUID) {
+      return crypto.randomUUID();
+    }
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) {
+      return (b + 0x100).toString(16).slice(1);
+    }).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+  }
+
   function enhanceForm(form) {
+    var token = form.querySelector("[data-pledge-token]");
+    if (token && !token.value) {
+      token.value = newToken();
+    }
     var num = parseInt(form.dataset.feeNum, 10);
     var den = parseInt(form.dataset.feeDen, 10);
     var fixed = parseInt(form.dataset.feeFixed, 10);

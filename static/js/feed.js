@@ -6,7 +6,32 @@
 (function () {
   "use strict";
 
+  // The page says when each reaction happened as a date, the same for every visitor
+  // (so that it can be cached); here it becomes "3 minutes ago" in the page's language.
+  var UNITS = [
+    ["year", 365 * 24 * 3600], ["month", 30 * 24 * 3600], ["week", 7 * 24 * 3600],
+    ["day", 24 * 3600], ["hour", 3600], ["minute", 60], ["second", 1]
+  ];
+
+  function showRelativeTimes(root) {
+    if (!window.Intl || !Intl.RelativeTimeFormat) return;
+    var format = new Intl.RelativeTimeFormat(document.documentElement.lang || "en", { numeric: "auto" });
+    root.querySelectorAll("time.feed-time[datetime]").forEach(function (time) {
+      var seconds = (Date.parse(time.dateTime) - Date.now()) / 1000;
+      if (isNaN(seconds)) return;
+      for (var i = 0; i < UNITS.length; i++) {
+        var size = UNITS[i][1];
+        if (Math.abs(seconds) >= size || size === 1) {
+          var count = Math.abs(seconds) < 60 ? 0 : Math.trunc(seconds / size);
+          time.textContent = format.format(count, Math.abs(seconds) < 60 ? "second" : UNITS[i][0]);
+          return;
+        }
+      }
+    });
+  }
+
   function enhance(feed) {
+    showRelativeTimes(feed);
     var status = feed.querySelector("[data-feed-status]");
     var busy = false;
 
@@ -42,6 +67,7 @@
           var newItems = template.content.querySelectorAll("[data-feed-list] > li");
           var first = null;
           newItems.forEach(function (item) {
+            showRelativeTimes(item);
             list.appendChild(item);
             first = first || item;
           });

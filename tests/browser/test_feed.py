@@ -6,6 +6,7 @@ finds what the migrations created.
 """
 
 import io
+import re
 import urllib.error
 import urllib.request
 
@@ -142,3 +143,16 @@ def test_it_fits_a_phone_screen(mobile_page, live_server, demo):
     width = mobile_page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 360
     assert_no_axe_violations(mobile_page)
+
+
+def test_the_browser_says_how_long_ago_each_reaction_was(page, live_server, demo):
+    """The cached HTML carries dates; static/js/feed.js turns them into relative times,
+    here and in the items "Show more" adds."""
+    html = _raw_html(_url(live_server, demo.get_absolute_url()))
+    assert " ago</time>" not in html
+    page.goto(_url(live_server, demo.get_absolute_url()))
+    first = page.locator("[data-feed-list] > li time").first
+    expect(first).to_have_text(re.compile(r"^(\d+ \w+ ago|now|yesterday|last \w+)$"))
+    page.get_by_role("link", name="Show more").click()
+    last = page.locator("[data-feed-list] > li time").last
+    expect(last).to_have_text(re.compile(r"ago$|^last \w+$"))

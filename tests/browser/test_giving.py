@@ -149,3 +149,39 @@ def test_the_form_works_without_javascript(live_server, campaign, standin, brows
         expect(page.locator("#amount")).to_contain_text("$30")
     finally:
         context.close()
+
+
+def test_a_strangers_unpaid_pledge_with_a_donors_address_changes_nothing(
+    live_server, campaign, standin, browser, page
+):
+    """A stranger types Victor's address with another name and never pays; Victor then
+    gives. The feed, his thank-you page and his receipt carry the name he typed."""
+    url = live_server.url + campaign.get_absolute_url()
+    stranger = browser.new_context()
+    try:
+        form = _open_form(stranger.new_page(), url)
+        form.get_by_label("Your name").fill("Hacked Byattacker")
+        form.get_by_label("E-mail").fill("victor@example.org")
+        form.get_by_label("My full name").check()
+        form.get_by_role("button", name="Continue to payment").click()
+        form.page.wait_for_url(standin.url + "/checkout/**")  # and leaves without paying
+    finally:
+        stranger.close()
+
+    form = _open_form(page, url)
+    form.get_by_label("Your name").fill("Victor Ruiz")
+    form.get_by_label("E-mail").fill("victor@example.org")
+    form.get_by_label("My full name").check()
+    form.get_by_role("button", name="Continue to payment").click()
+    page.wait_for_url(standin.url + "/checkout/**")
+    page.locator("#pay").click()
+    page.wait_for_url(re.compile(r"/give/thanks/"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Thank you, Victor —")
+
+    page.goto(url)
+    expect(page.locator(".feed-item").first).to_contain_text("Victor Ruiz")
+    expect(page.get_by_text("Hacked")).to_have_count(0)
+    receipts = [m for m in mail.outbox if m.to == ["victor@example.org"]]
+    assert len(receipts) == 1
+    assert receipts[0].body.startswith("Dear Victor Ruiz,")
+    assert "Hacked" not in receipts[0].body

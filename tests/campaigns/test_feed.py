@@ -1,6 +1,5 @@
 import datetime
 import re
-from unittest import mock
 
 import pytest
 from django.db import connection
@@ -10,7 +9,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaigns import feed
+from campaigns import feed, formatting
 from campaigns.models import Campaign, FeedItem
 from donations import ledger
 from donations.models import Donor, Gift
@@ -70,7 +69,7 @@ def test_it_shows_the_donor_as_they_chose(client, make_campaign, choice, shown):
         assert "Lopez" not in html
 
 
-def test_it_shows_the_action_the_message_and_a_relative_time(client, make_campaign):
+def test_it_shows_the_action_the_message_and_when(client, make_campaign):
     campaign = make_campaign()
     three_hours_ago = timezone.now() - datetime.timedelta(hours=3, minutes=5)
     give(campaign, donor("Ben Ross"), message="For fair housing!", given_at=three_hours_ago)
@@ -83,10 +82,11 @@ def test_it_shows_the_action_the_message_and_a_relative_time(client, make_campai
     )
     html = _feed_html(client.get(campaign.get_absolute_url()).content.decode())
     iso = timezone.localtime(three_hours_ago).isoformat(timespec="seconds")
-    assert f'<time class="feed-time" datetime="{iso}">3\xa0hours ago</time>' in html
+    # The date; the browser's script turns it into "3 hours ago" (tests/browser).
+    day = formatting.format_date(three_hours_ago)
+    assert f'<time class="feed-time" datetime="{iso}">on {day}</time>' in html
     assert '<p class="feed-message">For fair housing!</p>' in html
     assert "Cy Young</span> started a monthly donation" in html
-    assert ">just now</time>" in html
 
 
 def test_it_escapes_names_and_messages(client, make_campaign):
@@ -421,21 +421,12 @@ def test_it_runs_the_same_queries_with_10_or_10000_gifts(client, make_campaign):
 # The cached feed section ---------------------------------------------------------------
 
 
-# The whole page's cache (tests/campaigns/test_page_cache.py) is set aside, so that the
-# feed's own cache, which staff's and prefilled pages use, is what is measured.
-@mock.patch("campaigns.page_cache.can_cache", return_value=False)
-@mock.patch("campaigns.feed_cache.time.time", return_value=1_800_000_000.0)  # one time slot
-def test_it_reuses_the_rendered_feed_until_the_feed_changes(
-    _time, _can_cache, client, make_campaign, superuser
-):
+def test_a_gift_and_a_hide_show_on_the_very_next_request(client, make_campaign, superuser):
     campaign = make_campaign()
     give(campaign, donor("First Donor"))
-    first, html = _queries(client, campaign.get_absolute_url())
-    again, _ = _queries(client, campaign.get_absolute_url())
-    assert again == first - 1  # the feed's query is skipped
-    assert _names(html) == ["First Donor"]
+    assert _names(client.get(campaign.get_absolute_url()).content.decode()) == ["First Donor"]
 
-    give(campaign, donor("Second Donor"))  # shows on the very next request
+    give(campaign, donor("Second Donor"))
     assert _names(client.get(campaign.get_absolute_url()).content.decode()) == [
         "Second Donor",
         "First Donor",
@@ -445,19 +436,6 @@ def test_it_reuses_the_rendered_feed_until_the_feed_changes(
     html = client.get(campaign.get_absolute_url()).content.decode()
     assert _names(html) == ["First Donor"]
     assert "Showing 1 reaction<" in html
-
-
-def test_it_renders_the_feed_when_the_cache_is_down(client, make_campaign, caplog):
-    campaign = make_campaign()
-    give(campaign, donor("Ana Lopez"))
-    with (
-        mock.patch("campaigns.feed_cache.cache.get", side_effect=ConnectionError("down")),
-        mock.patch("campaigns.feed_cache.cache.set", side_effect=ConnectionError("down")),
-    ):
-        response = client.get(campaign.get_absolute_url())
-    assert response.status_code == 200
-    assert _names(response.content.decode()) == ["Ana Lopez"]
-    assert "Feed cache unavailable" in caplog.text
 
 
 @pytest.mark.django_db(transaction=True)

@@ -33,12 +33,19 @@ def new_id(prefix):
     return f"{prefix}_test{next(_counter):06d}"
 
 
+_customers = {}
+
+
+def customer_for(email):
+    """One Stripe customer id per address in a test run, as a returning payer's would be."""
+    return _customers.setdefault(email.lower(), new_id("cus"))
+
+
 def pledge_metadata(pledge):
     return {
         "pledge_id": str(pledge.public_id),
         "campaign_id": str(pledge.campaign_id),
         "campaign": pledge.campaign.slug,
-        "donor_id": str(pledge.donor_id),
     }
 
 
@@ -53,7 +60,7 @@ def checkout_session(pledge, *, payment_status="paid", pi_id=None, sub_id=None, 
         amount_total=pledge.amount_cents,
         amount_subtotal=pledge.amount_cents,
         currency=pledge.currency,
-        customer=pledge.donor.stripe_customer_id or new_id("cus"),
+        customer=customer_for(pledge.email),
         client_reference_id=str(pledge.public_id),
         metadata=pledge_metadata(pledge),
         payment_intent=None if monthly else pi_id,
@@ -63,8 +70,8 @@ def checkout_session(pledge, *, payment_status="paid", pi_id=None, sub_id=None, 
         ui_mode="hosted_page",
     )
     session["customer_details"] = {
-        "email": pledge.donor.email,
-        "name": pledge.donor.name,
+        "email": pledge.email,
+        "name": pledge.name,
         "address": None,
         "phone": None,
         "tax_exempt": "none",

@@ -1,10 +1,13 @@
 """Abuse: per-address rate limits, oversized bodies, and where the address comes from."""
 
+import logging
+
 import pytest
+from django.core import mail
 from django.test import Client
 
-from donations import ratelimit
-from donations.models import Pledge
+from donations import monthly, ratelimit
+from donations.models import Donor, MonthlyGift, Pledge
 
 
 def _give(client, campaign, data, **extra):
@@ -113,18 +116,22 @@ def test_it_refuses_a_huge_body_before_anything_reads_it(campaign, no_stripe):
     assert response.status_code == 413
 
 
-def test_it_still_checks_csrf_on_the_donation_form(campaign, no_stripe, donation):
+def test_it_still_refuses_a_cross_site_post_of_the_donation_form(campaign, no_stripe, donation):
     client = Client(enforce_csrf_checks=True)
-    response = client.post(f"/give/{campaign.slug}/", donation())
+    response = client.post(
+        f"/give/{campaign.slug}/", donation(), headers={"Sec-Fetch-Site": "cross-site"}
+    )
     assert response.status_code == 403
     assert Pledge.objects.count() == 0
 
 
-def test_a_form_from_the_page_passes_csrf(campaign, stripe_standin, donation):
+def test_a_form_from_the_page_passes_without_a_token(campaign, stripe_standin, donation):
     client = Client(enforce_csrf_checks=True)
     client.get(campaign.get_absolute_url())
-    token = client.cookies["csrftoken"].value
-    response = client.post(f"/give/{campaign.slug}/", donation(csrfmiddlewaretoken=token))
+    assert "csrftoken" not in client.cookies  # the page sets no cookie: it is cacheable
+    response = client.post(
+        f"/give/{campaign.slug}/", donation(), headers={"Sec-Fetch-Site": "same-origin"}
+    )
     assert response.status_code == 303
 
 
@@ -133,3 +140,84 @@ def test_it_refuses_a_huge_manage_link_request(client):
         "/give/manage/", "email=" + "a" * 20_000, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 413
+
+
+# A Content-Length that is no length ---------------------------------------------
+
+BAD_LENGTHS = ["abc", "-1", "-20000", "1e3", " 12", "12 ", "1_2", "١٢", "+12", "9" * 5000]
+
+
+@pytest.fixture
+def manage_amount_url(campaign):
+    donor = Donor.objects.create(name="Ana Lopez", email="ana@example.org")
+    gift = MonthlyGift.objects.create(
+        donor=donor, campaign=campaign, stripe_subscription_id="sub_hd", amount_cents=5000
+    )
+    return f"/give/manage/{monthly.make_token(donor)}/amount/", gift
+
+
+@pytest.mark.parametrize("length", BAD_LENGTHS)
+def test_it_answers_400_and_logs_a_post_whose_length_is_no_length(
+    client, campaign, no_stripe, donation, manage_amount_url, caplog, length
+):
+    amount_url, gift = manage_amount_url
+    posts = [
+        (f"/give/{campaign.slug}/", "name=Ana&amount=50"),
+        ("/give/manage/", "email=ana%40example.org"),
+        (amount_url, f"monthly_id={gift.pk}&amount=75"),
+        ("/stripe/webhook/", '{"id": "evt_1", "object": "event"}'),
+    ]
+    for url, body in posts:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            response = client.post(
+                url,
+                body,
+                content_type="application/x-www-form-urlencoded",
+                CONTENT_LENGTH=length,
+                HTTP_STRIPE_SIGNATURE="t=1,v1=00",
+            )
+        assert response.status_code == 400, url
+        assert [r.levelname for r in caplog.records] == ["WARNING"], url
+        assert "is not a length" in caplog.records[0].getMessage()
+    assert Pledge.objects.count() == 0
+    assert mail.outbox == []
+    gift.refresh_from_db()
+    assert gift.amount_cents == 5000
+    assert len(no_stripe.calls) == 0
+
+
+def test_it_still_takes_a_post_with_no_content_length_as_empty(client, campaign, no_stripe):
+    response = client.post(f"/give/{campaign.slug}/", CONTENT_LENGTH="")
+    assert response.status_code == 400
+    assert "Enter your name; it goes on your receipt." in response.content.decode()
+
+
+# The monthly gift's new amount: any text, never a crash -----------------------------
+
+
+@pytest.mark.parametrize(
+    "typed", ["9" * 5000, "9" * 21, "1e999999", "NaN", "Infinity", "-0", "1_000", "5²"]
+)
+def test_it_refuses_a_new_monthly_amount_that_is_no_amount(
+    client, manage_amount_url, no_stripe, typed
+):
+    url, gift = manage_amount_url
+    response = client.post(url, {"monthly_id": gift.pk, "amount": typed})
+    assert response.status_code == 400
+    assert "Enter an amount in dollars and cents, like 50 or 50.25." in response.content.decode()
+    gift.refresh_from_db()
+    assert gift.amount_cents == 5000
+    assert len(no_stripe.calls) == 0
+
+
+@pytest.mark.parametrize("monthly_id", ["9" * 5000, "9" * 30, "-1", "NaN", "1e9", "٥"])
+def test_it_answers_404_for_a_monthly_gift_id_that_is_no_gift(
+    client, manage_amount_url, no_stripe, monthly_id
+):
+    url, gift = manage_amount_url
+    response = client.post(url, {"monthly_id": monthly_id, "amount": "75"})
+    assert response.status_code == 404
+    gift.refresh_from_db()
+    assert gift.amount_cents == 5000
+    assert len(no_stripe.calls) == 0

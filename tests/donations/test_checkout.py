@@ -36,12 +36,14 @@ def test_it_opens_a_one_time_checkout_and_redirects_the_donor(
     assert session["mode"] == "payment"
     assert session["submit_type"] == "donate"
     assert session["amount_total"] == 10000
-    assert session["customer"] == pledge.donor.stripe_customer_id
+    # The typed address only prefills Checkout; the customer is made once paid.
+    assert (session["customer"], session["customer_email"]) == (None, "ana@example.org")
+    assert session["customer_creation"] == "always"
+    assert (pledge.name, pledge.email, pledge.donor) == ("Ana Lopez", "ana@example.org", None)
     metadata = {
         "pledge_id": str(pledge.public_id),
         "campaign_id": str(campaign.pk),
         "campaign": campaign.slug,
-        "donor_id": str(pledge.donor_id),
     }
     assert session["metadata"] == metadata
     # Stripe does not copy a session's metadata to the payment: it is sent there too.
@@ -74,28 +76,31 @@ def test_it_opens_a_monthly_subscription_with_the_fee_covered(
     assert cancel == {"amount": ["50"], "frequency": ["monthly"], "fee": ["1"], "cancelled": ["1"]}
 
 
-def test_it_keeps_one_donor_per_address_and_reuses_their_stripe_customer(
+def test_an_unpaid_pledge_leaves_no_donor_and_no_stripe_customer(
     client, campaign, stripe_standin, donation, standin_objects
 ):
-    first = _session_of(stripe_standin, _give(client, campaign, donation(email="Ana@Example.org")))
-    second = _session_of(
-        stripe_standin,
-        _give(client, campaign, donation(email="ana@example.ORG", frequency="monthly")),
-    )
-    donor = Donor.objects.get()
-    assert donor.email == "Ana@Example.org"
-    assert Pledge.objects.filter(donor=donor).count() == 2
-    customers = standin_objects("customer")
-    assert [c["id"] for c in customers] == [donor.stripe_customer_id]
-    assert first["customer"] == second["customer"] == donor.stripe_customer_id
+    _session_of(stripe_standin, _give(client, campaign, donation(email="Ana@Example.org")))
+    _session_of(stripe_standin, _give(client, campaign, donation(frequency="monthly")))
+    assert Pledge.objects.count() == 2
+    assert not Donor.objects.exists()
+    assert standin_objects("customer") == []
 
 
-def test_it_keeps_the_name_on_file_for_a_returning_donor(
+def test_a_typed_address_neither_renames_nor_reveals_a_known_donor(
     client, campaign, stripe_standin, donation
 ):
-    _give(client, campaign, donation(name="Ana Lopez"))
-    _give(client, campaign, donation(name="Someone Else"))
-    assert Donor.objects.get().name == "Ana Lopez"
+    victor = Donor.objects.create(
+        name="Victor Ruiz", email="victor@example.org", stripe_customer_id="cus_victor"
+    )
+    session = _session_of(
+        stripe_standin,
+        _give(client, campaign, donation(name="Hacked Byattacker", email="VICTOR@example.org")),
+    )
+    victor.refresh_from_db()
+    assert victor.name == "Victor Ruiz"
+    # Checkout is not opened for Victor's customer: his saved cards are not offered.
+    assert session["customer"] is None
+    assert Pledge.objects.get().donor is None
 
 
 def test_it_opens_one_session_for_a_double_submission(
@@ -122,16 +127,12 @@ def test_it_makes_a_new_pledge_when_the_resubmitted_form_changed(
 
 
 def test_the_same_idempotency_key_returns_the_same_session(campaign, stripe_standin):
-    from donations import pledges
-
-    donor = pledges.find_or_create_donor(email="ana@example.org", name="Ana")
     pledge = Pledge.objects.create(
-        campaign=campaign, donor=donor, gift_cents=5000, amount_cents=5000
+        campaign=campaign, name="Ana", email="ana@example.org", gift_cents=5000, amount_cents=5000
     )
-    customer = pledges.ensure_stripe_customer(donor)
     urls = {"success_url": "http://x.test/ok", "cancel_url": "http://x.test/no"}
-    one = stripe_gateway.create_checkout_session(pledge=pledge, customer_id=customer, **urls)
-    two = stripe_gateway.create_checkout_session(pledge=pledge, customer_id=customer, **urls)
+    one = stripe_gateway.create_checkout_session(pledge=pledge, **urls)
+    two = stripe_gateway.create_checkout_session(pledge=pledge, **urls)
     assert one["id"] == two["id"]
     assert (
         len([o for o in stripe_standin.store.objects.values() if o["object"] == "checkout.session"])
@@ -215,14 +216,14 @@ def test_it_never_books_a_gift_when_opening_a_checkout(
 
 
 def test_it_uses_the_donor_another_request_created_a_moment_before(db, monkeypatch):
-    from donations import pledges
+    from donations import donors
 
     # The other request's donor, committed between this one's lookup and its insert.
     theirs = Donor.objects.create(name="Ana Lopez", email="ana@example.org")
     lookups = iter([None])
-    real_find = pledges.find_donor
-    monkeypatch.setattr(pledges, "find_donor", lambda email: next(lookups, real_find(email)))
-    mine = pledges.find_or_create_donor(email="ANA@example.org", name="Ana L.")
+    real_find = donors.find_donor
+    monkeypatch.setattr(donors, "find_donor", lambda email: next(lookups, real_find(email)))
+    mine = donors.find_or_create_donor(email="ANA@example.org", name="Ana L.")
     assert mine == theirs
     assert Donor.objects.count() == 1
 

@@ -4,14 +4,17 @@ import re
 from fractions import Fraction
 
 import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from campaigns.formatting import format_money
+from campaigns.formatting import format_money, parse_money
+from donations.backoffice_forms import DollarsField
 from donations.fees import fee_rate, fee_to_cover
-from donations.forms import DonationForm, dollars
+from donations.forms import BAD_AMOUNT, ChangeAmountForm, DonationForm, ManageLinkForm, dollars
 from donations.models import Donor, Pledge
 
 
@@ -342,3 +345,199 @@ def test_a_typed_amount_wins_over_a_preset_as_without_javascript(campaign):
     )
     assert form.is_valid(), form.errors
     assert form.cleaned_data["gift_cents"] == 7500
+
+
+# Any text in an amount field: a clear error, never a crash ------------------------
+
+# Strings Python reads as numbers but no person types as an amount, and strings too
+# long for int() (Python 3.12 refuses more than 4,300 digits).
+NOT_AMOUNTS = [
+    "9" * 5000,
+    "9" * 21,
+    "1" + "0" * 4300,
+    "1e999999",
+    "1E5",
+    "NaN",
+    "nan",
+    "Infinity",
+    "-Infinity",
+    "-0",
+    "1_000",
+    "0x32",
+    "50\x00",
+    "5²",
+    "①",
+    "½",
+]
+# The same amount typed with the digits of other scripts.
+UNICODE_FIFTIES = ["５０", "٥٠", "۵۰", "५०", "＄５０", "５０．００", "٥٠٫٠٠"]
+AMOUNT_CHARACTERS = st.sampled_from("0123456789,.$ -+_eE٥٠５０²\u00a0\u3000") | st.characters()
+
+
+def _donation_form(campaign, **fields):
+    data = {
+        "amount": "other",
+        "frequency": "once",
+        "name": "Ana",
+        "email": "ana@example.org",
+        "display_as": "full",
+    }
+    return DonationForm(data | fields, campaign=campaign)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(AMOUNT_CHARACTERS, max_size=60)
+    | st.text(st.sampled_from("0123456789"), min_size=15, max_size=6000)
+)
+@example(text="9" * 5000)
+@example(text="1e999999")
+@example(text="NaN")
+def test_it_reads_any_text_as_cents_or_nothing_and_never_raises(text):
+    cents = parse_money(text)
+    assert cents is None or (type(cents) is int and 0 <= cents < 10**14)
+
+
+@PROPERTY_SETTINGS
+@given(text=st.text(AMOUNT_CHARACTERS, max_size=60) | st.text(st.sampled_from("09"), max_size=6000))
+@example(text="9" * 5000)
+def test_it_answers_any_typed_amount_with_a_gift_or_an_error_on_that_field(campaign, text):
+    for field in ("other_amount", "amount"):
+        form = _donation_form(campaign, **{field: text})
+        if form.is_valid():
+            assert 500 <= form.cleaned_data["gift_cents"] <= 2_500_000
+        else:
+            assert set(form.errors) & {"amount", "other_amount"}
+        # What the page shows with the form: the fee line and the error summary.
+        form.shown_fee()
+        form.error_items()
+    change = ChangeAmountForm({"monthly_id": "1", "amount": text})
+    if change.is_valid():
+        assert 500 <= change.cleaned_data["amount"] <= 2_500_000
+    else:
+        assert "amount" in change.errors
+    DonationForm.for_page(campaign, {"amount": text})
+
+
+@pytest.mark.parametrize("typed", NOT_AMOUNTS)
+def test_it_refuses_what_python_would_read_as_a_number_with_a_clear_message(
+    client, campaign, no_stripe, donation, typed
+):
+    response = client.post(f"/give/{campaign.slug}/", donation(amount="other", other_amount=typed))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_other_amount-error"' in html
+    if "\x00" not in typed:
+        assert str(BAD_AMOUNT) in html
+    assert Pledge.objects.count() == 0
+    assert len(no_stripe.calls) == 0
+
+
+def test_it_refuses_a_5000_digit_preset_choice_without_a_crash(
+    client, campaign, no_stripe, donation
+):
+    response = client.post(f"/give/{campaign.slug}/", donation(amount="9" * 5000))
+    assert response.status_code == 400
+    assert "Choose one of the amounts shown, or enter another amount." in response.content.decode()
+
+
+@pytest.mark.parametrize("typed", ["9" * 5000, "1e999999", "NaN", "Infinity", "-0", "1_000", "5²"])
+def test_it_ignores_a_prefill_that_is_no_amount(client, campaign, typed):
+    for url in ("/", campaign.get_absolute_url()):
+        response = client.get(url, {"amount": typed})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert _checked(html, "amount") == ["50"]  # the campaign's default
+        assert (
+            'id="id_other_amount" inputmode="decimal" maxlength="20" autocomplete="off" value="">'
+            in html
+        )
+
+
+# Digits of other scripts are read as typed, on every amount field -------------------
+
+
+@pytest.mark.parametrize("typed", UNICODE_FIFTIES)
+def test_it_reads_fifty_typed_in_any_script_as_fifty_dollars(client, campaign, no_stripe, typed):
+    assert parse_money(typed) == 5000
+    # The donation form's own field, and a preset amount posted in other digits.
+    form = _donation_form(campaign, other_amount=typed)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["gift_cents"] == 5000
+    # The page's prefill selects the $50 preset.
+    html = _page(client, campaign, "?amount=" + typed)
+    assert _checked(html, "amount") == ["50"]
+    # A monthly gift's new amount and a bookkeeper's check.
+    change = ChangeAmountForm({"monthly_id": "1", "amount": typed})
+    assert change.is_valid(), change.errors
+    assert change.cleaned_data["amount"] == 5000
+    assert DollarsField().clean(typed) == 5000
+
+
+def test_it_prefills_an_amount_typed_in_arabic_indic_digits_as_ascii(client, campaign):
+    html = _page(client, campaign, "?amount=٧٥٫٥٠")
+    assert _checked(html, "amount") == ["other"]
+    assert 'autocomplete="off" value="75.50"' in html
+
+
+@PROPERTY_SETTINGS
+@given(
+    cents=st.integers(min_value=0, max_value=10**11),
+    zero=st.sampled_from("0０٠۰०০๐"),
+)
+def test_it_reads_every_amount_the_same_in_every_script(cents, zero):
+    ascii_text = dollars(cents)
+    other = ascii_text.translate({ord(d): chr(ord(zero) + int(d)) for d in "0123456789"})
+    assert parse_money(other) == parse_money(ascii_text) == cents
+
+
+def test_it_refuses_a_superscript_or_circled_digit_rather_than_guess(campaign):
+    for typed in ("5²", "²⁵", "⑤⓪"):
+        assert parse_money(typed) is None
+        with pytest.raises(ValidationError):
+            DollarsField().clean(typed)
+
+
+# E-mail addresses that lead inside a network ----------------------------------------
+
+LOCAL_ADDRESSES = [
+    "a@[127.0.0.1]",
+    "a@[IPv6:::1]",
+    "a@[10.0.0.1]",
+    "a@localhost",
+    "a@LOCALHOST",
+    "a@intranet",
+    "a@10.0.0.10",
+    "a@printer.local",
+    "a@x.localhost",
+    "a@１０．０．０．１０",
+    "a@ｌｏｃａｌｈｏｓｔ",
+]
+LOCAL_MESSAGE = "not at a local host or an IP address."
+
+
+@pytest.mark.parametrize("email", LOCAL_ADDRESSES)
+def test_it_refuses_an_address_at_a_local_host_or_ip_on_the_donation_form(
+    client, campaign, no_stripe, donation, email
+):
+    response = client.post(f"/give/{campaign.slug}/", donation(email=email))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_email-error"' in html
+    assert html.count(LOCAL_MESSAGE) == 2  # beside the field and in the summary
+    assert Pledge.objects.count() == 0
+    assert len(no_stripe.calls) == 0
+
+
+@pytest.mark.parametrize("email", LOCAL_ADDRESSES)
+def test_it_refuses_a_manage_link_for_a_local_host_or_ip_and_sends_nothing(client, email):
+    response = client.post("/give/manage/", {"email": email})
+    assert response.status_code == 400
+    assert LOCAL_MESSAGE in response.content.decode()
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize("email", ["ana@example.org", "ana@bücher.de", "a.b+c@mail.example.co.uk"])
+def test_it_accepts_an_address_at_an_internet_domain(campaign, email):
+    assert _donation_form(campaign, amount="50", email=email).is_valid()
+    assert ManageLinkForm({"email": email}).is_valid()

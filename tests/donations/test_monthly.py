@@ -160,6 +160,7 @@ def test_it_sends_the_donor_to_the_stripe_portal(client, monthly_gift, stripe_st
         "billing_portal.session", response["Location"].rsplit("/", 1)[-1]
     )
     assert portal["customer"] == monthly_gift.donor.stripe_customer_id
+    assert portal["customer"] == monthly_gift.stripe_customer_id
     assert portal["return_url"].startswith(settings.SITE_URL + "/give/manage/")
 
 
@@ -285,3 +286,109 @@ def test_a_card_notice_that_could_not_be_sent_is_sent_on_a_later_try(
     assert monthly_service.deliver_card_notice(notice.pk) is True
     assert monthly_service.deliver_card_notice(notice.pk) is False  # never twice
     assert len(mail.outbox) == 1
+
+
+# Asking for a link takes the same work for every address ---------------------------
+
+
+def _work_of_asking(client, email):
+    """What one "e-mail me a link" request did, counted: database queries, templates
+    rendered and calls to the mail backend. A deterministic stand-in for its time."""
+    from django.core.mail.backends.locmem import EmailBackend
+    from django.db import connection
+    from django.test.signals import template_rendered
+    from django.test.utils import CaptureQueriesContext
+
+    rendered, mail_calls = [], []
+    real_send_messages = EmailBackend.send_messages
+
+    def send_messages(backend, messages):
+        mail_calls.append(len(messages))
+        return real_send_messages(backend, messages)
+
+    def on_render(sender, template, context, **kwargs):
+        rendered.append(template.name)
+
+    EmailBackend.send_messages = send_messages
+    template_rendered.connect(on_render)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post("/give/manage/", {"email": email})
+    finally:
+        template_rendered.disconnect(on_render)
+        EmailBackend.send_messages = real_send_messages
+    assert response.status_code == 200
+    return {"queries": len(queries), "templates": rendered, "mail calls": mail_calls}
+
+
+def test_it_does_the_same_work_for_a_known_and_an_unknown_address(client, campaign):
+    monthly_donor = Donor.objects.create(name="Ana Lopez", email="ana@example.org")
+    MonthlyGift.objects.create(
+        donor=monthly_donor, campaign=campaign, stripe_subscription_id="sub_x", amount_cents=5000
+    )
+    Donor.objects.create(name="Bo Carter", email="bo@example.org")  # gave once only
+    _work_of_asking(client, "warm-up@example.org")  # caches filled once
+
+    work = {
+        email: _work_of_asking(client, email)
+        for email in ("ana@example.org", "bo@example.org", "nobody@example.org")
+    }
+
+    assert work["ana@example.org"] == work["bo@example.org"] == work["nobody@example.org"]
+    assert work["nobody@example.org"]["mail calls"] == [1]
+    # Only the monthly donor's e-mail holds a link.
+    assert [bool(re.search(r"/give/manage/[^/\s]+/", m.body)) for m in mail.outbox[1:]] == [
+        True,
+        False,
+        False,
+    ]
+
+
+# A card notice that cannot be sent ---------------------------------------------------
+
+
+def _card_notice(campaign):
+    donor = Donor.objects.create(name="Ana Lopez", email="ana@example.org")
+    monthly = MonthlyGift.objects.create(
+        donor=donor, campaign=campaign, stripe_subscription_id="sub_y", amount_cents=5000
+    )
+    return MonthlyNotice.objects.create(monthly_gift=monthly, stripe_invoice_id="in_y")
+
+
+def test_a_card_notice_with_a_line_break_in_the_address_is_noted_not_raised(campaign, caplog):
+    notice = _card_notice(campaign)
+    # Past the form's validation, as an import or a bug could write it.
+    Donor.objects.filter(pk=notice.monthly_gift.donor_id).update(
+        email="ana@example.org\nBcc: eve@example.org"
+    )
+
+    assert monthly_service.deliver_card_notice(notice.pk) is False
+
+    notice.refresh_from_db()
+    assert (notice.sent_at, notice.attempts) == (None, 1)
+    assert notice.error and "@" not in notice.error
+    assert mail.outbox == []
+    [record] = [r for r in caplog.records if r.name == "donations.monthly"]
+    assert (record.levelname, record.exc_info) == ("WARNING", None)
+    assert "example.org" not in record.getMessage()
+
+
+def test_a_card_notice_that_cannot_be_built_is_noted_not_raised(campaign, monkeypatch, caplog):
+    from django.tasks import TaskResultStatus
+    from django.template import TemplateSyntaxError
+
+    notice = _card_notice(campaign)
+
+    def broken(*args, **kwargs):
+        raise TemplateSyntaxError("Invalid block tag on line 3: 'endiff'")
+
+    monkeypatch.setattr(monthly_service, "manage_url", broken)
+    result = monthly_service.send_card_notice.enqueue(notice.pk)
+
+    assert result.status == TaskResultStatus.SUCCESSFUL
+    notice.refresh_from_db()
+    assert (notice.sent_at, notice.attempts) == (None, 1)
+    assert notice.error.startswith("TemplateSyntaxError")
+    [record] = [r for r in caplog.records if r.name == "donations.monthly"]
+    assert record.levelname == "ERROR"
+    assert f"notice {notice.pk}" in record.getMessage()

@@ -3,12 +3,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import DatabaseError
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, FeedItem
 from donations.models import Donor, Gift, Pledge
-from tests.campaigns.gifts import give
+from tests.campaigns import gifts
 
 SHARE_PREFIXES = {
     "facebook": "https://www.facebook.com/sharer/sharer.php?",
@@ -28,11 +29,29 @@ def _share(client, network, campaign, **params):
     return client.get(url, {"campaign": campaign.slug, **params})
 
 
+def give(campaign, donor, *, display_as="full", **fields):
+    """A gift paid through a pledge, as the ledger books one."""
+    pledge = Pledge.objects.create(
+        campaign=campaign,
+        donor=donor,
+        name=donor.name,
+        email=donor.email,
+        gift_cents=5000,
+        amount_cents=5000,
+        display_as=display_as,
+        status=Pledge.Status.COMPLETED,
+    )
+    return gifts.give(campaign, donor, display_as=display_as, pledge=pledge, **fields)
+
+
 def _thank_you_session(client, donor, campaign):
-    # What the thank-you page leaves in the session of the donor who just gave.
+    # What the pledge and thank-you pages leave in the session of the browser that
+    # made the donor's latest pledge for the campaign and paid it.
+    pledge = Pledge.objects.filter(donor=donor, campaign=campaign).order_by("-pk").first()
     session = client.session
-    session["thank_you_donor_id"] = donor.pk
-    session["thank_you_campaign_id"] = campaign.pk
+    if pledge is not None:
+        session["pledges"] = [str(pledge.public_id)]
+        session["shared_pledge"] = str(pledge.public_id)
     session.save()
 
 
@@ -95,7 +114,7 @@ def test_it_records_a_donors_share_once_per_network(client, campaign, ana):
 @pytest.mark.parametrize(
     ("choice", "shown"), [("full", "Ana María Lopez"), ("first", "Ana"), ("anonymous", "")]
 )
-def test_it_names_the_sharer_as_on_their_latest_gift(client, campaign, ana, choice, shown):
+def test_it_names_the_sharer_as_on_the_gift_this_browser_paid(client, campaign, ana, choice, shown):
     give(campaign, ana, display_as="full", given_at=timezone.now() - timezone.timedelta(days=9))
     give(campaign, ana, display_as=choice)
     _thank_you_session(client, ana, campaign)
@@ -103,13 +122,33 @@ def test_it_names_the_sharer_as_on_their_latest_gift(client, campaign, ana, choi
     assert _shares() == [("shared_linkedin", shown, f"share:linkedin:{ana.pk}:{campaign.pk}")]
 
 
-def test_it_names_the_sharer_as_on_their_pledge_before_the_gift_is_booked(client, campaign, ana):
+def test_it_credits_no_share_before_the_gift_is_paid(client, campaign, ana):
     Pledge.objects.create(
         campaign=campaign, donor=ana, gift_cents=5000, amount_cents=5000, display_as="first"
     )
     _thank_you_session(client, ana, campaign)
     _share(client, "email", campaign)
-    assert _shares() == [("shared_email", "Ana", f"share:email:{ana.pk}:{campaign.pk}")]
+    assert _shares() == []
+
+
+def test_a_copied_thank_you_address_credits_no_share(
+    client, campaign, stripe_standin, donation, deliver_standin_events
+):
+    """Only the browser that made the pledge shares in the donor's name; anyone who
+    has the thank-you page's address (a forwarded link, a shared screen) does not."""
+    response = client.post(f"/give/{campaign.slug}/", donation(display_as="full"))
+    session_id = response["Location"].rsplit("/", 1)[-1]
+    stripe_standin.pay(session_id)
+    deliver_standin_events()
+    stranger = Client()
+    assert stranger.get("/give/thanks/", {"session_id": session_id}).status_code == 200
+    assert _share(stranger, "x", campaign).status_code == 302
+    assert _shares() == []
+
+    assert client.get("/give/thanks/", {"session_id": session_id}).status_code == 200
+    _share(client, "x", campaign)
+    donor = Donor.objects.get()
+    assert _shares() == [("shared_x", "Ana Lopez", f"share:x:{donor.pk}:{campaign.pk}")]
 
 
 def test_it_records_nothing_for_a_donor_who_never_gave_to_this_campaign(

@@ -54,8 +54,8 @@ def test_it_remembers_whose_thank_you_page_it_is(client, checkout, stripe_standi
     stripe_standin.pay(session_id)
     _thanks(client, session_id)
     pledge = Pledge.objects.get()
-    assert client.session["thank_you_donor_id"] == pledge.donor_id
-    assert client.session["thank_you_campaign_id"] == campaign.pk
+    assert client.session["pledges"] == [str(pledge.public_id)]
+    assert client.session["shared_pledge"] == str(pledge.public_id)
 
 
 def test_it_books_once_when_the_webhook_comes_after_the_page(

@@ -244,11 +244,14 @@ def test_it_books_an_invoice_that_arrives_before_its_checkout_session(
     pledge, sub_id, session, first = _monthly(make_pledge)
     deliver(client, sp.event("invoice.paid", first))
     gift = Gift.objects.get()
-    assert (gift.donor_id, gift.campaign_id, gift.amount_cents) == (
-        pledge.donor_id,
+    pledge.refresh_from_db()
+    assert (gift.donor.email, gift.donor_name, gift.campaign_id, gift.amount_cents) == (
+        pledge.email,
+        pledge.name,
         campaign.pk,
         5140,
     )
+    assert gift.donor_id == pledge.donor_id
     assert gift.monthly_gift.stripe_subscription_id == sub_id
     deliver(client, sp.event("checkout.session.completed", session))
     assert Gift.objects.count() == 1
@@ -687,3 +690,323 @@ def test_it_books_once_when_two_events_for_one_payment_race(campaign, make_pledg
     assert Gift.objects.count() == 1
     campaign.refresh_from_db()
     assert (campaign.donor_count, campaign.raised_cents) == (1, 5000)
+
+
+# Signed events of shapes Stripe never sends: 400, logged, nothing booked ------------
+
+
+def _deliver_body(client, body):
+    return client.post(
+        WEBHOOK_URL,
+        body,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=sp.sign_payload(body, "whsec_test_suite"),
+    )
+
+
+def _assert_refused_and_logged(response, caplog):
+    assert response.status_code == 400, response.content
+    assert response.content == b"Malformed event.\n"
+    warnings = [r for r in caplog.records if r.name == "donations.webhooks"]
+    assert [r.levelname for r in warnings] == ["WARNING"]
+    assert "Rejected a signed webhook" in warnings[0].getMessage()
+    assert Gift.objects.count() == 0
+    assert MonthlyGift.objects.count() == 0
+    assert ProcessedEvent.objects.count() == 0
+    assert PendingAdjustment.objects.count() == 0
+
+
+def _swap(event, path, value):
+    """`event` with the value at a dotted path replaced (or removed, for ...)."""
+    target = event
+    *parents, last = path.split(".")
+    for key in parents:
+        target = target[int(key)] if isinstance(target, list) else target[key]
+    if isinstance(target, list):
+        last = int(last)
+    if value is ...:
+        del target[last]
+    else:
+        target[last] = value
+    return event
+
+
+ENVELOPE_MISTAKES = [
+    ("type", 5),
+    ("type", None),
+    ("type", ...),
+    ("type", ["checkout.session.completed"]),
+    ("id", 12345),
+    ("id", ...),
+    ("id", {"id": "evt_1"}),
+    ("id", "evt with spaces"),
+    ("id", "e" * 256),
+    ("object", "charge"),
+    ("created", "1700000000"),
+    ("created", 10**30),
+    ("created", 1.7e9),
+    ("created", True),
+    ("created", -1),
+    ("created", ...),
+    ("data", ["object"]),
+    ("data", ...),
+    ("data", "object"),
+    ("data.object", "cs_123"),
+    ("data.object", ...),
+    ("data.object", None),
+    ("data.object", []),
+]
+
+
+@pytest.mark.parametrize(("path", "value"), ENVELOPE_MISTAKES)
+def test_it_refuses_a_signed_event_whose_envelope_stripe_never_sends(
+    client, make_pledge, stripe_api, caplog, path, value
+):
+    session, _ = _paid_session(make_pledge(), stripe_api)
+    event = _swap(sp.event("checkout.session.completed", session), path, value)
+    with caplog.at_level("WARNING"):
+        response = deliver(client, event)
+    _assert_refused_and_logged(response, caplog)
+    assert len(stripe_api.calls) == 0
+
+
+def test_it_refuses_an_event_dated_in_the_future(client, make_pledge, stripe_api, caplog):
+    session, _ = _paid_session(make_pledge(), stripe_api)
+    event = sp.event("checkout.session.completed", session, created=int(time.time()) + 3600)
+    with caplog.at_level("WARNING"):
+        response = deliver(client, event)
+    _assert_refused_and_logged(response, caplog)
+    assert "future" in caplog.records[0].getMessage()
+
+
+def test_it_accepts_an_event_a_minute_ahead_of_our_clock(client, make_pledge, stripe_api):
+    # Stripe's clock and ours differ by a little; only far ahead is refused.
+    session, _ = _paid_session(make_pledge(), stripe_api)
+    event = sp.event("checkout.session.completed", session, created=int(time.time()) + 60)
+    assert deliver(client, event).content == b"applied\n"
+    assert Gift.objects.count() == 1
+
+
+SESSION_MISTAKES = [
+    ("amount_total", "5000"),
+    ("amount_total", "5e3"),
+    ("amount_total", 50.0),
+    ("amount_total", True),
+    ("amount_total", -5000),
+    ("amount_total", 10**12),
+    ("amount_total", {"value": 5000}),
+    ("id", None),
+    ("id", 42),
+    ("id", {"id": "cs_1"}),
+    ("metadata", []),
+    ("metadata", "pledge"),
+    ("metadata.pledge_id", 7),
+    ("metadata.pledge_id", ["x"]),
+    ("currency", "dollars"),
+    ("currency", 840),
+    ("mode", ["payment"]),
+    ("mode", {}),
+    ("payment_status", 1),
+    ("payment_intent", 12),
+    ("payment_intent", ["pi_1"]),
+    ("payment_intent", {"id": 5}),
+    ("payment_intent", {"latest_charge": "ch_1"}),
+    ("subscription", 3.5),
+    ("customer", ["cus_1"]),
+    ("customer_details", "ana@example.org"),
+    ("customer_details.email", ["ana@example.org"]),
+    ("invoice", {"id": "in_1", "amount_paid": "5000", "status": "paid"}),
+]
+
+
+@pytest.mark.parametrize(("path", "value"), SESSION_MISTAKES)
+def test_it_books_no_gift_from_a_checkout_session_of_the_wrong_shape(
+    client, make_pledge, stripe_api, caplog, path, value
+):
+    session, _ = _paid_session(make_pledge(), stripe_api)
+    event = sp.event("checkout.session.completed", _swap(session, path, value))
+    with caplog.at_level("WARNING"):
+        response = deliver(client, event)
+    _assert_refused_and_logged(response, caplog)
+    assert len(stripe_api.calls) == 0
+
+
+def _monthly_events(make_pledge):
+    pledge = make_pledge(frequency="monthly")
+    sub_id = sp.new_id("sub")
+    metadata = sp.pledge_metadata(pledge)
+    return {
+        "invoice.paid": sp.invoice(sub_id, amount=5000, metadata=metadata),
+        "invoice.payment_failed": sp.invoice(sub_id, amount=5000, metadata=metadata, paid=False),
+        "customer.subscription.updated": sp.subscription(sub_id, metadata=metadata),
+        "customer.subscription.deleted": sp.subscription(sub_id, metadata=metadata),
+    }
+
+
+NESTED_MISTAKES = [
+    ("invoice.paid", "amount_paid", "5000"),
+    ("invoice.paid", "amount_paid", 10**40),
+    ("invoice.paid", "id", None),
+    ("invoice.paid", "parent", "subscription_details"),
+    ("invoice.paid", "parent.subscription_details", ["sub_1"]),
+    ("invoice.paid", "parent.subscription_details.subscription", 9),
+    ("invoice.paid", "parent.subscription_details.metadata", ["pledge_id"]),
+    ("invoice.paid", "payments", []),
+    ("invoice.paid", "payments.data", {"payment": {}}),
+    ("invoice.paid", "payments.data.0", "inpay_1"),
+    ("invoice.paid", "payments.data.0.payment", "pi_1"),
+    ("invoice.paid", "payments.data.0.payment.payment_intent", 12),
+    ("invoice.paid", "status_transitions", 17),
+    ("invoice.paid", "status_transitions.paid_at", "yesterday"),
+    ("invoice.paid", "status_transitions.paid_at", 10**20),
+    ("invoice.paid", "currency", ["usd"]),
+    ("invoice.paid", "customer", 5),
+    ("invoice.payment_failed", "amount_due", "5000"),
+    ("invoice.payment_failed", "parent.subscription_details", "x"),
+    ("customer.subscription.updated", "status", {"active": True}),
+    ("customer.subscription.updated", "status", ["active"]),
+    ("customer.subscription.updated", "items", ["si_1"]),
+    ("customer.subscription.updated", "items.data", "si_1"),
+    ("customer.subscription.updated", "items.data.0", "si_1"),
+    ("customer.subscription.updated", "items.data.0.price", "price_1"),
+    ("customer.subscription.updated", "items.data.0.price.unit_amount", "5000"),
+    ("customer.subscription.updated", "metadata", [["pledge_id", "x"]]),
+    ("customer.subscription.updated", "id", 1),
+    ("customer.subscription.deleted", "canceled_at", "now"),
+    ("customer.subscription.deleted", "ended_at", 10**19),
+]
+
+
+@pytest.mark.parametrize(("event_type", "path", "value"), NESTED_MISTAKES)
+def test_it_books_nothing_from_a_monthly_event_of_the_wrong_shape(
+    client, make_pledge, stripe_api, caplog, event_type, path, value
+):
+    obj = _swap(_monthly_events(make_pledge)[event_type], path, value)
+    with caplog.at_level("WARNING"):
+        response = deliver(client, sp.event(event_type, obj))
+    _assert_refused_and_logged(response, caplog)
+    assert len(stripe_api.calls) == 0
+
+
+@pytest.mark.parametrize(
+    ("event_type", "path", "value"),
+    [
+        ("charge.refunded", "amount_refunded", "5000"),
+        ("charge.refunded", "amount_refunded", -1),
+        ("charge.refunded", "id", ["ch_1"]),
+        ("charge.refunded", "payment_intent", {"id": None}),
+        ("charge.refunded", "payment_method_details", "card"),
+        ("charge.refunded", "payment_method_details.card.last4", 4242),
+        ("charge.refunded", "payment_method_details.card.brand", "b" * 21),
+        ("charge.dispute.created", "status", ["lost"]),
+        ("charge.dispute.closed", "status", {"lost": 1}),
+        ("charge.dispute.closed", "charge", 5),
+        ("charge.dispute.closed", "payment_intent", True),
+    ],
+)
+def test_it_parks_nothing_from_a_refund_or_dispute_of_the_wrong_shape(
+    client, db, caplog, event_type, path, value
+):
+    pi_id = sp.new_id("pi")
+    if event_type == "charge.refunded":
+        obj = sp.charge(pi_id, 5000, amount_refunded=5000)
+    else:
+        obj = sp.dispute(pi_id, amount=5000, status="lost")
+    with caplog.at_level("WARNING"):
+        response = deliver(client, sp.event(event_type, _swap(obj, path, value)))
+    _assert_refused_and_logged(response, caplog)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[1, 2, 3]",
+        b'"event"',
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"object": "event", "id": "evt_1", "type": "x", "created": NaN, "data": {"object": {}}}',
+    ],
+    ids=["text", "list", "string", "deep", "nan"],
+)
+def test_it_refuses_a_signed_body_that_is_no_event(client, db, caplog, body):
+    with caplog.at_level("WARNING"):
+        response = _deliver_body(client, body)
+    _assert_refused_and_logged(response, caplog)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["\u0000", "Ana\u0000Lopez", "\ud800", 1e999, float("nan"), "NESTED"],
+    ids=["nul", "nul-inside", "lone-surrogate", "infinity", "nan", "nested"],
+)
+def test_it_refuses_a_signed_refund_postgresql_could_not_park(client, db, caplog, value):
+    import json
+
+    # A refund of a payment not booked yet is parked whole, so any field counts.
+    charge = sp.charge(sp.new_id("pi"), 5000, amount_refunded=5000)
+    if value == "NESTED":
+        value = 0
+        for _ in range(40):
+            value = [value]
+    charge["description"] = value
+    event = sp.event("charge.refunded", charge)
+    body = json.dumps(event, allow_nan=True).encode("utf-8", "surrogatepass")
+    if "\ud800" in json.dumps(event):
+        body = json.dumps(event).encode()  # the JSON escape "\ud800", as a client sends it
+    with caplog.at_level("WARNING"):
+        response = _deliver_body(client, body)
+    _assert_refused_and_logged(response, caplog)
+
+
+def test_it_takes_a_pledge_id_that_is_no_uuid_as_not_ours(client, make_pledge, stripe_api, caplog):
+    session, _ = _paid_session(make_pledge(), stripe_api)
+    session["metadata"]["pledge_id"] = "abc"
+    with caplog.at_level("WARNING"):
+        response = deliver(client, sp.event("checkout.session.completed", session))
+    assert response.status_code == 200
+    assert Gift.objects.count() == 0
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
+def test_it_refuses_a_signature_header_with_letters_beyond_ascii(client, db, caplog):
+    import json
+
+    body = json.dumps(sp.event("charge.refunded", sp.charge("pi_1", 5000))).encode()
+    with caplog.at_level("WARNING"):
+        response = client.post(
+            WEBHOOK_URL, body, content_type="application/json", HTTP_STRIPE_SIGNATURE="t=1,v1=é"
+        )
+    assert response.status_code == 400
+    assert response.content == b"Invalid signature.\n"
+    assert ProcessedEvent.objects.count() == 0
+
+
+def test_it_still_ignores_a_well_formed_event_of_a_type_not_ours(client, db):
+    event = sp.event("customer.created", {"id": "cus_1", "object": "customer", "email": None})
+    response = deliver(client, event)
+    assert (response.status_code, response.content) == (200, b"ignored\n")
+
+
+def test_it_answers_400_for_an_unforeseen_shape_and_still_500_for_a_failure_of_ours(
+    client, make_pledge, stripe_api, caplog
+):
+    session, _ = _paid_session(make_pledge(), stripe_api)
+    event = sp.event("checkout.session.completed", session)
+
+    def unreadable(*args, **kwargs):
+        raise KeyError("a field no check lists")
+
+    with mock.patch.object(ledger, "book_checkout_session", unreadable), caplog.at_level("WARNING"):
+        response = deliver(client, event)
+    _assert_refused_and_logged(response, caplog)
+
+    def database_down(*args, **kwargs):
+        from django.db import DatabaseError
+
+        raise DatabaseError("disk full")
+
+    with mock.patch.object(ledger, "book_checkout_session", database_down):
+        assert deliver(client, event).status_code == 500
+    assert ProcessedEvent.objects.count() == 0
+    assert deliver(client, event).content == b"applied\n"
+    assert Gift.objects.count() == 1

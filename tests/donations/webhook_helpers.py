@@ -7,7 +7,7 @@ import pytest
 import responses
 
 from campaigns.models import Campaign, FeedItem
-from donations.models import Donor, Gift, MonthlyGift, Pledge
+from donations.models import Gift, MonthlyGift, Pledge
 
 from . import stripe_payloads as sp
 
@@ -17,12 +17,10 @@ WEBHOOK_URL = "/stripe/webhook/"
 @pytest.fixture
 def make_pledge(campaign):
     def make(email="ana@example.org", name="Ana Lopez", frequency="once", amount=5000, **kw):
-        donor, _ = Donor.objects.get_or_create(
-            email=email, defaults={"name": name, "stripe_customer_id": sp.new_id("cus")}
-        )
         return Pledge.objects.create(
             campaign=campaign,
-            donor=donor,
+            name=name,
+            email=email,
             frequency=frequency,
             gift_cents=amount,
             amount_cents=amount,

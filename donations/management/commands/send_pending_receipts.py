@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from donations.receipts import send_pending_receipts
+from donations.receipts import send_due_receipts
 
 
 class Command(BaseCommand):
@@ -10,5 +10,12 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        sent = send_pending_receipts()
-        self.stdout.write(f"Sent {sent} receipt(s).")
+        outcomes = send_due_receipts()
+        self.stdout.write(f"Sent {outcomes['sent']} receipt(s).")
+        if outcomes["failed"]:
+            # Not an error exit: the failures are marked and logged with their gift
+            # ids, and the next run tries them again; the others went out.
+            self.stderr.write(
+                f"{outcomes['failed']} receipt(s) could not be sent; they stay due and "
+                "the next run tries them again (the log names the gifts)."
+            )
