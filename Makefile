@@ -24,9 +24,10 @@ test: $(VENV)/.installed
 	DJANGO_ALLOW_ASYNC_UNSAFE=true \
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# What CI checks first (.ci/run): the lint rules, then the formatting.
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .

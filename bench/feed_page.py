@@ -39,7 +39,7 @@ def load(gifts):
     from campaigns import feed
     from campaigns.demo import load_demo_campaign
     from campaigns.models import FeedItem
-    from donations import ledger
+    from donations import gift_sync
     from donations.models import DisplayChoice, Donor, Gift
 
     campaign, _ = load_demo_campaign()
@@ -79,7 +79,7 @@ def load(gifts):
             for gift in batch
         )
     with transaction.atomic():
-        ledger.refresh_progress(campaign.pk)
+        gift_sync.refresh_progress(campaign.pk)
         feed.recount(campaign.pk)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

@@ -294,10 +294,12 @@ def machine():
 
 
 def stripe_event(event_type, obj, event_id, created=None):
+    from donations.stripe_gateway import API_VERSION
+
     return {
         "id": event_id,
         "object": "event",
-        "api_version": "2026-10-28.endive",
+        "api_version": API_VERSION,
         "type": event_type,
         "created": created or int(time.time()),
         "livemode": False,

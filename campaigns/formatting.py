@@ -1,8 +1,10 @@
-"""The one place where money and dates become text.
+"""Where money and dates become text, and typed amounts become cents, on the server.
 
 Money is integer cents plus an ISO currency code, as Stripe counts it; nothing here
-uses floats. Output follows the active language (Django's l10n formats), so the Spanish
-pages will format the same values their own way.
+uses floats. `format_money` is for people and follows the active language (Django's
+l10n formats), so the Spanish pages will format the same values their own way;
+`dollars` is the plain number a form field or a CSV cell holds. (In the browser,
+static/js/donate.js shows the fee with the browser's own Intl.NumberFormat.)
 """
 
 import re
@@ -25,6 +27,17 @@ def format_money(cents, currency="usd", *, always_cents=False):
         return f"{number} {currency.upper()}"
     # Translators: a money amount; %(symbol)s is "$", %(amount)s like 1,250.50.
     return _("%(symbol)s%(amount)s") % {"symbol": symbol, "amount": number}
+
+
+def dollars(cents, *, always_cents=False):
+    """Cents as a plain number: `5000` → "50", `5025` → "50.25"; always_cents gives "50.00".
+
+    What a person types in an amount field (and parse_money reads back), or what a
+    program reads in a CSV cell (always_cents): no currency sign, no grouping, a "."
+    before the cents whatever the language. For people to read, use format_money.
+    """
+    places = 2 if always_cents or cents % 100 else 0
+    return f"{Decimal(int(cents)) / 100:.{places}f}"
 
 
 # Dollars plain ("1250") or grouped ("1,250"), then at most two decimals. ASCII only:
@@ -84,7 +97,3 @@ def format_date(value):
     if hasattr(value, "tzinfo") and value.tzinfo is not None:
         value = timezone.localtime(value)
     return formats.date_format(value, "DATE_FORMAT")
-
-
-def format_datetime(value):
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")

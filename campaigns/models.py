@@ -277,6 +277,12 @@ class Campaign(models.Model):
         current, target = self.goal_progress
         return min(100, current * 100 // target) if target else 0
 
+    def org_address_lines(self):
+        """The organization's postal address, the lines that are filled in, in order:
+        street, suite, city, state and ZIP (receipts, statements, letterhead)."""
+        lines = (self.check_street, self.check_suite, self.check_city_state_zip)
+        return [line for line in lines if line]
+
 
 def _is_ein(value):
     digits = value.replace("-", "")

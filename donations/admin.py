@@ -1,8 +1,8 @@
 """The bookkeepers' admin: donors, gifts (online and by check), deposits, statements.
 
 Online gifts are read-only here: their money facts come from Stripe. Checks are
-logged, corrected and voided through donations.checks_service, which also writes the
-History entries, so the admin's own log lines are switched off for gifts.
+logged, corrected and voided through donations.checks, which also writes the History
+entries, so the admin's own log lines are switched off for gifts.
 """
 
 from django import forms
@@ -20,16 +20,12 @@ from django.utils.translation import ngettext
 from campaigns.formatting import format_money
 from campaigns.models import Campaign
 
-from . import backoffice, checks_service, receipts
+from . import admin_views, checks, receipts
 from . import donors as donors_service
-from .backoffice_forms import CheckGiftForm, DepositForm
+from .admin_forms import CHECK_FORM_FIELDS, CheckGiftForm, DepositForm
 from .models import Deposit, Donor, Gift, MonthlyGift, ProcessedEvent, YearEndStatement
 
 BOTH = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
-
-
-def _money(cents, currency="usd"):
-    return format_money(cents, currency, always_cents=True)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -102,14 +98,14 @@ class DonorAdmin(admin.ModelAdmin):
 
     @admin.action(permissions=["export"], description=_("Export selected donors (CSV)"))
     def export_donors(self, request, queryset):
-        return backoffice.donor_csv_response(queryset, timezone.localdate().year)
+        return admin_views.donor_csv_response(queryset, timezone.localdate().year)
 
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
             path(
                 "export/",
-                view(lambda request: backoffice.export_donors(request, self)),
+                view(lambda request: admin_views.export_donors(request, self)),
                 name="donations_donor_export",
             ),
             *super().get_urls(),
@@ -118,17 +114,6 @@ class DonorAdmin(admin.ModelAdmin):
 
 # Gifts -----------------------------------------------------------------------------
 
-CHECK_FIELDS = [
-    "donor",
-    "amount",
-    "campaign",
-    "check_number",
-    "check_date",
-    "received_on",
-    "deposit",
-    "display_as",
-    "memo",
-]
 CHECK_STATUS_FIELDS = [
     "status",
     "logged_by",
@@ -212,20 +197,20 @@ class GiftAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [(None, {"fields": [*CHECK_FIELDS, "send_receipt"]})]
+            return [(None, {"fields": [*CHECK_FORM_FIELDS, "send_receipt"]})]
         if obj.method != Gift.Method.CHECK:
             return ONLINE_FIELDSETS
-        entry = CHECK_FIELDS
-        if checks_service.is_locked(obj):
-            entry = [name if name != "amount" else "amount_display" for name in CHECK_FIELDS]
+        entry = CHECK_FORM_FIELDS
+        if checks.is_locked(obj):
+            entry = [name if name != "amount" else "amount_display" for name in entry]
         return [(None, {"fields": entry}), (_("Status"), {"fields": CHECK_STATUS_FIELDS})]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
         readonly = [*CHECK_STATUS_FIELDS, "amount_display", "refunded_display"]
-        if checks_service.is_locked(obj):
-            readonly += [name for name in checks_service.LOCKED_FIELDS if name != "amount_cents"]
+        if checks.is_locked(obj):
+            readonly += [name for name in checks.LOCKED_FIELDS if name != "amount_cents"]
         return readonly
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -275,14 +260,14 @@ class GiftAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            saved = checks_service.change_check_gift(
+            saved = checks.change_check_gift(
                 obj,
                 user=request.user,
                 confirm_duplicate=form.cleaned_data.get("confirm_duplicate", False),
                 **form.changes(),
             )
         else:
-            saved = checks_service.record_check_gift(user=request.user, **form.record_kwargs())
+            saved = checks.record_check_gift(user=request.user, **form.record_kwargs())
         obj.pk = saved.pk
         obj.refresh_from_db()
         obj._state.adding = False
@@ -297,11 +282,15 @@ class GiftAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("amount"), ordering="amount_cents")
     def amount_display(self, obj):
-        return _money(obj.amount_cents, obj.currency)
+        return format_money(obj.amount_cents, obj.currency, always_cents=True)
 
     @admin.display(description=_("refunded"))
     def refunded_display(self, obj):
-        return _money(obj.refunded_cents, obj.currency) if obj.refunded_cents else "–"
+        return (
+            format_money(obj.refunded_cents, obj.currency, always_cents=True)
+            if obj.refunded_cents
+            else "–"
+        )
 
     @admin.display(description=_("reference"))
     def reference_display(self, obj):
@@ -321,7 +310,7 @@ class GiftAdmin(admin.ModelAdmin):
                 skipped += 1
             elif receipts.resend_receipt(gift):
                 sent += 1
-                checks_service.log(request.user, gift, CHANGE, str(_("Receipt e-mailed.")))
+                checks.log(request.user, gift, CHANGE, str(_("Receipt e-mailed.")))
             else:
                 failed += 1
         if sent:
@@ -364,16 +353,18 @@ class GiftAdmin(admin.ModelAdmin):
     )
     def print_letters(self, request, queryset):
         return HttpResponseRedirect(
-            backoffice.selection_url("admin:donations_gift_letters", queryset)
+            admin_views.selection_url("admin:donations_gift_letters", queryset)
         )
 
     @admin.action(permissions=["change"], description=_("Void check…"), location=BOTH)
     def void_checks(self, request, queryset):
-        return HttpResponseRedirect(backoffice.selection_url("admin:donations_gift_void", queryset))
+        return HttpResponseRedirect(
+            admin_views.selection_url("admin:donations_gift_void", queryset)
+        )
 
     @admin.action(permissions=["export"], description=_("Export selected gifts (CSV)"))
     def export_gifts(self, request, queryset):
-        return backoffice.gift_csv_response(queryset)
+        return admin_views.gift_csv_response(queryset)
 
     # Pages -------------------------------------------------------------------------
 
@@ -384,10 +375,10 @@ class GiftAdmin(admin.ModelAdmin):
             return path(route, view(lambda request: function(request, self)), name=name)
 
         return [
-            mount("report/", backoffice.report, "donations_gift_report"),
-            mount("export/", backoffice.export_gifts, "donations_gift_export"),
-            mount("letters/", backoffice.letters, "donations_gift_letters"),
-            mount("void/", backoffice.void, "donations_gift_void"),
+            mount("report/", admin_views.report, "donations_gift_report"),
+            mount("export/", admin_views.export_gifts, "donations_gift_export"),
+            mount("letters/", admin_views.letters, "donations_gift_letters"),
+            mount("void/", admin_views.void, "donations_gift_void"),
             *super().get_urls(),
         ]
 
@@ -431,7 +422,7 @@ class DepositAdmin(admin.ModelAdmin):
         css = {"all": ["css/backoffice.css"]}
 
     def get_queryset(self, request):
-        return checks_service.with_check_totals(super().get_queryset(request))
+        return super().get_queryset(request).with_check_totals()
 
     def get_fields(self, request, obj=None):
         if obj is not None and obj.is_closed:
@@ -454,20 +445,22 @@ class DepositAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("sum of checks"), ordering="check_total_cents")
     def checks_total(self, obj):
-        return _money(obj.check_total_cents)
+        return format_money(obj.check_total_cents, always_cents=True)
 
     @admin.display(description=_("expected total"), ordering="expected_total_cents")
     def expected_display(self, obj):
-        return _money(obj.expected_total_cents)
+        return format_money(obj.expected_total_cents, always_cents=True)
 
     @admin.display(description=_("difference"))
     def difference_display(self, obj):
         difference = obj.check_total_cents - obj.expected_total_cents
         if not difference:
-            return _money(0)
+            return format_money(0, always_cents=True)
         sign = "+" if difference > 0 else "−"
         return format_html(
-            '<strong class="deposit-mismatch">{}{}</strong>', sign, _money(abs(difference))
+            '<strong class="deposit-mismatch">{}{}</strong>',
+            sign,
+            format_money(abs(difference), always_cents=True),
         )
 
     @admin.action(permissions=["change"], description=_("Close selected deposits"))
@@ -475,7 +468,7 @@ class DepositAdmin(admin.ModelAdmin):
         closed = 0
         for deposit in queryset:
             try:
-                checks_service.close_deposit(deposit, request.user)
+                checks.close_deposit(deposit, request.user)
                 closed += 1
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
@@ -491,7 +484,9 @@ class DepositAdmin(admin.ModelAdmin):
         return [
             path(
                 "<int:object_id>/close/",
-                view(lambda request, object_id: backoffice.close_deposit(request, self, object_id)),
+                view(
+                    lambda request, object_id: admin_views.close_deposit(request, self, object_id)
+                ),
                 name="donations_deposit_close",
             ),
             *super().get_urls(),
@@ -500,7 +495,7 @@ class DepositAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["deposit"] = obj
-            context["summary"] = checks_service.deposit_summary(obj)
+            context["summary"] = obj.check_summary()
             context["checks"] = obj.gifts.filter(method=Gift.Method.CHECK).select_related("donor")
             context["can_close"] = not obj.is_closed and self.has_change_permission(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -529,7 +524,7 @@ class MonthlyGiftAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("monthly amount"), ordering="amount_cents")
     def amount_display(self, obj):
-        return _money(obj.amount_cents, obj.currency)
+        return format_money(obj.amount_cents, obj.currency, always_cents=True)
 
     @admin.display(description=_("charges"))
     def charges_link(self, obj):
@@ -546,7 +541,7 @@ class YearEndStatementAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("total"), ordering="total_cents")
     def total_display(self, obj):
-        return _money(obj.total_cents)
+        return format_money(obj.total_cents, always_cents=True)
 
 
 @admin.register(ProcessedEvent)

@@ -4,7 +4,7 @@ Every "donated", "started a monthly donation", Facebook post and tweet of the or
 page comes back with its original time, as a demo gift (booked through the ledger,
 which publishes it) or a demo share. Earlier anonymous gifts stand for the supporters
 whose lines had scrolled off the original page. Nothing shown is typed in: the donor
-count and total come from `ledger.refresh_progress`, the number of reactions from the
+count and total come from `gift_sync.refresh_progress`, the number of reactions from the
 feed's own count.
 
 The names are invented. Donors, gifts and feed items are flagged `is_demo`, have no
@@ -18,7 +18,7 @@ from django.db import transaction
 from campaigns import feed, progress
 from campaigns.models import FeedItem
 
-from . import ledger
+from . import gift_sync
 from .models import DisplayChoice, Donor, Frequency, Gift, public_name
 
 FULL, FIRST, ANONYMOUS = DisplayChoice.FULL_NAME, DisplayChoice.FIRST_NAME, DisplayChoice.ANONYMOUS
@@ -115,7 +115,7 @@ def _demo_gift(campaign, donor, *, given_at, amount_cents, display_as, **fields)
     if created:
         gift.derive_status()
         gift.save(update_fields=["status", "counted"])
-        ledger.sync_gift(gift)
+        gift_sync.sync_gift(gift)
     return created
 
 

@@ -7,10 +7,11 @@ run as a formula are defused with a leading apostrophe.
 
 import csv
 import datetime
-from decimal import Decimal
 
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.utils import timezone
+
+from campaigns.formatting import dollars
 
 from .models import Gift
 from .reports import local_range
@@ -35,16 +36,6 @@ CHUNK_SIZE = 2000
 def safe_cell(value):
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def dollars(cents):
-    """Cents as a plain decimal number: 5140 → "51.40".
-
-    Deliberately not campaigns.formatting.format_money: a CSV cell is read by a
-    program, so it needs a number without currency sign, grouping or the language's
-    decimal mark.
-    """
-    return f"{Decimal(int(cents)) / 100:.2f}"
 
 
 def local_date(value):
@@ -88,7 +79,7 @@ def gift_rows(gifts):
             local_date(gift.given_at),
             gift.donor_name or gift.donor.name,
             gift.donor.email,
-            dollars(gift.amount_cents),
+            dollars(gift.amount_cents, always_cents=True),
             gift.currency,
             gift.method,
             gift.frequency,
@@ -148,8 +139,8 @@ def donor_rows(donors, year):
             donor.state,
             donor.postal_code,
             donor.gift_count,
-            dollars(donor.lifetime_cents),
-            dollars(donor.year_cents),
+            dollars(donor.lifetime_cents, always_cents=True),
+            dollars(donor.year_cents, always_cents=True),
             local_date(donor.first_gift) if donor.first_gift else "",
             local_date(donor.last_gift) if donor.last_gift else "",
         ]

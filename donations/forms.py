@@ -15,7 +15,7 @@ from django.core.validators import validate_email
 from django.utils.encoding import punycode
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.formatting import format_money, parse_money
+from campaigns.formatting import dollars, format_money, parse_money
 
 from .fees import fee_to_cover
 from .models import DisplayChoice, Frequency
@@ -70,12 +70,6 @@ def validate_public_email(value):
 
 class PublicEmailField(forms.EmailField):
     default_validators = [validate_public_email]
-
-
-def dollars(cents):
-    """Cents as the plain number a person would type: 5000 → "50", 5025 → "50.25"."""
-    whole, part = divmod(cents, 100)
-    return f"{whole}.{part:02d}" if part else str(whole)
 
 
 class DonationForm(forms.Form):

@@ -1,52 +1,32 @@
-"""Booking money into the ledger from what Stripe says.
+"""Booking money into the ledger from what Stripe says: one-time and monthly gifts.
 
 Each function takes a Stripe object as the plain dict Stripe sent (from a webhook or
-fetched through stripe_gateway) and must run inside a transaction. All of them are
-safe to run twice, concurrently, and in any order relative to each other:
+fetched through stripe_gateway; donations.stripe_facts reads the facts out of it) and
+must run inside a transaction. All of them are safe to run twice, concurrently, and in any order
+relative to each other and to the refunds and disputes of donations.adjustments:
 
 - a gift is found or created by its unique Stripe id (PaymentIntent or Invoice), with
   its row locked, so a replay or a race books it once;
-- every fact is merged monotonically: a payment that succeeded or failed stays so,
-  refunds only grow (Stripe sends the cumulative `amount_refunded`), a closed dispute
-  is not reopened, a canceled monthly gift stays canceled, and an older subscription
-  update never overwrites a newer one;
-- a refund or dispute for a payment not booked yet is parked (PendingAdjustment) and
-  applied when the payment is booked; the two take turns on the payment
-  (`_take_turns_on_payment`), so that neither misses the other's uncommitted row.
+- every fact is merged monotonically: a payment that succeeded or failed stays so
+  (Gift.merge_payment), a canceled monthly gift stays canceled, and an older
+  subscription update never overwrites a newer one;
+- a refund or dispute that arrives before its payment is booked waits, parked, and
+  the booking merges it (adjustments.apply_parked); the two take turns on the
+  payment, so that neither misses the other's uncommitted row.
 """
 
-import datetime
 import logging
 import uuid
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from campaigns import feed, progress
-from campaigns.models import FeedItem
-
+from . import adjustments, stripe_facts
 from .donors import donor_for_payment
-from .models import (
-    Frequency,
-    Gift,
-    MonthlyGift,
-    PendingAdjustment,
-    Pledge,
-)
+from .gift_sync import save_gift
+from .models import Frequency, Gift, MonthlyGift, Pledge
 
 logger = logging.getLogger(__name__)
-
-
-def from_timestamp(value):
-    return datetime.datetime.fromtimestamp(value, tz=datetime.UTC) if value else timezone.now()
-
-
-def _id(value):
-    """A Stripe reference that may be an id or an expanded object."""
-    if isinstance(value, dict):
-        return value.get("id")
-    return value or None
 
 
 def _locked_get_or_create(model, defaults, **lookup):
@@ -67,7 +47,7 @@ def _locked_get_or_create(model, defaults, **lookup):
 
 def _pledge_from_metadata(metadata):
     """The pledge named in a Stripe object's metadata, or None when it is not ours."""
-    return pledge_by_id((metadata or {}).get("pledge_id"))
+    return pledge_by_id(stripe_facts.metadata_pledge_id(metadata))
 
 
 def pledge_by_id(pledge_id):
@@ -79,27 +59,22 @@ def pledge_by_id(pledge_id):
     return Pledge.objects.select_related("donor", "campaign").filter(public_id=public_id).first()
 
 
-def _method_from_charge(charge):
-    """Card, wallet (Apple Pay, Google Pay, Link) or bank, from a charge's details."""
-    details = (charge or {}).get("payment_method_details") or {}
-    kind = details.get("type")
-    if kind == "card":
-        card = details.get("card") or {}
-        if card.get("wallet"):
-            return Gift.Method.WALLET, card.get("brand") or "", card.get("last4") or ""
-        return Gift.Method.CARD, card.get("brand") or "", card.get("last4") or ""
-    if kind in ("link", "apple_pay", "google_pay", "amazon_pay", "cashapp"):
-        return Gift.Method.WALLET, "", ""
-    if kind in ("us_bank_account", "ach_debit", "sepa_debit"):
-        return Gift.Method.BANK, "", ""
-    return Gift.Method.CARD, "", ""
+def _charge_defaults(payment):
+    """A new gift's fields from the PaymentIntent that paid it (stripe_facts.payment_facts)."""
+    return {
+        "method": Gift.Method(payment.method),
+        "card_brand": payment.card_brand,
+        "card_last4": payment.card_last4,
+        "stripe_charge_id": payment.charge_id,
+    }
 
 
-def _merge_payment(current, new):
-    """A payment that succeeded or failed is final; pending only fills an unknown state."""
-    if current in (Gift.Payment.SUCCEEDED, Gift.Payment.FAILED):
-        return current
-    return new
+def _fill_in_charge(gift, payment):
+    """A charge's details, once at hand, say how a gift was paid; they do not change after."""
+    if payment.charge_known and not gift.card_last4:
+        gift.method = Gift.Method(payment.method)
+        gift.card_brand, gift.card_last4 = payment.card_brand, payment.card_last4
+        gift.stripe_charge_id = gift.stripe_charge_id or payment.charge_id
 
 
 # One-time gifts --------------------------------------------------------------------
@@ -125,30 +100,29 @@ def book_checkout_session(session, *, payment_intent=None, occurred_at=None, fai
             status=Pledge.Status.COMPLETED, stripe_checkout_session_id=session["id"]
         )
 
-    customer_id = _id(session.get("customer"))
+    customer_id = stripe_facts.expanded_id(session.get("customer"))
     if session.get("mode") == "subscription":
         monthly = _ensure_monthly_gift(
-            _id(session.get("subscription")), pledge, amount_cents=session.get("amount_total")
+            stripe_facts.expanded_id(session.get("subscription")),
+            pledge,
+            amount_cents=session.get("amount_total"),
         )
         if monthly is not None and session.get("payment_status") in ("paid", "no_payment_required"):
             _attach_payer(monthly, pledge, customer_id)
-        invoice = session.get("invoice")
-        if isinstance(invoice, dict) and invoice.get("status") == "paid":
+        invoice = stripe_facts.expanded(session.get("invoice"))
+        if invoice is not None and invoice.get("status") == "paid":
             book_invoice(invoice, occurred_at=occurred_at)
         return monthly
 
-    payment_intent = payment_intent or session.get("payment_intent")
-    pi_id = _id(payment_intent)
-    if not pi_id:
+    payment = stripe_facts.payment_facts(payment_intent or session.get("payment_intent"))
+    if not payment.payment_intent_id:
         return None
     if failed:
-        payment = Gift.Payment.FAILED
+        state = Gift.Payment.FAILED
     elif session.get("payment_status") == "paid":
-        payment = Gift.Payment.SUCCEEDED
+        state = Gift.Payment.SUCCEEDED
     else:
-        payment = Gift.Payment.PENDING
-    charge = payment_intent.get("latest_charge") if isinstance(payment_intent, dict) else None
-    method, brand, last4 = _method_from_charge(charge if isinstance(charge, dict) else None)
+        state = Gift.Payment.PENDING
     donor = donor_for_payment(pledge, customer_id=customer_id)
     gift, created = _locked_get_or_create(
         Gift,
@@ -163,21 +137,16 @@ def book_checkout_session(session, *, payment_intent=None, occurred_at=None, fai
             "given_at": occurred_at,
             "display_as": pledge.display_as,
             "public_message": pledge.public_message,
-            "payment": payment,
-            "method": method,
-            "card_brand": brand,
-            "card_last4": last4,
-            "stripe_charge_id": _id(charge),
+            "payment": state,
+            **_charge_defaults(payment),
         },
-        stripe_payment_intent_id=pi_id,
+        stripe_payment_intent_id=payment.payment_intent_id,
     )
     if not created:
-        gift.payment = _merge_payment(gift.payment, payment)
-        if isinstance(charge, dict) and not gift.card_last4:
-            gift.method, gift.card_brand, gift.card_last4 = method, brand, last4
-            gift.stripe_charge_id = gift.stripe_charge_id or _id(charge)
-    _apply_parked_adjustments(gift)
-    _save_gift(gift, created=created)
+        gift.merge_payment(state)
+        _fill_in_charge(gift, payment)
+    adjustments.apply_parked(gift)
+    save_gift(gift, created=created)
     return gift
 
 
@@ -236,19 +205,6 @@ def _locked_monthly_gift(subscription_id, metadata, *, amount_cents=None):
     return monthly
 
 
-def _subscription_of_invoice(invoice):
-    details = ((invoice.get("parent") or {}).get("subscription_details")) or {}
-    return _id(details.get("subscription")), details.get("metadata") or {}
-
-
-def _payment_intent_of_invoice(invoice):
-    for payment in ((invoice.get("payments") or {}).get("data")) or []:
-        pi = (payment.get("payment") or {}).get("payment_intent")
-        if pi:
-            return _id(pi)
-    return None
-
-
 def book_invoice(invoice, *, payment_intent=None, occurred_at=None):
     """Books one paid monthly charge (`invoice.paid`), the first one included.
 
@@ -259,24 +215,25 @@ def book_invoice(invoice, *, payment_intent=None, occurred_at=None):
     given, is the one that paid the invoice (with its charge): it names the method
     and the id that refunds and disputes of this charge will refer to.
     """
-    subscription_id, metadata = _subscription_of_invoice(invoice)
+    subscription = stripe_facts.invoice_subscription(invoice)
     amount = invoice.get("amount_paid") or 0
-    if not subscription_id or amount <= 0:
+    if not subscription.subscription_id or amount <= 0:
         return None
-    monthly = _locked_monthly_gift(subscription_id, metadata, amount_cents=amount)
+    monthly = _locked_monthly_gift(
+        subscription.subscription_id, subscription.metadata, amount_cents=amount
+    )
     if monthly is None:
         logger.info("Invoice %s belongs to no monthly gift of ours", invoice.get("id"))
         return None
-    pledge = monthly.pledge if monthly.pledge_id else _pledge_from_metadata(metadata)
-    donor = _attach_payer(monthly, pledge, _id(invoice.get("customer")))
+    pledge = monthly.pledge if monthly.pledge_id else _pledge_from_metadata(subscription.metadata)
+    donor = _attach_payer(monthly, pledge, stripe_facts.expanded_id(invoice.get("customer")))
     if donor is None:
         logger.warning("Invoice %s paid a monthly gift with no pledge", invoice.get("id"))
         return None
-    occurred_at = occurred_at or timezone.now()
-    paid_at = (invoice.get("status_transitions") or {}).get("paid_at")
-    pi_id = _id(payment_intent) or _payment_intent_of_invoice(invoice)
-    charge = payment_intent.get("latest_charge") if isinstance(payment_intent, dict) else None
-    method, brand, last4 = _method_from_charge(charge if isinstance(charge, dict) else None)
+    # Stripe's clock, as the other events' times; ours when the invoice does not say.
+    paid_at = stripe_facts.invoice_paid_at(invoice) or occurred_at or timezone.now()
+    payment = stripe_facts.payment_facts(payment_intent)
+    pi_id = payment.payment_intent_id or stripe_facts.invoice_payment_intent(invoice)
     gift, created = _locked_get_or_create(
         Gift,
         defaults={
@@ -288,36 +245,29 @@ def book_invoice(invoice, *, payment_intent=None, occurred_at=None):
             "frequency": Frequency.MONTHLY,
             "amount_cents": amount,
             "currency": invoice.get("currency") or monthly.currency,
-            "given_at": from_timestamp(paid_at) if paid_at else occurred_at,
+            "given_at": paid_at,
             "display_as": pledge.display_as if pledge else "anonymous",
             "public_message": pledge.public_message if pledge else "",
             "payment": Gift.Payment.SUCCEEDED,
             "stripe_payment_intent_id": pi_id,
-            "stripe_charge_id": _id(charge),
-            "method": method,
-            "card_brand": brand,
-            "card_last4": last4,
+            **_charge_defaults(payment),
             "starts_monthly": invoice.get("billing_reason") == "subscription_create",
         },
         stripe_invoice_id=invoice["id"],
     )
     if not created:
-        gift.payment = _merge_payment(gift.payment, Gift.Payment.SUCCEEDED)
+        gift.merge_payment(Gift.Payment.SUCCEEDED)
         gift.stripe_payment_intent_id = gift.stripe_payment_intent_id or pi_id
-        if isinstance(charge, dict) and not gift.card_last4:
-            gift.method, gift.card_brand, gift.card_last4 = method, brand, last4
-            gift.stripe_charge_id = gift.stripe_charge_id or _id(charge)
-    # A paid charge says the gift is active as of its payment (Stripe's clock, as the
-    # other events' times), even when it already reads active: an older "past due"
-    # that arrives later must not win over it.
-    active_as_of = from_timestamp(paid_at) if paid_at else occurred_at
+        _fill_in_charge(gift, payment)
+    # A paid charge says the gift is active as of its payment, even when it already
+    # reads active: an older "past due" that arrives later must not win over it.
     if monthly.status != MonthlyGift.Status.CANCELED and (
-        monthly.status_as_of is None or active_as_of >= monthly.status_as_of
+        monthly.status_as_of is None or paid_at >= monthly.status_as_of
     ):
-        monthly.status, monthly.status_as_of = MonthlyGift.Status.ACTIVE, active_as_of
+        monthly.status, monthly.status_as_of = MonthlyGift.Status.ACTIVE, paid_at
         monthly.save(update_fields=["status", "status_as_of"])
-    _apply_parked_adjustments(gift)
-    _save_gift(gift, created=created)
+    adjustments.apply_parked(gift)
+    save_gift(gift, created=created)
     return gift
 
 
@@ -327,9 +277,9 @@ def record_invoice_failure(invoice, *, occurred_at):
     Returns the monthly gift (so the caller can ask the donor to update their card),
     or None when it is not ours or is already canceled.
     """
-    subscription_id, metadata = _subscription_of_invoice(invoice)
+    subscription = stripe_facts.invoice_subscription(invoice)
     monthly = _locked_monthly_gift(
-        subscription_id, metadata, amount_cents=invoice.get("amount_due")
+        subscription.subscription_id, subscription.metadata, amount_cents=invoice.get("amount_due")
     )
     if monthly is None or monthly.status == MonthlyGift.Status.CANCELED:
         return None
@@ -368,189 +318,12 @@ def apply_subscription(subscription, *, occurred_at, deleted=False):
     )
     if status == MonthlyGift.Status.CANCELED:
         monthly.status = status
-        monthly.canceled_at = (
-            from_timestamp(subscription.get("canceled_at") or subscription.get("ended_at"))
-            if (subscription.get("canceled_at") or subscription.get("ended_at"))
-            else occurred_at
-        )
+        monthly.canceled_at = stripe_facts.subscription_ended_at(subscription) or occurred_at
         monthly.status_as_of = occurred_at
     elif monthly.status_as_of is None or occurred_at >= monthly.status_as_of:
         monthly.status, monthly.status_as_of = status, occurred_at
-        items = (subscription.get("items") or {}).get("data") or []
-        unit_amount = ((items[0].get("price") or {}).get("unit_amount")) if items else None
+        unit_amount = stripe_facts.subscription_amount(subscription)
         if unit_amount:
             monthly.amount_cents = unit_amount
     monthly.save()
     return monthly
-
-
-# Refunds and disputes --------------------------------------------------------------
-
-
-# The class of the advisory locks taken on payments (the other half of the lock key
-# is a hash of the PaymentIntent id).
-PAYMENT_LOCK_CLASS = 4242
-
-
-def _take_turns_on_payment(payment_intent_id):
-    """Holds a lock on one payment until the transaction ends (PostgreSQL).
-
-    A refund that finds no gift parks itself; the payment's booking then looks for
-    what was parked. Run at the same moment, each would miss the other's uncommitted
-    row and the refund would stay parked for ever. With this lock taken by both, the
-    second one to get it sees what the first committed. (SQLite lets one transaction
-    write at a time and refuses a write based on stale reads, so it needs none.)
-    """
-    if payment_intent_id and connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
-                [PAYMENT_LOCK_CLASS, payment_intent_id],
-            )
-
-
-def _gift_for_payment(payment_intent_id, charge_id):
-    _take_turns_on_payment(payment_intent_id)
-    lookup = Q()
-    if payment_intent_id:
-        lookup |= Q(stripe_payment_intent_id=payment_intent_id)
-    if charge_id:
-        lookup |= Q(stripe_charge_id=charge_id)
-    if not lookup:
-        return None
-    return Gift.objects.select_for_update().filter(lookup).first()
-
-
-def _park(payment_intent_id, event):
-    PendingAdjustment.objects.get_or_create(
-        event_id=event["id"],
-        defaults={
-            "stripe_payment_intent_id": payment_intent_id,
-            "payload": event,
-            "created": from_timestamp(event.get("created")),
-        },
-    )
-
-
-def apply_refund(charge, *, event):
-    """`charge.refunded`: full or partial. Refunds only grow, so the largest wins."""
-    pi_id = _id(charge.get("payment_intent"))
-    gift = _gift_for_payment(pi_id, charge.get("id"))
-    if gift is None:
-        if pi_id:
-            _park(pi_id, event)
-        return None
-    _merge_refund(gift, charge)
-    _save_gift(gift)
-    return gift
-
-
-def _merge_refund(gift, charge):
-    refunded = min(charge.get("amount_refunded") or 0, gift.amount_cents)
-    gift.refunded_cents = max(gift.refunded_cents, refunded)
-    gift.stripe_charge_id = gift.stripe_charge_id or charge.get("id")
-
-
-DISPUTE_OUTCOMES = {"won": Gift.Dispute.WON, "lost": Gift.Dispute.LOST}
-
-
-def apply_dispute(dispute, *, event, closed):
-    """`charge.dispute.created` puts the gift on hold; `.closed` settles it."""
-    pi_id = _id(dispute.get("payment_intent"))
-    gift = _gift_for_payment(pi_id, _id(dispute.get("charge")))
-    if gift is None:
-        if pi_id:
-            _park(pi_id, event)
-        return None
-    _merge_dispute(gift, dispute, closed=closed)
-    _save_gift(gift)
-    return gift
-
-
-def _merge_dispute(gift, dispute, *, closed):
-    if gift.dispute in (Gift.Dispute.WON, Gift.Dispute.LOST):
-        return  # settled: a late "created" must not reopen it
-    if closed:
-        # warning_closed (an inquiry that never became a dispute) counts as won.
-        gift.dispute = DISPUTE_OUTCOMES.get(dispute.get("status"), Gift.Dispute.WON)
-    else:
-        gift.dispute = Gift.Dispute.OPEN
-    gift.stripe_dispute_id = dispute.get("id") or gift.stripe_dispute_id
-
-
-def _apply_parked_adjustments(gift):
-    if not gift.stripe_payment_intent_id:
-        return
-    _take_turns_on_payment(gift.stripe_payment_intent_id)
-    for parked in PendingAdjustment.objects.filter(
-        stripe_payment_intent_id=gift.stripe_payment_intent_id
-    ):
-        obj, kind = parked.payload["data"]["object"], parked.payload["type"]
-        if kind == "charge.refunded":
-            _merge_refund(gift, obj)
-        elif kind.startswith("charge.dispute."):
-            _merge_dispute(gift, obj, closed=kind == "charge.dispute.closed")
-        parked.delete()
-
-
-# After every change ----------------------------------------------------------------
-
-
-def _save_gift(gift, *, created=False):
-    gift.derive_status()
-    if created and gift.receipt_status == Gift.Receipt.PENDING and not gift.donor.email:
-        gift.receipt_status = Gift.Receipt.NOT_NEEDED
-    gift.save()
-    sync_gift(gift)
-
-
-def sync_gift(gift):
-    """Brings the feed, the campaign's progress and the receipt in line with a gift.
-
-    Called after every change to a gift, online or check; idempotent.
-    """
-    if gift.counted:
-        kind = _feed_kind(gift)
-        if kind:
-            feed.publish(
-                campaign_id=gift.campaign_id,
-                key=gift.feed_key,
-                kind=kind,
-                display_name=gift.public_name,
-                message=gift.public_message,
-                occurred_at=gift.given_at,
-                is_demo=gift.is_demo,
-            )
-        if gift.receipt_status == Gift.Receipt.PENDING:
-            from .receipts import schedule_receipt
-
-            schedule_receipt(gift)
-    else:
-        feed.withdraw(gift.feed_key)
-    refresh_progress(gift.campaign_id)
-
-
-def _feed_kind(gift):
-    if gift.frequency == Frequency.ONCE:
-        return FeedItem.Kind.DONATED
-    # A monthly gift shows once, as it starts; its renewals stay off the feed.
-    return FeedItem.Kind.MONTHLY if gift.starts_monthly else None
-
-
-def refresh_progress(campaign_id):
-    """Recomputes a campaign's donor count and total from the counted gifts.
-
-    The campaign row is locked first, so concurrent bookings for one campaign
-    recompute one after the other and the last write includes every gift.
-    """
-    progress.lock_campaign(campaign_id)
-    totals = Gift.objects.filter(campaign_id=campaign_id, counted=True).aggregate(
-        donors=Count("donor_id", distinct=True),
-        amount=Sum("amount_cents"),
-        refunded=Sum("refunded_cents"),
-    )
-    progress.set_progress(
-        campaign_id,
-        donor_count=totals["donors"] or 0,
-        raised_cents=(totals["amount"] or 0) - (totals["refunded"] or 0),
-    )

@@ -18,13 +18,8 @@ def donor_address_lines(donor, name=None):
 
 
 def letter_context(gift):
-    campaign = gift.campaign
     return receipt_context(gift) | {
-        "org_address_lines": [
-            line
-            for line in (campaign.check_street, campaign.check_suite, campaign.check_city_state_zip)
-            if line
-        ],
+        "org_address_lines": gift.campaign.org_address_lines(),
         "donor_address_lines": donor_address_lines(gift.donor, gift.donor_name),
         "letter_date": format_date(timezone.localdate()),
         "received_on": format_date(gift.received_on or gift.given_at),

@@ -12,22 +12,21 @@ import logging
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
 from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.tasks import task
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from campaigns.formatting import format_money
+from oca_site.redaction import log_unexpected
 
-from . import ratelimit, stripe_gateway
+from . import mail, ratelimit, stripe_gateway
 from .donors import find_donor
+from .mail import short_error
 from .models import Donor, MonthlyGift, MonthlyNotice, first_name
-from .receipts import MAIL_ERRORS, describe_mail_error, log_unexpected, short_error
 
 logger = logging.getLogger(__name__)
 
@@ -88,15 +87,6 @@ def manageable_gifts(donor):
     return donor.monthly_gifts.filter(status__in=MANAGEABLE).select_related("campaign")
 
 
-def _send(template, to, subject, context):
-    with translation.override(settings.LANGUAGE_CODE):
-        message = EmailMultiAlternatives(
-            subject=subject, body=render_to_string(f"email/{template}.txt", context), to=[to]
-        )
-        message.attach_alternative(render_to_string(f"email/{template}.html", context), "text/html")
-    message.send()
-
-
 # "Send me a link" --------------------------------------------------------------------
 
 
@@ -136,7 +126,7 @@ def deliver_manage_link(email):
     someone = donor or Donor(pk=0, email=email)
     gifts = list(manageable_gifts(someone))
     url = manage_url(someone)
-    with translation.override(settings.LANGUAGE_CODE):
+    with mail.in_language():
         context = {
             "has_gifts": bool(gifts),
             "name": donor.first_name if donor else "",
@@ -146,10 +136,9 @@ def deliver_manage_link(email):
             "minutes": LINK_MAX_AGE // 60,
         }
         subject = _("Your monthly gift to Open Communities Alliance")
-    try:
-        _send("manage_link", email, subject, context)
-    except MAIL_ERRORS as error:
-        logger.warning("Manage link e-mail not sent: %s", describe_mail_error(error))
+    error = mail.deliver(mail.build("manage_link", email, subject, context))
+    if error is not None:
+        logger.warning("Manage link e-mail not sent: %s", error)
         return "failed"
     return "link" if gifts else "none"
 
@@ -214,7 +203,7 @@ def _deliver_card_notice(notice_id):
         if donor is None or not donor.email or monthly.status == MonthlyGift.Status.CANCELED:
             return False
         notice.attempts += 1
-        with translation.override(settings.LANGUAGE_CODE):
+        with mail.in_language():
             context = {
                 # The name typed with the gift, as on its receipts.
                 "name": first_name(monthly.pledge.name if monthly.pledge_id else donor.name),
@@ -226,13 +215,10 @@ def _deliver_card_notice(notice_id):
                 "minutes": LINK_MAX_AGE // 60,
             }
             subject = _("Your monthly gift didn’t go through")
-        try:
-            _send("update_card", donor.email, subject, context)
-        except MAIL_ERRORS as error:
-            logger.warning(
-                "Card update notice %s not sent: %s", notice.pk, describe_mail_error(error)
-            )
-            notice.error = describe_mail_error(error)[:300]
+        error = mail.deliver(mail.build("update_card", donor.email, subject, context))
+        if error is not None:
+            logger.warning("Card update notice %s not sent: %s", notice.pk, error)
+            notice.error = error
             notice.save(update_fields=["attempts", "error"])
             return False
         notice.sent_at = timezone.now()

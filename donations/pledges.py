@@ -14,9 +14,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from campaigns.formatting import dollars
+
 from . import stripe_gateway
 from .donors import find_donor  # noqa: F401 (the public name of the lookup)
-from .forms import dollars
 from .models import Pledge
 
 logger = logging.getLogger(__name__)

@@ -11,23 +11,20 @@ error on its row) fails alone: it is marked failed and the others go out.
 
 import datetime
 import logging
-import re
-import smtplib
-import sys
-import traceback
 from collections import Counter
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import DatabaseError, transaction
 from django.tasks import task
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns.formatting import format_date, format_money
+from oca_site.redaction import log_unexpected
 
+from . import mail
+from .mail import short_error
 from .models import Gift
 
 logger = logging.getLogger(__name__)
@@ -36,48 +33,7 @@ IRS_STATEMENT = gettext_lazy(
     "No goods or services were provided in exchange for this contribution."
 )
 MAX_BACKOFF = datetime.timedelta(hours=6)
-# An address as a mail server quotes it back, e.g. in `550 5.1.1 <ana@example.org>: ...`.
-MAIL_ADDRESS = re.compile(r"[^\s<>'\"(),;:]+@[^\s<>'\"(),;:]+")
-# What sending one message may raise for reasons of that message or of the mail server,
-# noted in the log without a traceback: the server refused it or could not be reached
-# (smtplib, OSError), or a header (an address, a name, a subject) holds a line break,
-# which Python's e-mail API refuses with ValueError (Django's BadHeaderError is now
-# that very class, and deprecated).
-MAIL_ERRORS = (smtplib.SMTPException, OSError, ValueError)
 DUE = [Gift.Receipt.PENDING, Gift.Receipt.FAILED]
-
-
-def describe_mail_error(error):
-    """A mail failure as the log may show it: without the addresses it names.
-
-    smtplib's SMTPRecipientsRefused is keyed by the refused addresses and servers quote
-    the address in their replies; a log line must never carry a donor's address.
-    """
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        replies = (
-            f"{code} {reply.decode('utf-8', 'replace') if isinstance(reply, bytes) else reply}"
-            for code, reply in error.recipients.values()
-        )
-        text = "recipient refused: " + "; ".join(replies)
-    else:
-        text = str(error)
-    return MAIL_ADDRESS.sub("[address]", text)
-
-
-def short_error(error):
-    """An unexpected error as a row may keep it (300 characters), without addresses."""
-    return f"{type(error).__name__}: {describe_mail_error(error)}"[:300]
-
-
-def log_unexpected(log, message, *args):
-    """Like `log.exception(message, *args)`, with any address in the traceback blanked.
-
-    For errors that are bugs or outages rather than one mail's trouble, so the
-    traceback is wanted; but a database or template error may quote a donor's address
-    in its text, and a log line must never carry one.
-    """
-    trace = "".join(traceback.format_exception(sys.exception()))
-    log.error(message + "\n%s", *args, MAIL_ADDRESS.sub("[address]", trace))
 
 
 def schedule_receipt(gift):
@@ -85,29 +41,26 @@ def schedule_receipt(gift):
     transaction.on_commit(lambda: send_receipt.enqueue(gift.pk))
 
 
-def receipt_context(gift):
-    campaign = gift.campaign
+def organization_context(campaign):
+    """The organization as receipts, statements and letters name it."""
     return {
-        "gift": gift,
-        "donor_name": gift.donor_name or gift.donor.name,
         "org_name": campaign.org_legal_name,
         "org_ein": campaign.org_ein,
-        "org_address": ", ".join(
-            part
-            for part in (
-                campaign.check_street,
-                campaign.check_suite,
-                campaign.check_city_state_zip,
-            )
-            if part
-        ),
+        "org_address": ", ".join(campaign.org_address_lines()),
         "org_phone": campaign.org_phone,
+        "site_url": settings.SITE_URL,
+    }
+
+
+def receipt_context(gift):
+    return organization_context(gift.campaign) | {
+        "gift": gift,
+        "donor_name": gift.donor_name or gift.donor.name,
         "amount": format_money(gift.amount_cents, gift.currency, always_cents=True),
         "date": format_date(gift.given_at),
         "method": payment_method_label(gift),
         "is_monthly": gift.frequency == "monthly",
         "irs_statement": IRS_STATEMENT,
-        "site_url": settings.SITE_URL,
     }
 
 
@@ -127,16 +80,10 @@ def payment_method_label(gift):
 
 
 def build_receipt(gift):
-    with translation.override(settings.LANGUAGE_CODE):
+    with mail.in_language():
         context = receipt_context(gift)
         subject = _("Your receipt from %(org)s") % {"org": context["org_name"]}
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=render_to_string("email/receipt.txt", context),
-            to=[gift.donor.email],
-        )
-        message.attach_alternative(render_to_string("email/receipt.html", context), "text/html")
-    return message
+    return mail.build("receipt", gift.donor.email, subject, context)
 
 
 def deliver_receipt(gift_id):
@@ -177,17 +124,15 @@ def _attempt_receipt(gift_id):
             gift.save(update_fields=["receipt_status"])
             return "skipped"
         gift.receipt_attempts += 1
-        message = build_receipt(gift)
-        try:
-            message.send()
-        except MAIL_ERRORS as error:
+        error = mail.deliver(build_receipt(gift))
+        if error is not None:
             logger.warning(
                 "Receipt for gift %s not sent (attempt %s): %s",
                 gift.pk,
                 gift.receipt_attempts,
-                describe_mail_error(error),
+                error,
             )
-            _record_failure(gift, describe_mail_error(error))
+            _record_failure(gift, error)
             return "failed"
         gift.receipt_status = Gift.Receipt.SENT
         gift.receipt_sent_at = timezone.now()

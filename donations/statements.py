@@ -10,25 +10,19 @@ import datetime
 import logging
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns.formatting import format_date, format_money
+from oca_site.redaction import log_unexpected
 
+from . import mail
+from .mail import short_error
 from .models import Donor, Gift, YearEndStatement
-from .receipts import (
-    MAIL_ERRORS,
-    describe_mail_error,
-    log_unexpected,
-    payment_method_label,
-    short_error,
-)
+from .receipts import organization_context, payment_method_label
 from .reports import local_range
 
 logger = logging.getLogger(__name__)
@@ -71,7 +65,7 @@ def donors_for(year):
 def statement_context(donor, year, gifts):
     campaign = gifts[-1].campaign  # the organisation's details as they stand last
     total = sum(gift.amount_cents - gift.refunded_cents for gift in gifts)
-    return {
+    return organization_context(campaign) | {
         "year": year,
         "donor_name": donor.name,
         "gifts": [
@@ -86,32 +80,18 @@ def statement_context(donor, year, gifts):
         ],
         "total": format_money(total, gifts[-1].currency, always_cents=True),
         "total_cents": total,
-        "org_name": campaign.org_legal_name,
-        "org_ein": campaign.org_ein,
-        "org_address": ", ".join(
-            part
-            for part in (campaign.check_street, campaign.check_suite, campaign.check_city_state_zip)
-            if part
-        ),
-        "org_phone": campaign.org_phone,
         "irs_statement": STATEMENT_IRS_WORDING,
-        "site_url": settings.SITE_URL,
     }
 
 
 def build_statement(donor, year, gifts):
-    with translation.override(settings.LANGUAGE_CODE):
+    with mail.in_language():
         context = statement_context(donor, year, gifts)
-        message = EmailMultiAlternatives(
-            subject=_("Your %(year)s giving statement from %(org)s")
-            % {"year": year, "org": context["org_name"]},
-            body=render_to_string("email/year_end_statement.txt", context),
-            to=[donor.email],
-        )
-        message.attach_alternative(
-            render_to_string("email/year_end_statement.html", context), "text/html"
-        )
-    return message
+        subject = _("Your %(year)s giving statement from %(org)s") % {
+            "year": year,
+            "org": context["org_name"],
+        }
+    return mail.build("year_end_statement", donor.email, subject, context)
 
 
 @dataclass
@@ -173,14 +153,11 @@ def _send_one(donor, year, outcome):
         message = build_statement(donor, year, gifts)
         statement.total_cents = sum(g.amount_cents - g.refunded_cents for g in gifts)
         statement.gift_count = len(gifts)
-        try:
-            message.send()
-        except MAIL_ERRORS as error:
-            logger.warning(
-                "Statement %s for donor %s not sent: %s", year, donor.pk, describe_mail_error(error)
-            )
+        error = mail.deliver(message)
+        if error is not None:
+            logger.warning("Statement %s for donor %s not sent: %s", year, donor.pk, error)
             statement.save(update_fields=["total_cents", "gift_count"])
-            outcome.failed.append((donor, describe_mail_error(error)))
+            outcome.failed.append((donor, error))
             return
         statement.sent_at = timezone.now()
         statement.save(update_fields=["total_cents", "gift_count", "sent_at"])

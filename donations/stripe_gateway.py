@@ -1,7 +1,8 @@
 """The Stripe boundary: the only module that imports `stripe`.
 
-Everything else calls these functions and gets plain dicts (the JSON Stripe sent) or
-one of two exceptions: `StripeUnavailable` when Stripe cannot be reached or fails on
+Everything else calls these functions and gets plain dicts (the JSON Stripe sent),
+read into plain facts by donations.stripe_facts, or one of two
+exceptions: `StripeUnavailable` when Stripe cannot be reached or fails on
 its side (nothing was charged; try again), `StripeRejected` when Stripe refused the
 request itself (a bug or misconfiguration on our side). Settings: STRIPE_SECRET_KEY,
 STRIPE_WEBHOOK_SECRET, STRIPE_PRODUCT_ID, STRIPE_API_BASE (empty for Stripe itself;
@@ -18,14 +19,15 @@ from functools import cache
 import stripe
 from django.conf import settings
 
+from oca_site.redaction import redact_addresses
+
 logger = logging.getLogger(__name__)
 
+# The one place the API version is written: the client pins it, and the offline
+# stand-in (devtools) answers in its shapes.
 API_VERSION = "2026-10-28.endive"
 # How old a signed webhook may be: Stripe's own default, against replayed captures.
 WEBHOOK_TOLERANCE_SECONDS = 300
-# Stripe quotes what it refuses ("Invalid email address: ..."); a log line never
-# carries a donor's address.
-_ADDRESS = re.compile(r"[^\s<>'\"(),;:]+@[^\s<>'\"(),;:]+")
 
 
 class StripeUnavailable(Exception):
@@ -62,7 +64,9 @@ def client():
 
 
 def _for_log(error):
-    return _ADDRESS.sub("[address]", str(error.user_message or error))
+    # Stripe quotes what it refuses ("Invalid email address: ..."); a log line never
+    # carries a donor's address.
+    return redact_addresses(str(error.user_message or error))
 
 
 def _call(method, *args, **kwargs):

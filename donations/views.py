@@ -8,8 +8,6 @@ from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -20,7 +18,7 @@ from campaigns.formatting import format_money
 from campaigns.models import Campaign
 from campaigns.views import render_campaign
 
-from . import fees, ledger, monthly, pledges, ratelimit, stripe_gateway
+from . import fees, ledger, monthly, pledges, ratelimit, stripe_facts, stripe_gateway
 from .cross_site import refuse_cross_site
 from .forms import ChangeAmountForm, DonationForm, ManageLinkForm
 from .models import Frequency, Pledge, first_name
@@ -29,7 +27,6 @@ logger = logging.getLogger(__name__)
 
 FORM_TEMPLATE = "donations/includes/donation_form.html"
 CLOSED_TEMPLATE = "donations/includes/giving_closed.html"
-SHARE_TEMPLATE = "campaigns/includes/share_links.html"
 # The donation form is well under 2 KB; anything this large is not a donor.
 MAX_FORM_BYTES = 16 * 1024
 SESSION_ID = re.compile(r"^cs_[A-Za-z0-9_]{1,250}$")
@@ -194,14 +191,6 @@ def _problem(request, problem, status, campaign=None):
     return response
 
 
-def _share_template():
-    try:
-        get_template(SHARE_TEMPLATE)
-    except TemplateDoesNotExist:
-        return None
-    return SHARE_TEMPLATE
-
-
 def _unknown_session(request):
     """A session id that is no pledge of ours: a typo, an old link, or a scan.
 
@@ -240,7 +229,7 @@ def thank_you(request):
         return _problem(request, "unknown", 404)
     except stripe_gateway.StripeUnavailable:
         return _problem(request, "unavailable", 503)
-    if str((session.get("metadata") or {}).get("pledge_id")) != str(pledge.public_id):
+    if str(stripe_facts.metadata_pledge_id(session.get("metadata"))) != str(pledge.public_id):
         logger.warning("Checkout session of pledge %s names another pledge", pledge.public_id)
         return _problem(request, "unknown", 404)
     if session.get("status") != "complete":
@@ -260,9 +249,6 @@ def thank_you(request):
         ),
         "is_monthly": pledge.frequency == Frequency.MONTHLY,
         "is_pending": session.get("payment_status") != "paid",
-        "share_url": settings.SITE_URL + campaign.get_absolute_url(),
-        "share_text": campaign.share_title or campaign.title,
-        "share_template": _share_template(),
     }
     return render(request, "donations/thank_you.html", context)
 

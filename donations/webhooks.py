@@ -7,15 +7,21 @@ first to commit, then sees a duplicate). A failure rolls everything back and ans
 500, so Stripe delivers the event again later.
 
 Before any of that, the fields each handler reads are checked against the types
-Stripe sends (the shapes in HANDLERS): a signed event of another shape is answered 400 and books
-nothing. Anyone who holds the signing secret, or a bug on Stripe's side, could send
-one; a donation must never be booked from an amount that is a string.
+Stripe sends (the shapes in HANDLERS): a signed event of another shape is answered
+400 and books nothing. Anyone who holds the signing secret, or a bug on Stripe's
+side, could send one; a donation must never be booked from an amount that is a
+string.
+
+HANDLERS is the one table of event types: for each, the handler that applies it, the
+shape it reads, and what must be fetched from Stripe before its transaction.
 """
 
 import logging
 import os
 import re
 import traceback
+from collections.abc import Callable
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
@@ -23,7 +29,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import ledger, stripe_gateway
+from . import adjustments, ledger, monthly, stripe_facts, stripe_gateway
 from .models import ProcessedEvent
 from .stripe_gateway import MalformedEvent
 from .views import bad_length, declared_length
@@ -34,63 +40,78 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
 
 
-class EventHandler:
-    """One method per event type (see HANDLERS); `prepare` runs before the transaction."""
+# What each event does -----------------------------------------------------------
+#
+# A handler takes the event's object, the event, and what its prefetch fetched. It
+# runs inside the event's transaction; a prefetch runs before, outside it, so that a
+# slow Stripe never holds a database lock. HANDLERS (below) names both for each type.
 
-    def prepare(self, event):
-        """Fetches what the event does not carry; runs outside the transaction."""
-        obj = event["data"]["object"]
-        if event["type"].startswith("checkout.session.") and obj.get("mode") == "payment":
-            pi = obj.get("payment_intent")
-            if isinstance(pi, str) and obj.get("payment_status") == "paid":
-                # The card or wallet used is on the charge, not on the session.
-                return {"payment_intent": stripe_gateway.retrieve_payment_intent(pi)}
-        if event["type"] == "invoice.paid" and not (obj.get("payments") or {}).get("data"):
-            # Invoices name their payment only when asked (see the gateway).
-            return {"payment_intent": stripe_gateway.retrieve_invoice_payment_intent(obj["id"])}
+
+def _at(event):
+    return stripe_facts.event_created(event)
+
+
+def _payment_of_paid_session(session):
+    """The PaymentIntent of a paid one-time session, with its charge.
+
+    The card or wallet used is on the charge, not on the session.
+    """
+    payment_intent = session.get("payment_intent")
+    if (
+        session.get("mode") == "payment"
+        and isinstance(payment_intent, str)
+        and session.get("payment_status") == "paid"
+    ):
+        return {"payment_intent": stripe_gateway.retrieve_payment_intent(payment_intent)}
+    return {}
+
+
+def _payment_of_invoice(invoice):
+    """The PaymentIntent that paid an invoice, when the invoice does not list it.
+
+    Invoices name their payment only when asked (see the gateway).
+    """
+    if stripe_facts.invoice_lists_payments(invoice):
         return {}
+    return {"payment_intent": stripe_gateway.retrieve_invoice_payment_intent(invoice["id"])}
 
-    @staticmethod
-    def _at(event):
-        return ledger.from_timestamp(event.get("created"))
 
-    def on_checkout_session_completed(self, session, event, payment_intent=None):
-        ledger.book_checkout_session(
-            session, payment_intent=payment_intent, occurred_at=self._at(event)
-        )
+def _book_session(session, event, payment_intent=None):
+    ledger.book_checkout_session(session, payment_intent=payment_intent, occurred_at=_at(event))
 
-    def on_checkout_session_async_payment_succeeded(self, session, event, payment_intent=None):
-        ledger.book_checkout_session(
-            session, payment_intent=payment_intent, occurred_at=self._at(event)
-        )
 
-    def on_checkout_session_async_payment_failed(self, session, event, payment_intent=None):
-        ledger.book_checkout_session(session, occurred_at=self._at(event), failed=True)
+def _book_failed_session(session, event):
+    ledger.book_checkout_session(session, occurred_at=_at(event), failed=True)
 
-    def on_invoice_paid(self, invoice, event, payment_intent=None):
-        ledger.book_invoice(invoice, payment_intent=payment_intent, occurred_at=self._at(event))
 
-    def on_invoice_payment_failed(self, invoice, event):
-        monthly = ledger.record_invoice_failure(invoice, occurred_at=self._at(event))
-        if monthly is not None:
-            from .monthly import ask_to_update_card
+def _book_invoice(invoice, event, payment_intent=None):
+    ledger.book_invoice(invoice, payment_intent=payment_intent, occurred_at=_at(event))
 
-            ask_to_update_card(monthly, invoice_id=invoice["id"])
 
-    def on_customer_subscription_updated(self, subscription, event):
-        ledger.apply_subscription(subscription, occurred_at=self._at(event))
+def _record_invoice_failure(invoice, event):
+    monthly_gift = ledger.record_invoice_failure(invoice, occurred_at=_at(event))
+    if monthly_gift is not None:
+        monthly.ask_to_update_card(monthly_gift, invoice_id=invoice["id"])
 
-    def on_customer_subscription_deleted(self, subscription, event):
-        ledger.apply_subscription(subscription, occurred_at=self._at(event), deleted=True)
 
-    def on_charge_refunded(self, charge, event):
-        ledger.apply_refund(charge, event=event)
+def _update_subscription(subscription, event):
+    ledger.apply_subscription(subscription, occurred_at=_at(event))
 
-    def on_charge_dispute_created(self, dispute, event):
-        ledger.apply_dispute(dispute, event=event, closed=False)
 
-    def on_charge_dispute_closed(self, dispute, event):
-        ledger.apply_dispute(dispute, event=event, closed=True)
+def _end_subscription(subscription, event):
+    ledger.apply_subscription(subscription, occurred_at=_at(event), deleted=True)
+
+
+def _refund(charge, event):
+    adjustments.apply_refund(charge, event=event)
+
+
+def _open_dispute(dispute, event):
+    adjustments.apply_dispute(dispute, event=event, closed=False)
+
+
+def _close_dispute(dispute, event):
+    adjustments.apply_dispute(dispute, event=event, closed=True)
 
 
 # The shape of what the handlers read ------------------------------------------------
@@ -220,26 +241,28 @@ def check_shape(value, shape, path="object"):
         shape.check(value, path)
 
 
-handler = EventHandler()
+class Route(NamedTuple):
+    handle: Callable  # (object, event, **prefetched), inside the transaction
+    shape: dict  # what `handle` reads, checked before anything else
+    prefetch: Callable | None = None  # (object) -> keyword arguments of `handle`
 
-# Every event type the site handles: its handler and the shape of its object.
+
+# Every event type the site handles.
 HANDLERS = {
-    "checkout.session.completed": (handler.on_checkout_session_completed, CHECKOUT_SESSION),
-    "checkout.session.async_payment_succeeded": (
-        handler.on_checkout_session_async_payment_succeeded,
-        CHECKOUT_SESSION,
+    "checkout.session.completed": Route(
+        _book_session, CHECKOUT_SESSION, prefetch=_payment_of_paid_session
     ),
-    "checkout.session.async_payment_failed": (
-        handler.on_checkout_session_async_payment_failed,
-        CHECKOUT_SESSION,
+    "checkout.session.async_payment_succeeded": Route(
+        _book_session, CHECKOUT_SESSION, prefetch=_payment_of_paid_session
     ),
-    "invoice.paid": (handler.on_invoice_paid, INVOICE),
-    "invoice.payment_failed": (handler.on_invoice_payment_failed, INVOICE),
-    "customer.subscription.updated": (handler.on_customer_subscription_updated, SUBSCRIPTION),
-    "customer.subscription.deleted": (handler.on_customer_subscription_deleted, SUBSCRIPTION),
-    "charge.refunded": (handler.on_charge_refunded, CHARGE),
-    "charge.dispute.created": (handler.on_charge_dispute_created, DISPUTE),
-    "charge.dispute.closed": (handler.on_charge_dispute_closed, DISPUTE),
+    "checkout.session.async_payment_failed": Route(_book_failed_session, CHECKOUT_SESSION),
+    "invoice.paid": Route(_book_invoice, INVOICE, prefetch=_payment_of_invoice),
+    "invoice.payment_failed": Route(_record_invoice_failure, INVOICE),
+    "customer.subscription.updated": Route(_update_subscription, SUBSCRIPTION),
+    "customer.subscription.deleted": Route(_end_subscription, SUBSCRIPTION),
+    "charge.refunded": Route(_refund, CHARGE),
+    "charge.dispute.created": Route(_open_dispute, DISPUTE),
+    "charge.dispute.closed": Route(_close_dispute, DISPUTE),
 }
 
 
@@ -248,21 +271,20 @@ def process_event(event):
 
     Raises MalformedEvent, before anything is written or fetched, when the object
     is not of the shape its handler reads."""
-    if event["type"] not in HANDLERS:
+    route = HANDLERS.get(event["type"])
+    if route is None:
         return "ignored"
-    handle, shape = HANDLERS[event["type"]]
-    check_shape(event["data"]["object"], shape)
+    obj = stripe_facts.event_object(event)
+    check_shape(obj, route.shape)
     if ProcessedEvent.objects.filter(event_id=event["id"]).exists():
         return "duplicate"
-    prepared = handler.prepare(event)
+    prefetched = route.prefetch(obj) if route.prefetch else {}
     try:
         with transaction.atomic():
             ProcessedEvent.objects.create(
-                event_id=event["id"],
-                type=event["type"],
-                created=ledger.from_timestamp(event.get("created")),
+                event_id=event["id"], type=event["type"], created=_at(event)
             )
-            handle(event["data"]["object"], event, **prepared)
+            route.handle(obj, event, **prefetched)
     except IntegrityError:
         if ProcessedEvent.objects.filter(event_id=event["id"]).exists():
             return "duplicate"

@@ -1,5 +1,6 @@
 import importlib
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from django.contrib.auth.models import Group, User
 
 from campaigns.demo import load_demo_campaign
 from campaigns.models import Campaign, HelpSection
+from devtools.stripe_standin import StripeStandin
 
 
 def pytest_configure(config):
@@ -64,6 +66,40 @@ def make_campaign(db):
         return campaign
 
     return make
+
+
+@pytest.fixture
+def stripe_standin(settings):
+    """The offline Stripe, reached by the real client; events are recorded, not sent."""
+    standin = StripeStandin(webhook_url=None, webhook_secret=settings.STRIPE_WEBHOOK_SECRET)
+    standin.start()
+    settings.STRIPE_API_BASE = standin.url
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def closed_port():
+    """A local port nothing listens on: connecting is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def mail_to_port(settings):
+    """`mail_to_port(port)`: the site's mail goes by SMTP to that local port, where
+    bench/smtp_sink.py listens (or nothing does: the mail server is down)."""
+
+    def use(port):
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+            }
+        }
+
+    return use
 
 
 def migration_group(app_label, migration, function, name):

@@ -12,7 +12,7 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
-from donations import ledger
+from donations import adjustments, gift_sync, ledger
 from donations.models import Donor, Gift, PendingAdjustment, Pledge
 
 from .donations import stripe_payloads as sp
@@ -49,16 +49,16 @@ def test_it_applies_an_adjustment_that_arrives_while_its_payment_is_booked(
         event = sp.event("charge.refunded", charge)
 
         def adjust():
-            ledger.apply_refund(charge, event=event)
+            adjustments.apply_refund(charge, event=event)
     else:
         dispute = sp.dispute("pi_race", amount=5000)
         event = sp.event("charge.dispute.created", dispute)
 
         def adjust():
-            ledger.apply_dispute(dispute, event=event, closed=False)
+            adjustments.apply_dispute(dispute, event=event, closed=False)
 
     booking_paused = threading.Event()
-    refresh_progress = ledger.refresh_progress
+    refresh_progress = gift_sync.refresh_progress
 
     def slow_refresh_progress(campaign_id):
         if threading.current_thread().name == "booking":
@@ -66,7 +66,7 @@ def test_it_applies_an_adjustment_that_arrives_while_its_payment_is_booked(
             time.sleep(0.5)  # the adjustment runs now, before the booking commits
         refresh_progress(campaign_id)
 
-    monkeypatch.setattr(ledger, "refresh_progress", slow_refresh_progress)
+    monkeypatch.setattr(gift_sync, "refresh_progress", slow_refresh_progress)
 
     def after_pause():
         assert booking_paused.wait(10)

@@ -1,6 +1,7 @@
 """What a browser, a bot or an attacker sees of the site's defences: the headers of the
-public pages, the cookies of the admin, login throttling, the admin's address and the
-size limits of the two endpoints that take a body from anyone."""
+public pages, the cookies of the admin, login throttling and the admin's address. (The
+size limits of the endpoints that take a body from anyone are tested with each:
+tests/donations/test_webhooks.py and test_abuse.py.)"""
 
 import importlib
 import re
@@ -12,9 +13,6 @@ from django.test import override_settings
 from django.urls import clear_url_caches, resolve
 from django.urls.exceptions import Resolver404
 from django.utils.csp import CSP
-
-from donations import webhooks
-from donations.models import Donor, Pledge, ProcessedEvent
 
 PASSWORD = "pw-root-123"
 
@@ -232,37 +230,3 @@ def test_it_serves_the_admin_at_admin_by_default(reload_urls):
     reload_urls()
     assert settings.ADMIN_PATH == "admin/"
     assert resolve("/admin/").app_name == "admin"
-
-
-def test_it_refuses_an_oversized_webhook_body_with_413(client, db):
-    body = b'{"id": "evt_big", "object": "event", "pad": "' + b"x" * webhooks.MAX_BODY_BYTES + b'"}'
-    response = client.post(
-        "/stripe/webhook/", body, content_type="application/json", HTTP_STRIPE_SIGNATURE="t=1,v1=0"
-    )
-    assert response.status_code == 413
-    assert ProcessedEvent.objects.count() == 0
-
-
-def test_it_accepts_a_webhook_body_just_under_the_limit_as_far_as_size_goes(client, db):
-    # Same path with a body that fits: refused for its signature, not for its size.
-    body = b'{"pad": "' + b"x" * (webhooks.MAX_BODY_BYTES - 100) + b'"}'
-    response = client.post(
-        "/stripe/webhook/", body, content_type="application/json", HTTP_STRIPE_SIGNATURE="t=1,v1=0"
-    )
-    assert response.status_code == 400
-
-
-def test_it_refuses_an_oversized_donation_form_with_413(client, campaign):
-    form = {
-        "name": "Ana Lopez",
-        "email": "ana@example.org",
-        "amount": "50",
-        "frequency": "once",
-        "display_as": "full",
-        "public_message": "x" * 20_000,
-    }
-    response = client.post(f"/give/{campaign.slug}/", form)
-    assert response.status_code == 413
-    assert "too large" in response.content.decode()
-    assert Donor.objects.count() == 0
-    assert Pledge.objects.count() == 0

@@ -91,13 +91,6 @@ def test_it_sends_pages_gzipped_to_browsers_that_accept_it(client, campaign):
     assert len(response.content) < len(plain.content) / 2
 
 
-@override_settings(ADMIN_PATH="back-office/")
-def test_it_reads_the_admin_path_from_settings():
-    from django.conf import settings
-
-    assert settings.ADMIN_PATH == "back-office/"
-
-
 def _manage(*args, env_overrides):
     # The test run's own switches stay out: production never sets them, and Django's
     # deploy check rightly complains about DJANGO_ALLOW_ASYNC_UNSAFE.

@@ -1,5 +1,5 @@
 """Builders of the billing objects: subscriptions and their items, invoices, invoice
-line items and invoice payments, shaped as in API version `2026-10-28.endive`.
+line items and invoice payments, shaped as in the API version the site pins.
 
 Since API version basil an invoice names its subscription only through
 `invoice.parent.subscription_details` (with a snapshot of the subscription's metadata),

@@ -1,10 +1,11 @@
 """Builders of Stripe API objects: customers, products, prices, checkout and portal
 sessions, events and list envelopes.
 
-Every builder returns a plain dict with the full field set of the object in API version
-`2026-10-28.endive` (see `shared/stripe-objects/`), with realistic test-mode values:
-ids carry Stripe's prefixes, `livemode` is false, times are Unix seconds. Keys that start
-with an underscore are the stand-in's own bookkeeping and never leave it (`public`).
+Every builder returns a plain dict with the full field set of the object in the API
+version the site pins (API_VERSION, see `shared/stripe-objects/`), with realistic
+test-mode values: ids carry Stripe's prefixes, `livemode` is false, times are Unix
+seconds. Keys that start with an underscore are the stand-in's own bookkeeping and
+never leave it (`public`).
 """
 
 import calendar
@@ -14,7 +15,8 @@ import string
 import time
 from datetime import UTC, datetime
 
-API_VERSION = "2026-10-28.endive"
+# The stand-in answers in the version the site asks for, as Stripe does.
+from donations.stripe_gateway import API_VERSION
 
 _ALPHABET = string.ascii_letters + string.digits
 # Stripe's checkout session ids are long (they double as a bearer secret in the URL).

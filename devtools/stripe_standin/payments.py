@@ -1,5 +1,5 @@
 """Builders of the objects that move money: payment intents, charges, refunds and
-disputes, shaped as in API version `2026-10-28.endive`.
+disputes, shaped as in the API version the site pins.
 
 Two payment methods exist in the stand-in: a Visa test card (settles at once) and a US
 bank account (a "delayed" method: the charge stays `pending` until `complete_delayed`).

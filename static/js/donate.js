@@ -1,4 +1,4 @@
-// Enhancements of the donation form and the thank-you page. Everything works without
+// Enhancements of the donation form. Everything works without
 // this file: the form posts as is, and the server computes and checks every amount.
 (function () {
   "use strict";
@@ -147,28 +147,8 @@
     }
   }
 
-  function enhanceCopyLinks() {
-    var links = document.querySelectorAll(".copy-link");
-    for (var i = 0; i < links.length; i++) {
-      links[i].addEventListener("click", function (event) {
-        var link = event.currentTarget;
-        if (!navigator.clipboard) {
-          return;
-        }
-        event.preventDefault();
-        navigator.clipboard.writeText(link.href).then(function () {
-          var status = link.parentNode.querySelector(".copy-status");
-          if (status) {
-            status.textContent = link.dataset.copied;
-          }
-        });
-      });
-    }
-  }
-
   var form = document.getElementById("donation-form");
   if (form) {
     enhanceForm(form);
   }
-  enhanceCopyLinks();
 })();

@@ -1,6 +1,6 @@
 """Gifts booked through the ledger, for the feed and goal tests.
 
-Gifts are made with the ORM and brought in line with `donations.ledger.sync_gift`,
+Gifts are made with the ORM and brought in line with `donations.gift_sync.sync_gift`,
 as the ledger and the check log do after every change to a gift.
 """
 
@@ -8,7 +8,7 @@ import itertools
 
 from django.utils import timezone
 
-from donations import ledger
+from donations import gift_sync
 from donations.models import Donor, Gift
 
 _numbers = itertools.count(1)
@@ -30,7 +30,7 @@ def give(campaign, who=None, *, display_as="full", message="", amount=5000, **fi
         receipt_status=Gift.Receipt.NOT_NEEDED,
         **fields,
     )
-    ledger.sync_gift(gift)
+    gift_sync.sync_gift(gift)
     return gift
 
 
@@ -40,5 +40,5 @@ def change(gift, **facts):
         setattr(gift, name, value)
     gift.derive_status()
     gift.save()
-    ledger.sync_gift(gift)
+    gift_sync.sync_gift(gift)
     return gift

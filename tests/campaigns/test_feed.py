@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from campaigns import feed, formatting
 from campaigns.models import Campaign, FeedItem
-from donations import ledger
+from donations import gift_sync
 from donations.models import Donor, Gift
 
 from .gifts import change, donor, give
@@ -159,7 +159,7 @@ def test_it_keeps_a_hidden_item_hidden_when_the_ledger_publishes_it_again(make_c
     feed.hide([item.pk], reason="Offensive message", user=superuser)
     change(gift, refunded_cents=gift.amount_cents)
     change(gift, refunded_cents=0)  # e.g. a refund event replayed out of order, then fixed
-    ledger.sync_gift(gift)
+    gift_sync.sync_gift(gift)
     item.refresh_from_db()
     assert item.hidden and not item.withdrawn
     assert (item.hidden_reason, item.hidden_by) == ("Offensive message", superuser)
@@ -376,7 +376,7 @@ def _load(campaign, n):
         ),
         batch_size=2000,
     )
-    ledger.refresh_progress(campaign.pk)
+    gift_sync.refresh_progress(campaign.pk)
     feed.recount(campaign.pk)
 
 

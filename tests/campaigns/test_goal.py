@@ -9,7 +9,7 @@ import re
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from donations import ledger
+from donations import adjustments, ledger
 from donations.models import Donor, Gift, Pledge
 from tests.donations import stripe_payloads as sp
 
@@ -40,7 +40,7 @@ def _book_invoice(pledge, sub_id, *, first):
 
 def _refund(gift, amount):
     charge = sp.charge(gift.stripe_payment_intent_id, gift.amount_cents, amount_refunded=amount)
-    return ledger.apply_refund(charge, event=sp.event("charge.refunded", charge))
+    return adjustments.apply_refund(charge, event=sp.event("charge.refunded", charge))
 
 
 def _progress(campaign):

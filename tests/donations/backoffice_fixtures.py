@@ -1,6 +1,8 @@
-"""Fixtures of the back-office tests (checks, deposits, roles, reports, exports).
+"""Fixtures of the back-office tests (checks, deposits, roles, reports, exports), and
+builders of what the admin's forms post.
 
-Imported by name into each test module that uses them.
+The fixtures reach every test module through tests/donations/conftest.py; the builders
+are imported by name.
 """
 
 import datetime
@@ -10,7 +12,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from donations import checks_service, ledger
+from donations import checks, gift_sync
 from donations.models import Deposit, Donor, Gift
 
 _numbers = itertools.count(1001)
@@ -49,6 +51,32 @@ def deposit(db):
     )
 
 
+def check_form_data(campaign, donor, **overrides):
+    """What the admin's "log a check" form posts: a $100 check no. 4321 from `donor`,
+    received two days ago, anonymous, with a receipt. An override of None leaves the
+    field out (an unticked box)."""
+    data = {
+        "donor": str(donor.pk),
+        "amount": "100",
+        "campaign": str(campaign.pk),
+        "check_number": "4321",
+        "check_date": "",
+        "received_on": (timezone.localdate() - datetime.timedelta(days=2)).isoformat(),
+        "deposit": "",
+        "display_as": "anonymous",
+        "memo": "",
+        "send_receipt": "on",
+        "confirm_duplicate": "False",
+    }
+    return {key: value for key, value in (data | overrides).items() if value is not None}
+
+
+def deposit_form_data(**overrides):
+    """What the admin's deposit form posts: a slip of 2026-11-20 expecting $150."""
+    data = {"deposited_on": "2026-11-20", "bank_reference": "SLIP-9", "expected_total": "150"}
+    return data | overrides
+
+
 @pytest.fixture
 def log_check(campaign, donor, bookkeeper):
     """`log_check(amount_cents=..., **fields)`: a check booked through the service."""
@@ -62,7 +90,7 @@ def log_check(campaign, donor, bookkeeper):
             "received_on": timezone.localdate() - datetime.timedelta(days=1),
             "user": bookkeeper,
         }
-        return checks_service.record_check_gift(**(values | fields))
+        return checks.record_check_gift(**(values | fields))
 
     return log
 
@@ -85,7 +113,7 @@ def online_gift(campaign, donor):
         gift = Gift(**(values | fields))
         gift.derive_status()
         gift.save()
-        ledger.sync_gift(gift)
+        gift_sync.sync_gift(gift)
         return gift
 
     return make

@@ -1,13 +1,9 @@
-"""Fixtures for the donor-side tests: the Stripe stand-in, a Stripe that must not be
-called, and the donation form's data."""
-
-import socket
+"""Fixtures for the donor-side tests: a Stripe that must not be called, and the
+donation form's data (the Stripe stand-in is in tests/conftest.py)."""
 
 import pytest
 import responses
 from django.core.cache import cache
-
-from devtools.stripe_standin import StripeStandin
 
 
 @pytest.fixture(autouse=True)
@@ -19,29 +15,11 @@ def _fresh_rate_limits():
 
 
 @pytest.fixture
-def stripe_standin(settings):
-    """The offline Stripe, reached by the real client; events are recorded, not sent."""
-    standin = StripeStandin(webhook_url=None, webhook_secret=settings.STRIPE_WEBHOOK_SECRET)
-    standin.start()
-    settings.STRIPE_API_BASE = standin.url
-    yield standin
-    standin.stop()
-
-
-@pytest.fixture
 def no_stripe():
     """Fails the test's assertions if anything calls Stripe: every request is recorded
     (and refused), so `no_stripe.calls` must stay empty."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
-
-
-@pytest.fixture
-def closed_port():
-    """A local port nothing listens on: connecting is refused at once."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _donation(**overrides):

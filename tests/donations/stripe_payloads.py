@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from devtools.stripe_standin.signing import sign_payload
+from donations.stripe_gateway import API_VERSION
 
 HERE = Path(__file__).parent / "stripe_objects"
 _counter = itertools.count(1)
@@ -196,7 +197,7 @@ def event(event_type, obj, *, created=None, event_id=None):
         id=event_id or new_id("evt"),
         type=event_type,
         created=created or int(time.time()),
-        api_version="2026-10-28.endive",
+        api_version=API_VERSION,
         livemode=False,
         pending_webhooks=1,
     )

@@ -9,27 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, FeedItem
-from donations import checks_service
+from donations import checks
 from donations.models import Donor, Gift
 
+from .backoffice_fixtures import check_form_data
+
 ADD_URL = reverse("admin:donations_gift_add")
-
-
-def _form(campaign, donor, **overrides):
-    data = {
-        "donor": str(donor.pk),
-        "amount": "100",
-        "campaign": str(campaign.pk),
-        "check_number": "4321",
-        "check_date": "",
-        "received_on": (timezone.localdate() - datetime.timedelta(days=2)).isoformat(),
-        "deposit": "",
-        "display_as": "anonymous",
-        "memo": "",
-        "send_receipt": "on",
-        "confirm_duplicate": "False",
-    }
-    return {key: value for key, value in (data | overrides).items() if value is not None}
 
 
 def _campaign(campaign):
@@ -38,7 +23,7 @@ def _campaign(campaign):
 
 def test_it_logs_a_check_through_the_admin(bookkeeper_client, bookkeeper, campaign, donor):
     response = bookkeeper_client.post(
-        ADD_URL, _form(campaign, donor, amount="$1,250.50", memo="Year-end gift")
+        ADD_URL, check_form_data(campaign, donor, amount="$1,250.50", memo="Year-end gift")
     )
 
     assert response.status_code == 302, response.context["errors"] if response.context else ""
@@ -80,7 +65,7 @@ def test_it_shows_the_log_a_check_form(bookkeeper_client, campaign):
 def test_it_refuses_an_amount_that_is_not_positive(
     bookkeeper_client, campaign, donor, amount, message
 ):
-    response = bookkeeper_client.post(ADD_URL, _form(campaign, donor, amount=amount))
+    response = bookkeeper_client.post(ADD_URL, check_form_data(campaign, donor, amount=amount))
 
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -90,7 +75,7 @@ def test_it_refuses_an_amount_that_is_not_positive(
 def test_it_refuses_a_received_date_in_the_future(bookkeeper_client, campaign, donor):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     response = bookkeeper_client.post(
-        ADD_URL, _form(campaign, donor, received_on=tomorrow.isoformat())
+        ADD_URL, check_form_data(campaign, donor, received_on=tomorrow.isoformat())
     )
 
     assert response.status_code == 200
@@ -99,7 +84,7 @@ def test_it_refuses_a_received_date_in_the_future(bookkeeper_client, campaign, d
 
 
 def test_it_refuses_a_check_without_number_or_donor(bookkeeper_client, campaign, donor):
-    data = _form(campaign, donor, check_number="  ") | {"donor": ""}
+    data = check_form_data(campaign, donor, check_number="  ") | {"donor": ""}
     response = bookkeeper_client.post(ADD_URL, data)
 
     html = response.content.decode()
@@ -113,14 +98,16 @@ def test_it_warns_about_a_duplicate_and_saves_it_once_confirmed(
 ):
     first = log_check(check_number="4321", amount_cents=10000)
 
-    response = bookkeeper_client.post(ADD_URL, _form(campaign, donor))
+    response = bookkeeper_client.post(ADD_URL, check_form_data(campaign, donor))
     html = response.content.decode()
     assert response.status_code == 200
     assert "Check no. 4321 for $100.00 from Ana Lopez was already logged" in html
     assert 'type="checkbox" name="confirm_duplicate"' in html
     assert list(Gift.objects.all()) == [first]
 
-    response = bookkeeper_client.post(ADD_URL, _form(campaign, donor, confirm_duplicate="on"))
+    response = bookkeeper_client.post(
+        ADD_URL, check_form_data(campaign, donor, confirm_duplicate="on")
+    )
     assert response.status_code == 302
     assert Gift.objects.filter(check_number="4321", amount_cents=10000).count() == 2
 
@@ -130,9 +117,9 @@ def test_it_does_not_call_a_different_amount_or_a_voided_check_a_duplicate(
 ):
     log_check(check_number="4321", amount_cents=5000)
     voided = log_check(check_number="4321", amount_cents=10000)
-    checks_service.void_gift(voided, "entered twice", bookkeeper)
+    checks.void_gift(voided, "entered twice", bookkeeper)
 
-    response = bookkeeper_client.post(ADD_URL, _form(campaign, donor))
+    response = bookkeeper_client.post(ADD_URL, check_form_data(campaign, donor))
 
     assert response.status_code == 302
     assert Gift.objects.filter(check_number="4321").count() == 3
@@ -141,7 +128,7 @@ def test_it_does_not_call_a_different_amount_or_a_voided_check_a_duplicate(
 def test_the_service_refuses_a_duplicate_unless_confirmed(log_check):
     log_check(check_number="77", amount_cents=2500)
 
-    with pytest.raises(checks_service.DuplicateCheck):
+    with pytest.raises(checks.DuplicateCheck):
         log_check(check_number=" 77 ", amount_cents=2500)
     assert Gift.objects.count() == 1
     log_check(check_number="77", amount_cents=2500, confirm_duplicate=True)
@@ -188,7 +175,7 @@ def test_voiding_a_check_takes_it_out_of_the_goal_and_the_feed(campaign, bookkee
     gift = log_check(display_as="full")
     assert _campaign(campaign).donor_count == 1
 
-    checks_service.void_gift(gift, "bounced check", bookkeeper)
+    checks.void_gift(gift, "bounced check", bookkeeper)
 
     gift.refresh_from_db()
     assert gift.status == Gift.Status.VOIDED and not gift.counted
@@ -236,23 +223,23 @@ def test_it_voids_from_the_list_through_the_action(bookkeeper_client, log_check)
 def test_it_refuses_to_void_twice_or_without_a_reason(bookkeeper, log_check):
     gift = log_check()
     with pytest.raises(ValidationError, match="Give the reason"):
-        checks_service.void_gift(gift, "   ", bookkeeper)
-    checks_service.void_gift(gift, "bounced check", bookkeeper)
+        checks.void_gift(gift, "   ", bookkeeper)
+    checks.void_gift(gift, "bounced check", bookkeeper)
     with pytest.raises(ValidationError, match="already voided"):
-        checks_service.void_gift(gift, "again", bookkeeper)
+        checks.void_gift(gift, "again", bookkeeper)
 
 
 def test_it_does_not_void_an_online_gift(bookkeeper, online_gift):
     gift = online_gift()
     with pytest.raises(ValidationError, match="refund an online gift in Stripe"):
-        checks_service.void_gift(gift, "mistake", bookkeeper)
+        checks.void_gift(gift, "mistake", bookkeeper)
     gift.refresh_from_db()
     assert gift.counted
 
 
 def test_a_voided_check_cannot_be_edited_in_admin(bookkeeper_client, bookkeeper, log_check):
     gift = log_check()
-    checks_service.void_gift(gift, "bounced check", bookkeeper)
+    checks.void_gift(gift, "bounced check", bookkeeper)
     url = reverse("admin:donations_gift_change", args=[gift.pk])
 
     html = bookkeeper_client.get(url).content.decode()
@@ -266,7 +253,7 @@ def test_it_corrects_a_check_in_an_open_deposit(
 ):
     gift = log_check(deposit=deposit, amount_cents=10000, display_as="full")
     url = reverse("admin:donations_gift_change", args=[gift.pk])
-    data = _form(
+    data = check_form_data(
         campaign,
         donor,
         amount="120.00",
@@ -300,7 +287,7 @@ def test_online_gifts_are_read_only_in_admin(bookkeeper_client, online_gift):
 
 def test_only_open_deposits_are_offered(bookkeeper_client, bookkeeper, deposit, log_check):
     log_check(deposit=deposit, amount_cents=15000)
-    checks_service.close_deposit(deposit, bookkeeper)
+    checks.close_deposit(deposit, bookkeeper)
     from donations.models import Deposit
 
     open_one = Deposit.objects.create(bank_reference="SLIP-8", expected_total_cents=100)
@@ -370,7 +357,7 @@ def test_the_letter_has_the_letterhead_and_the_irs_sentence(bookkeeper_client, c
 
 def test_no_letter_for_a_voided_check(bookkeeper_client, bookkeeper, log_check):
     gift = log_check()
-    checks_service.void_gift(gift, "bounced check", bookkeeper)
+    checks.void_gift(gift, "bounced check", bookkeeper)
 
     response = bookkeeper_client.get(reverse("admin:donations_gift_letters") + f"?ids={gift.pk}")
 

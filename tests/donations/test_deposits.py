@@ -8,10 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, FeedItem
-from donations import checks_service
+from donations import checks
 from donations.admin import GiftAdmin
-from donations.backoffice_forms import CheckGiftForm
+from donations.admin_forms import CheckGiftForm
 from donations.models import Deposit, Donor, Gift
+
+from .backoffice_fixtures import check_form_data, deposit_form_data
 
 
 def _change_url(deposit):
@@ -22,10 +24,10 @@ def test_the_summary_sets_the_checks_against_the_expected_total(bookkeeper, depo
     log_check(deposit=deposit, amount_cents=10000)
     log_check(deposit=deposit, amount_cents=2550)
     bounced = log_check(deposit=deposit, amount_cents=9999)
-    checks_service.void_gift(bounced, "bounced check", bookkeeper)
+    checks.void_gift(bounced, "bounced check", bookkeeper)
     log_check(amount_cents=777)  # in no deposit
 
-    summary = checks_service.deposit_summary(deposit)
+    summary = deposit.check_summary()
 
     assert summary["count"] == 2
     assert summary["total_cents"] == 12550
@@ -67,7 +69,7 @@ def test_the_deposit_list_shows_count_sum_and_difference(bookkeeper_client, depo
 def test_it_creates_a_deposit_with_the_expected_total_in_dollars(bookkeeper_client):
     response = bookkeeper_client.post(
         reverse("admin:donations_deposit_add"),
-        {"deposited_on": "2026-11-20", "bank_reference": "SLIP-9", "expected_total": "1,250.50"},
+        deposit_form_data(bank_reference="SLIP-9", expected_total="1,250.50"),
     )
 
     assert response.status_code == 302
@@ -86,7 +88,7 @@ def test_it_creates_a_deposit_with_the_expected_total_in_dollars(bookkeeper_clie
 def test_it_refuses_a_deposit_without_a_sensible_total(bookkeeper_client, total, message):
     response = bookkeeper_client.post(
         reverse("admin:donations_deposit_add"),
-        {"deposited_on": "2026-11-20", "bank_reference": "X", "expected_total": total},
+        deposit_form_data(bank_reference="X", expected_total=total),
     )
 
     assert response.status_code == 200
@@ -118,7 +120,7 @@ def test_it_refuses_to_close_an_unbalanced_or_empty_deposit(
         log_check(deposit=deposit, amount_cents=amount)
 
     with pytest.raises(ValidationError, match=re.escape(message)):
-        checks_service.close_deposit(deposit, bookkeeper)
+        checks.close_deposit(deposit, bookkeeper)
     response = bookkeeper_client.post(
         reverse("admin:donations_deposit_close", args=[deposit.pk]), follow=True
     )
@@ -149,7 +151,7 @@ def test_the_close_action_closes_only_balanced_deposits(bookkeeper_client, depos
 @pytest.fixture
 def closed_deposit(bookkeeper, deposit, log_check):
     check = log_check(deposit=deposit, amount_cents=15000, display_as="full")
-    checks_service.close_deposit(deposit, bookkeeper)
+    checks.close_deposit(deposit, bookkeeper)
     return deposit, check
 
 
@@ -164,7 +166,7 @@ def test_a_closed_deposit_refuses_changes_to_its_checks(bookkeeper, closed_depos
     }
 
     with pytest.raises(ValidationError, match="closed"):
-        checks_service.change_check_gift(check, user=bookkeeper, **{field: new_values[field]})
+        checks.change_check_gift(check, user=bookkeeper, **{field: new_values[field]})
 
     check.refresh_from_db()
     assert check.amount_cents == 15000 and check.deposit == deposit
@@ -182,7 +184,7 @@ def test_a_closed_deposit_takes_no_check_moved_in(bookkeeper, closed_deposit, lo
     deposit, _ = closed_deposit
     loose = log_check()
     with pytest.raises(ValidationError, match="closed"):
-        checks_service.change_check_gift(loose, user=bookkeeper, deposit=deposit)
+        checks.change_check_gift(loose, user=bookkeeper, deposit=deposit)
     loose.refresh_from_db()
     assert loose.deposit is None
 
@@ -192,10 +194,10 @@ def test_a_check_in_a_closed_deposit_may_still_change_its_display_and_be_voided(
 ):
     deposit, check = closed_deposit
 
-    checks_service.change_check_gift(check, user=bookkeeper, display_as="anonymous", memo="ok")
+    checks.change_check_gift(check, user=bookkeeper, display_as="anonymous", memo="ok")
     assert FeedItem.objects.get(source_key=check.feed_key).display_name == ""
 
-    checks_service.void_gift(check, "bounced check", bookkeeper)
+    checks.void_gift(check, "bounced check", bookkeeper)
     check.refresh_from_db()
     assert check.status == Gift.Status.VOIDED
     assert Campaign.objects.get(pk=check.campaign_id).donor_count == 0
@@ -236,11 +238,24 @@ def test_the_admin_refuses_changes_to_a_closed_deposit(bookkeeper_client, closed
     assert 'name="expected_total"' not in html
     assert "its checks are locked" in html
     response = bookkeeper_client.post(
-        url, {"deposited_on": "2026-01-01", "bank_reference": "x", "expected_total": "1"}
+        url, deposit_form_data(deposited_on="2026-01-01", bank_reference="x", expected_total="1")
     )
     assert response.status_code == 403
     deposit.refresh_from_db()
     assert deposit.expected_total_cents == 15000
+
+
+def _check_into(deposit, campaign, donor):
+    """What the admin posts to log a $10 check into `deposit`."""
+    return check_form_data(
+        campaign,
+        donor,
+        amount="10",
+        check_number="31",
+        received_on="2026-01-02",
+        deposit=str(deposit.pk),
+        send_receipt=None,
+    )
 
 
 def test_the_admin_refuses_to_log_a_check_into_a_closed_deposit(
@@ -249,16 +264,7 @@ def test_the_admin_refuses_to_log_a_check_into_a_closed_deposit(
     deposit, _ = closed_deposit
     response = bookkeeper_client.post(
         reverse("admin:donations_gift_add"),
-        {
-            "donor": str(donor.pk),
-            "amount": "10",
-            "campaign": str(campaign.pk),
-            "check_number": "31",
-            "received_on": "2026-01-02",
-            "deposit": str(deposit.pk),
-            "display_as": "anonymous",
-            "confirm_duplicate": "False",
-        },
+        _check_into(deposit, campaign, donor),
     )
 
     assert response.status_code == 200
@@ -284,16 +290,7 @@ def test_a_deposit_closed_while_a_check_was_being_logged_is_reported(
 
     response = bookkeeper_client.post(
         reverse("admin:donations_gift_add"),
-        {
-            "donor": str(donor.pk),
-            "amount": "10",
-            "campaign": str(campaign.pk),
-            "check_number": "31",
-            "received_on": "2026-01-02",
-            "deposit": str(deposit.pk),
-            "display_as": "anonymous",
-            "confirm_duplicate": "False",
-        },
+        _check_into(deposit, campaign, donor),
         follow=True,
     )
 

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from donations import checks_service, exports, ledger
+from donations import adjustments, checks, exports
 from donations.models import Donor, Gift
 
 from . import stripe_payloads as sp
@@ -37,7 +37,7 @@ def gifts(campaign, make_campaign, donor, bookkeeper, log_check, online_gift):
     bo = Donor.objects.create(name="Bo Carter")
     card = online_gift(amount_cents=5140, given_at=_at(datetime.date(2026, 1, 5)))
     refunded = online_gift(amount_cents=2500, given_at=_at(datetime.date(2026, 2, 1)))
-    ledger.apply_refund(
+    adjustments.apply_refund(
         sp.charge(refunded.stripe_payment_intent_id, 2500, amount_refunded=2500),
         event=sp.event("charge.refunded", {}),
     )
@@ -47,7 +47,7 @@ def gifts(campaign, make_campaign, donor, bookkeeper, log_check, online_gift):
     voided = log_check(
         donor=bo, amount_cents=7500, check_number="1043", received_on=datetime.date(2026, 3, 10)
     )
-    checks_service.void_gift(voided, "bounced check", bookkeeper)
+    checks.void_gift(voided, "bounced check", bookkeeper)
     other = make_campaign(slug="spring")
     # 11:30 pm in Hartford on March 31 is already April 1 in UTC.
     late = online_gift(
@@ -172,7 +172,7 @@ def test_the_donor_export_has_lifetime_and_year_totals_net_of_refunds(
 ):
     online_gift(amount_cents=10000, given_at=_at(datetime.date(2025, 6, 1)))
     partly = online_gift(amount_cents=4000, given_at=_at(datetime.date(2026, 2, 1)))
-    ledger.apply_refund(
+    adjustments.apply_refund(
         sp.charge(partly.stripe_payment_intent_id, 4000, amount_refunded=1000),
         event=sp.event("charge.refunded", {}),
     )

@@ -7,14 +7,15 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import override_settings
+from django.utils import translation
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from campaigns.formatting import format_money, parse_money
-from donations.backoffice_forms import DollarsField
+from campaigns.formatting import dollars, format_money, parse_money
+from donations.admin_forms import DollarsField
 from donations.fees import fee_rate, fee_to_cover
-from donations.forms import BAD_AMOUNT, ChangeAmountForm, DonationForm, ManageLinkForm, dollars
+from donations.forms import BAD_AMOUNT, ChangeAmountForm, DonationForm, ManageLinkForm
 from donations.models import Donor, Pledge
 
 
@@ -26,6 +27,12 @@ def _page(client, campaign, query=""):
 
 def _checked(html, name):
     return re.findall(rf'name="{name}"[^>]*value="([^"]*)"[^>]*checked', html)
+
+
+def _assert_nothing_started(no_stripe):
+    """The form was refused: no pledge was written and Stripe was never asked."""
+    assert Pledge.objects.count() == 0
+    assert len(no_stripe.calls) == 0
 
 
 # What the page shows -----------------------------------------------------------------
@@ -203,8 +210,7 @@ def test_it_explains_each_bad_field(
     html = response.content.decode()
     assert f'id="id_{field}-error"' in html
     assert html.count(message) == 2  # beside the field and in the summary
-    assert Pledge.objects.count() == 0
-    assert len(no_stripe.calls) == 0
+    _assert_nothing_started(no_stripe)
 
 
 @pytest.mark.parametrize(
@@ -219,8 +225,7 @@ def test_it_refuses_markup_and_control_characters_in_a_name_and_shows_it_escaped
     assert "&lt; and &gt; can’t be part of a name." in html
     assert "<script>alert" not in html
     assert "<b>Lopez" not in html
-    assert Pledge.objects.count() == 0
-    assert len(no_stripe.calls) == 0
+    _assert_nothing_started(no_stripe)
 
 
 def test_it_gives_a_filled_honeypot_only_a_generic_error(client, campaign, no_stripe, donation):
@@ -249,8 +254,7 @@ def test_it_refuses_pledges_to_an_ended_campaign_with_a_message(
     response = client.post(f"/give/{ended.slug}/", donation())
     assert response.status_code == 409
     assert "This appeal has ended" in response.content.decode()
-    assert Pledge.objects.count() == 0
-    assert len(no_stripe.calls) == 0
+    _assert_nothing_started(no_stripe)
 
 
 def test_it_answers_only_post(client, campaign):
@@ -258,6 +262,19 @@ def test_it_answers_only_post(client, campaign):
 
 
 # Properties over amounts and names ------------------------------------------------
+
+
+def _donation_form(campaign, **fields):
+    """The form bound to Ana's one-time gift of another amount, as `fields` change it."""
+    data = {
+        "amount": "other",
+        "frequency": "once",
+        "name": "Ana",
+        "email": "ana@example.org",
+        "display_as": "full",
+    }
+    return DonationForm(data | fields, campaign=campaign)
+
 
 PROPERTY_SETTINGS = hypothesis_settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -272,17 +289,7 @@ PROPERTY_SETTINGS = hypothesis_settings(
 @example(cents=2_500_001)
 def test_it_accepts_exactly_the_cents_in_range(campaign, cents):
     typed = ("-" if cents < 0 else "") + dollars(abs(cents))
-    form = DonationForm(
-        {
-            "amount": "other",
-            "other_amount": typed,
-            "frequency": "once",
-            "name": "Ana",
-            "email": "ana@example.org",
-            "display_as": "full",
-        },
-        campaign=campaign,
-    )
+    form = _donation_form(campaign, other_amount=typed)
     if 500 <= cents <= 2_500_000:
         assert form.is_valid(), form.errors
         assert form.cleaned_data["gift_cents"] == cents
@@ -295,16 +302,7 @@ def test_it_accepts_exactly_the_cents_in_range(campaign, cents):
 @PROPERTY_SETTINGS
 @given(name=st.text(max_size=200))
 def test_it_accepts_a_name_only_without_markup_or_control_characters(campaign, name):
-    form = DonationForm(
-        {
-            "amount": "50",
-            "frequency": "once",
-            "name": name,
-            "email": "ana@example.org",
-            "display_as": "full",
-        },
-        campaign=campaign,
-    )
+    form = _donation_form(campaign, amount="50", name=name)
     collapsed = " ".join(name.split())
     plain = not re.search(r"[<>\x00-\x1f\x7f-\x9f]", name.strip())
     if collapsed and plain and len(name.strip()) <= 150:
@@ -315,34 +313,14 @@ def test_it_accepts_a_name_only_without_markup_or_control_characters(campaign, n
 
 
 def test_it_charges_the_gift_plus_the_fee_when_the_donor_covers_it(campaign):
-    form = DonationForm(
-        {
-            "amount": "50",
-            "frequency": "once",
-            "cover_fee": "on",
-            "name": "Ana",
-            "email": "ana@example.org",
-            "display_as": "full",
-        },
-        campaign=campaign,
-    )
+    form = _donation_form(campaign, amount="50", cover_fee="on")
     assert form.is_valid(), form.errors
     assert (form.cleaned_data["gift_cents"], form.cleaned_data["fee_cents"]) == (5000, 144)
     assert form.cleaned_data["amount_cents"] == 5144
 
 
 def test_a_typed_amount_wins_over_a_preset_as_without_javascript(campaign):
-    form = DonationForm(
-        {
-            "amount": "50",
-            "other_amount": "75",
-            "frequency": "once",
-            "name": "Ana",
-            "email": "ana@example.org",
-            "display_as": "full",
-        },
-        campaign=campaign,
-    )
+    form = _donation_form(campaign, amount="50", other_amount="75")
     assert form.is_valid(), form.errors
     assert form.cleaned_data["gift_cents"] == 7500
 
@@ -372,17 +350,6 @@ NOT_AMOUNTS = [
 # The same amount typed with the digits of other scripts.
 UNICODE_FIFTIES = ["５０", "٥٠", "۵۰", "५०", "＄５０", "５０．００", "٥٠٫٠٠"]
 AMOUNT_CHARACTERS = st.sampled_from("0123456789,.$ -+_eE٥٠５０²\u00a0\u3000") | st.characters()
-
-
-def _donation_form(campaign, **fields):
-    data = {
-        "amount": "other",
-        "frequency": "once",
-        "name": "Ana",
-        "email": "ana@example.org",
-        "display_as": "full",
-    }
-    return DonationForm(data | fields, campaign=campaign)
 
 
 @hypothesis_settings(max_examples=300, deadline=None)
@@ -429,8 +396,7 @@ def test_it_refuses_what_python_would_read_as_a_number_with_a_clear_message(
     assert 'id="id_other_amount-error"' in html
     if "\x00" not in typed:
         assert str(BAD_AMOUNT) in html
-    assert Pledge.objects.count() == 0
-    assert len(no_stripe.calls) == 0
+    _assert_nothing_started(no_stripe)
 
 
 def test_it_refuses_a_5000_digit_preset_choice_without_a_crash(
@@ -491,6 +457,25 @@ def test_it_reads_every_amount_the_same_in_every_script(cents, zero):
     assert parse_money(other) == parse_money(ascii_text) == cents
 
 
+@pytest.mark.parametrize(
+    ("cents", "always_cents", "text"),
+    [
+        (5000, False, "50"),
+        (5025, False, "50.25"),
+        (5005, False, "50.05"),
+        (5000, True, "50.00"),
+        (5140, True, "51.40"),
+        (0, True, "0.00"),
+        (123_456_789, True, "1234567.89"),
+    ],
+)
+def test_it_writes_cents_as_the_plain_number_a_field_or_a_csv_cell_holds(cents, always_cents, text):
+    # No sign, no grouping, a "." before the cents, in every language: a form field
+    # must read it back, and so must a spreadsheet.
+    with translation.override("es"):
+        assert dollars(cents, always_cents=always_cents) == text
+
+
 def test_it_refuses_a_superscript_or_circled_digit_rather_than_guess(campaign):
     for typed in ("5²", "²⁵", "⑤⓪"):
         assert parse_money(typed) is None
@@ -525,8 +510,7 @@ def test_it_refuses_an_address_at_a_local_host_or_ip_on_the_donation_form(
     html = response.content.decode()
     assert 'id="id_email-error"' in html
     assert html.count(LOCAL_MESSAGE) == 2  # beside the field and in the summary
-    assert Pledge.objects.count() == 0
-    assert len(no_stripe.calls) == 0
+    _assert_nothing_started(no_stripe)
 
 
 @pytest.mark.parametrize("email", LOCAL_ADDRESSES)

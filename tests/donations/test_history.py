@@ -3,7 +3,7 @@
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
-from donations import checks_service
+from donations import checks
 
 
 def _history(client, name, obj):
@@ -16,8 +16,8 @@ def test_the_history_shows_who_logged_changed_and_voided_a_check(
     colleague = User.objects.create_user("carl", is_staff=True)
     colleague.groups.add(Group.objects.get(name="Bookkeepers"))
     gift = log_check(check_number="3141", amount_cents=10000, deposit=deposit)
-    checks_service.change_check_gift(gift, user=colleague, amount_cents=12000, memo="typo")
-    checks_service.void_gift(gift, "bounced check", colleague)
+    checks.change_check_gift(gift, user=colleague, amount_cents=12000, memo="typo")
+    checks.void_gift(gift, "bounced check", colleague)
 
     html = _history(bookkeeper_client, "gift", gift)
 
@@ -45,7 +45,7 @@ def test_voiding_through_the_admin_is_in_the_history(bookkeeper_client, log_chec
 
 def test_closing_a_deposit_is_in_its_history(bookkeeper_client, bookkeeper, deposit, log_check):
     log_check(deposit=deposit, amount_cents=15000)
-    checks_service.close_deposit(deposit, bookkeeper)
+    checks.close_deposit(deposit, bookkeeper)
 
     assert "Closed: 1 check(s), $150.00." in _history(bookkeeper_client, "deposit", deposit)
 

@@ -149,6 +149,8 @@ def test_a_link_stops_working_when_the_donors_address_changes(client, monthly_gi
     token = _token(donor)
     Donor.objects.filter(pk=donor.pk).update(email="new@example.org")
     assert client.get(f"/give/manage/{token}/").status_code == 404
+    with pytest.raises(monthly_service.LinkInvalid):
+        monthly_service.donor_from_token(token)
 
 
 def test_it_sends_the_donor_to_the_stripe_portal(client, monthly_gift, stripe_standin, settings):
@@ -270,19 +272,17 @@ def test_it_asks_once_per_failed_invoice_to_update_the_card(
 def test_a_card_notice_that_could_not_be_sent_is_sent_on_a_later_try(
     monthly_gift, monkeypatch, django_capture_on_commit_callbacks
 ):
-    real_send = monthly_service._send
-
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr(monthly_service, "_send", refuse)
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
     with django_capture_on_commit_callbacks(execute=True):
         notice = monthly_service.ask_to_update_card(monthly_gift, "in_test_1")
     notice.refresh_from_db()
     assert (notice.sent_at, notice.attempts, notice.error) == (None, 1, "mail server down")
     assert mail.outbox == []
 
-    monkeypatch.setattr(monthly_service, "_send", real_send)
+    monkeypatch.undo()
     assert monthly_service.deliver_card_notice(notice.pk) is True
     assert monthly_service.deliver_card_notice(notice.pk) is False  # never twice
     assert len(mail.outbox) == 1

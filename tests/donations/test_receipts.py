@@ -5,7 +5,6 @@ receipt (or year-end statement) that cannot be built or sent stops none of the o
 import datetime
 import io
 import logging
-import socket
 
 import pytest
 from django.core.management import call_command
@@ -15,28 +14,13 @@ from django.template import TemplateSyntaxError
 from django.utils import timezone
 
 from bench.smtp_sink import SmtpSink
-from donations import receipts, statements
+from donations import letters, receipts, statements
 from donations.models import Donor, Gift, YearEndStatement
 
 from . import stripe_payloads as sp
 from .webhook_helpers import deliver
 
 IRS = "No goods or services were provided in exchange for this contribution."
-
-
-def _mailers(port):
-    return {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
-        }
-    }
-
-
-def _closed_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _book_a_gift(client, make_pledge, stripe_api, capture):
@@ -53,11 +37,16 @@ def _book_a_gift(client, make_pledge, stripe_api, capture):
 
 @pytest.mark.parametrize("failure", ["refuses the recipient", "is down"])
 def test_a_receipt_the_mail_server_did_not_take_is_sent_by_a_later_run_once(
-    failure, client, make_pledge, stripe_api, settings, django_capture_on_commit_callbacks
+    failure,
+    client,
+    make_pledge,
+    stripe_api,
+    mail_to_port,
+    closed_port,
+    django_capture_on_commit_callbacks,
 ):
     with SmtpSink(refuse=True) as refusing, SmtpSink() as accepting:
-        port = refusing.port if failure == "refuses the recipient" else _closed_port()
-        settings.MAILERS = _mailers(port)
+        mail_to_port(refusing.port if failure == "refuses the recipient" else closed_port)
         gift = _book_a_gift(client, make_pledge, stripe_api, django_capture_on_commit_callbacks)
         gift.refresh_from_db()
         assert (gift.receipt_status, gift.receipt_attempts) == (Gift.Receipt.FAILED, 1)
@@ -66,7 +55,7 @@ def test_a_receipt_the_mail_server_did_not_take_is_sent_by_a_later_run_once(
         if failure == "refuses the recipient":
             assert len(refusing.refused) == 2
 
-        settings.MAILERS = _mailers(accepting.port)
+        mail_to_port(accepting.port)
         assert receipts.send_pending_receipts() == 1
         assert receipts.send_pending_receipts() == 0
         assert (
@@ -87,6 +76,35 @@ def test_a_receipt_the_mail_server_did_not_take_is_sent_by_a_later_run_once(
     assert receipt["to"] == ["ana@example.org"]
     assert IRS in receipt["text"]
     assert refusing.messages == []
+
+
+# The organization's address ----------------------------------------------------------
+
+
+def test_receipts_statements_and_letters_give_the_organizations_address_alike(online_gift):
+    gift = online_gift(given_at=timezone.make_aware(datetime.datetime(2025, 6, 1, 12)))
+    one_line = "75 Charter Oak Avenue, Suite 1-210, Hartford, CT 06106"
+
+    receipt = receipts.build_receipt(gift)
+    statement = statements.build_statement(gift.donor, 2025, [gift])
+
+    for message in (receipt, statement):
+        assert one_line in message.body
+        assert one_line in message.alternatives[0][0]
+    assert letters.letter_context(gift)["org_address_lines"] == [
+        "75 Charter Oak Avenue",
+        "Suite 1-210",
+        "Hartford, CT 06106",
+    ]
+
+
+def test_an_address_without_a_suite_leaves_no_gap(make_campaign, online_gift):
+    gift = online_gift(campaign=make_campaign())  # no suite
+    assert "75 Charter Oak Avenue, Hartford, CT 06106" in receipts.build_receipt(gift).body
+    assert letters.letter_context(gift)["org_address_lines"] == [
+        "75 Charter Oak Avenue",
+        "Hartford, CT 06106",
+    ]
 
 
 # One bad receipt stops nothing -----------------------------------------------------

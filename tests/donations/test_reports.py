@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from donations import checks_service, ledger, reports
+from donations import adjustments, checks, reports
 from donations.models import Donor, Gift, MonthlyGift
 
 from . import stripe_payloads as sp
@@ -31,13 +31,13 @@ def ledger_rows(campaign, make_campaign, donor, bookkeeper, log_check, online_gi
         given_at=_at(datetime.date(2026, 3, 31), 23),
     )
     refunded = online_gift(donor=bo, amount_cents=4000, given_at=_at(datetime.date(2026, 4, 3)))
-    ledger.apply_refund(
+    adjustments.apply_refund(
         sp.charge(refunded.stripe_payment_intent_id, 4000, amount_refunded=1500),
         event=sp.event("charge.refunded", {}),
     )
     log_check(donor=cy, amount_cents=10000, received_on=datetime.date(2026, 4, 10))
     voided = log_check(donor=cy, amount_cents=20000, received_on=datetime.date(2026, 4, 11))
-    checks_service.void_gift(voided, "bounced check", bookkeeper)
+    checks.void_gift(voided, "bounced check", bookkeeper)
     # Outside the range, or another campaign: not in the report.
     online_gift(amount_cents=99900, given_at=_at(datetime.date(2026, 2, 28), 23))
     online_gift(amount_cents=88800, given_at=_at(datetime.date(2026, 5, 1), 0))

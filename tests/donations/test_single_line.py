@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from donations.models import Donor, Gift
 
-from .test_checks import ADD_URL, _form
+from .backoffice_fixtures import check_form_data
+from .test_checks import ADD_URL
 
 BAD = ["Ana\nLopez", "Ana\rLopez", "Ana\x1b[31m", "Ana\u2028Lopez", "Ana\x85Lopez"]
 
@@ -33,7 +34,9 @@ def test_a_donors_record_refuses_a_second_line(bookkeeper_client, donor, field, 
 
 @pytest.mark.parametrize("field", ["check_number", "memo"])
 def test_a_check_refuses_a_second_line(bookkeeper_client, campaign, donor, field):
-    response = bookkeeper_client.post(ADD_URL, _form(campaign, donor, **{field: "12\n34"}))
+    response = bookkeeper_client.post(
+        ADD_URL, check_form_data(campaign, donor, **{field: "12\n34"})
+    )
     assert response.status_code == 200
     assert "Keep this to one line" in response.content.decode()
     assert not Gift.objects.exists()

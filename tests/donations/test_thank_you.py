@@ -1,6 +1,7 @@
 """GET /give/thanks/?session_id=...: fulfilment from the success page, once."""
 
 import pytest
+from django.conf import settings
 
 from donations.models import Gift, MonthlyGift, Pledge
 
@@ -177,4 +178,9 @@ def test_it_offers_share_links_to_the_campaign(client, checkout, stripe_standin,
     stripe_standin.pay(session_id)
     html = _thanks(client, session_id).content.decode()
     assert "Share on Facebook" in html
-    assert f"campaign={campaign.slug}" in html or campaign.get_absolute_url() in html
+    # The campaign page's share links: through donations:share, which credits the share
+    # to this donor, never straight to the network.
+    for network in ("facebook", "x", "linkedin", "email"):
+        assert f'href="/give/share/{network}/?campaign={campaign.slug}"' in html
+    assert f'data-copy-url="{settings.SITE_URL}{campaign.get_absolute_url()}"' in html
+    assert "sharer.php" not in html

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from donations import checks_service, ledger
+from donations import adjustments, checks
 from donations.models import Donor, YearEndStatement
 
 from . import stripe_payloads as sp
@@ -29,7 +29,7 @@ def year_2025(campaign, donor, bookkeeper, log_check, online_gift):
     no_email = Donor.objects.create(name="Cy Diaz", street="1 Main St", city="Hartford")
     online_gift(amount_cents=5000, given_at=_at(datetime.date(2025, 3, 14)))
     partly = online_gift(amount_cents=4000, given_at=_at(datetime.date(2025, 7, 4)))
-    ledger.apply_refund(
+    adjustments.apply_refund(
         sp.charge(partly.stripe_payment_intent_id, 4000, amount_refunded=1000),
         event=sp.event("charge.refunded", {}),
     )
@@ -37,7 +37,7 @@ def year_2025(campaign, donor, bookkeeper, log_check, online_gift):
     # Not in the statement: a voided check, and gifts of 2024 and 2026 in local time
     # (11:30 pm on December 31, 2024 in Hartford is already 2025 in UTC).
     bounced = log_check(amount_cents=99900, received_on=datetime.date(2025, 5, 1))
-    checks_service.void_gift(bounced, "bounced check", bookkeeper)
+    checks.void_gift(bounced, "bounced check", bookkeeper)
     online_gift(amount_cents=77700, given_at=_at(datetime.date(2024, 12, 31), 23, 30))
     online_gift(amount_cents=66600, given_at=_at(datetime.date(2026, 1, 1), 0, 30))
     # In it: 10 pm on December 31, 2025 in Hartford, though 2026 in UTC.

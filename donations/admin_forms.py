@@ -1,13 +1,14 @@
 """Forms of the back office: logging a check, a deposit, a void, a report's range.
 
 They check what a person typed and say clearly what is wrong; the rules themselves
-live in donations.checks_service, which enforces them again when saving.
+live on the models (Gift.clean, Deposit.ensure_open), which donations.checks enforces
+again when saving.
 """
 
 import datetime
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +16,7 @@ from campaigns.formatting import format_money, parse_money
 from campaigns.models import Campaign
 from campaigns.validators import single_line
 
-from . import checks_service
+from . import checks
 from .models import Deposit, Gift
 
 
@@ -49,8 +50,16 @@ def _date_input():
     return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
+# A check's fields as this form names them: the amount is typed in dollars.
+CHECK_FORM_FIELDS = ["amount" if name == "amount_cents" else name for name in checks.CHECK_FIELDS]
+
+
 class CheckGiftForm(forms.ModelForm):
-    """The "Log a check" form, and the correction form of a check not yet locked."""
+    """The "Log a check" form, and the correction form of a check not yet locked.
+
+    Gift.clean() checks the amount, number and date; its errors are shown beside the
+    field they concern.
+    """
 
     amount = DollarsField(
         label=_("Amount"),
@@ -72,18 +81,7 @@ class CheckGiftForm(forms.ModelForm):
 
     class Meta:
         model = Gift
-        fields = [
-            "donor",
-            "amount",
-            "campaign",
-            "check_number",
-            "check_date",
-            "received_on",
-            "deposit",
-            "display_as",
-            "memo",
-            "send_receipt",
-        ]
+        fields = [*CHECK_FORM_FIELDS, "send_receipt"]
         labels = {"display_as": _("Shown in the public feed as")}
         help_texts = {
             "check_date": _("The date written on the check (optional)."),
@@ -94,6 +92,7 @@ class CheckGiftForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.instance.method = Gift.Method.CHECK  # so that Gift.clean() checks it
         self.duplicate_found = False
         # The admin leaves out what a locked check may not change.
         for name in ("amount", "send_receipt"):
@@ -120,22 +119,13 @@ class CheckGiftForm(forms.ModelForm):
                 self.fields[name].required = True
                 self.fields[name].error_messages["required"] = message
 
-    def clean_amount(self):
-        cents = self.cleaned_data["amount"]
-        checks_service.validate_amount(cents)
-        return cents
-
-    def clean_received_on(self):
-        received_on = self.cleaned_data["received_on"]
-        checks_service.validate_received_on(received_on)
-        return received_on
-
     def clean_check_number(self):
         return self.cleaned_data["check_number"].strip()
 
     def clean_deposit(self):
         deposit = self.cleaned_data["deposit"]
-        checks_service.validate_deposit_open(deposit)
+        if deposit is not None:
+            deposit.ensure_open()
         return deposit
 
     def clean(self):
@@ -150,7 +140,7 @@ class CheckGiftForm(forms.ModelForm):
             return
         if self.instance.pk and not {"donor", "check_number", "amount"} & set(self.changed_data):
             return  # a check confirmed once is not questioned again for a memo edit
-        duplicates = checks_service.find_duplicates(
+        duplicates = checks.find_duplicates(
             donor=cleaned.get("donor"),
             check_number=cleaned.get("check_number"),
             amount_cents=cleaned.get("amount"),
@@ -158,21 +148,42 @@ class CheckGiftForm(forms.ModelForm):
         )
         if duplicates.exists() and not cleaned.get("confirm_duplicate"):
             self.duplicate_found = True
-            self.add_error("confirm_duplicate", checks_service.DuplicateCheck(duplicates))
+            self.add_error("confirm_duplicate", checks.DuplicateCheck(duplicates))
+
+    def add_error(self, field, error):
+        """Shows Gift.clean()'s errors beside this form's fields.
+
+        The model's `amount_cents` is this form's `amount`; a field the form refused
+        already keeps its own message only; an error about a field the form does not
+        show (one a closed deposit froze) goes above the form.
+        """
+        if field is None and hasattr(error, "error_dict"):
+            errors = {}
+            for name, messages in error.error_dict.items():
+                name = "amount" if name == "amount_cents" else name
+                if name != NON_FIELD_ERRORS and name not in self.fields:
+                    name = NON_FIELD_ERRORS
+                elif name in self._errors:
+                    continue
+                errors.setdefault(name, []).extend(messages)
+            if not errors:
+                return
+            error = ValidationError(errors)
+        super().add_error(field, error)
 
     def record_kwargs(self):
-        """Keyword arguments of checks_service.record_check_gift."""
+        """Keyword arguments of checks.record_check_gift."""
         data = dict(self.cleaned_data)
         data["amount_cents"] = data.pop("amount")
         return data
 
     def changes(self):
-        """The changed fields, as keyword arguments of checks_service.change_check_gift."""
+        """The changed fields, as keyword arguments of checks.change_check_gift."""
         changes = {}
         for name in self.changed_data:
             if name == "amount":
                 changes["amount_cents"] = self.cleaned_data["amount"]
-            elif name in checks_service.EDITABLE_FIELDS:
+            elif name in checks.CHECK_FIELDS:
                 changes[name] = self.cleaned_data[name]
         return changes
 
@@ -198,7 +209,7 @@ class DepositForm(forms.ModelForm):
         cents = self.cleaned_data["expected_total"]
         if cents <= 0:
             raise ValidationError(_("The expected total must be more than $0."), code="zero")
-        if cents > checks_service.MAX_DEPOSIT_CENTS:
+        if cents > checks.MAX_DEPOSIT_CENTS:
             raise ValidationError(_("That total is too large for one deposit."), code="too_large")
         return cents
 

@@ -15,8 +15,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import checks_service, exports, reports
-from .backoffice_forms import RangeForm, VoidForm, parse_year
+from . import checks, exports, reports
+from .admin_forms import RangeForm, VoidForm, parse_year
 from .letters import letter_context
 from .models import Deposit, Donor, Gift
 
@@ -168,7 +168,7 @@ def void(request, model_admin):
         voided = 0
         for gift in gifts:
             try:
-                checks_service.void_gift(gift, form.cleaned_data["reason"], request.user)
+                checks.void_gift(gift, form.cleaned_data["reason"], request.user)
                 voided += 1
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
@@ -203,7 +203,7 @@ def close_deposit(request, model_admin, object_id):
     page = reverse("admin:donations_deposit_change", args=[deposit.pk])
     if request.method == "POST":
         try:
-            checks_service.close_deposit(deposit, request.user)
+            checks.close_deposit(deposit, request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -219,7 +219,7 @@ def close_deposit(request, model_admin, object_id):
             "title": _("Close %(deposit)s") % {"deposit": deposit},
             "deposit": deposit,
             "object": deposit,
-            "summary": checks_service.deposit_summary(deposit),
+            "summary": deposit.check_summary(),
             "deposit_url": page,
         },
     )

@@ -1,0 +1,75 @@
+"""What follows every change to a gift: the public feed, the campaign's progress and
+the receipt. Online gifts (donations.ledger, donations.adjustments) and checks
+(donations.checks) all end here, so the three never disagree with the gifts.
+"""
+
+from django.db.models import Count, Sum
+
+from campaigns import feed, progress
+from campaigns.models import FeedItem
+
+from . import receipts
+from .models import Frequency, Gift
+
+
+def save_gift(gift, *, created=False):
+    """Derives a gift's status from its facts, saves it, and syncs what follows from it.
+
+    A new gift for a donor without an e-mail address needs no receipt (staff print a
+    letter instead).
+    """
+    gift.derive_status()
+    if created and gift.receipt_status == Gift.Receipt.PENDING and not gift.donor.email:
+        gift.receipt_status = Gift.Receipt.NOT_NEEDED
+    gift.save()
+    sync_gift(gift)
+
+
+def sync_gift(gift):
+    """Brings the feed, the campaign's progress and the receipt in line with a gift.
+
+    Called after every change to a gift, online or check; idempotent.
+    """
+    if gift.counted:
+        kind = _feed_kind(gift)
+        if kind:
+            feed.publish(
+                campaign_id=gift.campaign_id,
+                key=gift.feed_key,
+                kind=kind,
+                display_name=gift.public_name,
+                message=gift.public_message,
+                occurred_at=gift.given_at,
+                is_demo=gift.is_demo,
+            )
+        if gift.receipt_status == Gift.Receipt.PENDING:
+            receipts.schedule_receipt(gift)
+    else:
+        feed.withdraw(gift.feed_key)
+    refresh_progress(gift.campaign_id)
+
+
+def _feed_kind(gift):
+    if gift.frequency == Frequency.ONCE:
+        return FeedItem.Kind.DONATED
+    # A monthly gift shows once, as it starts; its renewals stay off the feed.
+    return FeedItem.Kind.MONTHLY if gift.starts_monthly else None
+
+
+def refresh_progress(campaign_id):
+    """Recomputes a campaign's donor count and total from the counted gifts.
+
+    The campaign row is locked first, so concurrent bookings for one campaign
+    recompute one after the other and the last write includes every gift.
+    """
+    progress.lock_campaign(campaign_id)
+    totals = Gift.objects.filter(campaign_id=campaign_id, counted=True).aggregate(
+        donors=Count("donor_id", distinct=True),
+        amount=Sum("amount_cents"),
+        refunded=Sum("refunded_cents"),
+    )
+    progress.set_progress(
+        campaign_id,
+        donor_count=totals["donors"] or 0,
+        raised_cents=(totals["amount"] or 0) - (totals["refunded"] or 0),
+    )

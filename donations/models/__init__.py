@@ -1,0 +1,34 @@
+"""The ledger: donors, pledges, gifts (online and by check), monthly gifts, deposits.
+
+Money is integer cents plus a currency code. Every Stripe id that books money is a
+unique column, so a replayed or concurrent event can never book it twice. Nothing is
+deleted: refunds, disputes and voids change a gift's state, and `counted` says
+whether it still counts toward totals, the goal and the feed.
+
+One module per concern, all imported from here: who gives and what they pledged
+(`donors`), the gifts (`gifts`), the bank deposits of checks (`deposits`), and what
+the site records of its own work (`records`).
+"""
+
+from .deposits import Deposit
+from .donors import DisplayChoice, Donor, Frequency, MonthlyGift, Pledge, first_name, public_name
+from .gifts import MAX_CHECK_CENTS, Gift, GiftQuerySet
+from .records import MonthlyNotice, PendingAdjustment, ProcessedEvent, YearEndStatement
+
+__all__ = [
+    "MAX_CHECK_CENTS",
+    "Deposit",
+    "DisplayChoice",
+    "Donor",
+    "Frequency",
+    "Gift",
+    "GiftQuerySet",
+    "MonthlyGift",
+    "MonthlyNotice",
+    "PendingAdjustment",
+    "Pledge",
+    "ProcessedEvent",
+    "YearEndStatement",
+    "first_name",
+    "public_name",
+]

@@ -1,0 +1,120 @@
+"""Bank deposits of mailed checks."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.formatting import format_date, format_money
+from campaigns.validators import single_line
+
+from .gifts import Gift
+
+
+class DepositQuerySet(models.QuerySet):
+    def with_check_totals(self):
+        """Annotates each deposit with the number and sum of its checks (voided ones aside)."""
+        in_deposit = models.Q(gifts__method=Gift.Method.CHECK, gifts__voided_at__isnull=True)
+        return self.annotate(
+            check_count=models.Count("gifts", filter=in_deposit),
+            check_total_cents=models.Sum("gifts__amount_cents", filter=in_deposit, default=0),
+        )
+
+
+class Deposit(models.Model):
+    """A bank deposit of mailed checks.
+
+    A closed deposit stands for a deposit slip the bank has accepted: its checks can
+    no longer change amount, donor or check details, and none can join or leave it.
+    """
+
+    deposited_on = models.DateField(_("deposit date"), default=timezone.localdate)
+    bank_reference = models.CharField(
+        _("bank reference"), max_length=100, blank=True, validators=[single_line]
+    )
+    expected_total_cents = models.PositiveIntegerField(_("expected total (cents)"), default=0)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = DepositQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-deposited_on", "-pk"]
+        verbose_name = _("deposit")
+        verbose_name_plural = _("deposits")
+
+    def __str__(self):
+        ref = f" ({self.bank_reference})" if self.bank_reference else ""
+        return f"Deposit of {self.deposited_on}{ref}"
+
+    @property
+    def is_closed(self):
+        return self.closed_at is not None
+
+    def ensure_open(self):
+        """Refuses (ValidationError) to let a check join or leave a closed deposit."""
+        if self.is_closed:
+            raise ValidationError(
+                _(
+                    "%(deposit)s is closed: no check can join or leave it. Choose an open "
+                    "deposit, or none."
+                )
+                % {"deposit": self},
+                code="deposit_closed",
+            )
+
+    def check_summary(self):
+        """Its checks' count and sum against the expected total (voided ones aside)."""
+        totals = self.gifts.filter(method=Gift.Method.CHECK, voided_at__isnull=True).aggregate(
+            count=models.Count("pk"), total=models.Sum("amount_cents", default=0)
+        )
+        difference = totals["total"] - self.expected_total_cents
+        return {
+            "count": totals["count"],
+            "total_cents": totals["total"],
+            "expected_cents": self.expected_total_cents,
+            "difference_cents": difference,
+            "difference_abs_cents": abs(difference),
+            "balanced": difference == 0,
+        }
+
+    def close(self, user):
+        """Closes a deposit whose checks add up to its expected total; returns the summary.
+
+        Sets closed_at/by; the caller saves it while holding the deposit's row lock
+        (donations.checks.close_deposit). Refuses an empty or unbalanced deposit, and
+        one already closed, so that nothing is closed twice.
+        """
+        if self.is_closed:
+            raise ValidationError(
+                _("%(deposit)s was already closed on %(date)s.")
+                % {"deposit": self, "date": format_date(self.closed_at)},
+                code="already_closed",
+            )
+        summary = self.check_summary()
+        if not summary["count"]:
+            raise ValidationError(
+                _("%(deposit)s has no checks yet; log its checks before closing it.")
+                % {"deposit": self},
+                code="empty",
+            )
+        if not summary["balanced"]:
+            raise ValidationError(
+                _(
+                    "The checks in %(deposit)s add up to %(total)s, not the expected "
+                    "%(expected)s. Correct the checks or the expected total first."
+                )
+                % {
+                    "deposit": self,
+                    "total": format_money(summary["total_cents"], always_cents=True),
+                    "expected": format_money(summary["expected_cents"], always_cents=True),
+                },
+                code="unbalanced",
+            )
+        self.closed_at = timezone.now()
+        self.closed_by = user
+        return summary

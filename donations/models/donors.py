@@ -1,0 +1,167 @@
+"""Donors, the pledges made through the donation form, and monthly gifts."""
+
+import uuid
+
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.formatting import format_money
+from campaigns.models import Campaign
+from campaigns.validators import single_line
+
+
+class DisplayChoice(models.TextChoices):
+    FULL_NAME = "full", _("My full name")
+    FIRST_NAME = "first", _("My first name only")
+    ANONYMOUS = "anonymous", _("Anonymous (“Someone”)")
+
+
+def first_name(name):
+    return name.split()[0] if name.strip() else ""
+
+
+def public_name(name, choice):
+    """The name shown in the public feed for a display choice; "" means anonymous."""
+    if choice == DisplayChoice.FULL_NAME:
+        return name.strip()
+    if choice == DisplayChoice.FIRST_NAME:
+        return first_name(name)
+    return ""
+
+
+class Frequency(models.TextChoices):
+    ONCE = "once", _("One time")
+    MONTHLY = "monthly", _("Monthly")
+
+
+class Donor(models.Model):
+    """A person who gave, once per e-mail address (compared without case)."""
+
+    name = models.CharField(_("name"), max_length=150, validators=[single_line])
+    email = models.EmailField(_("e-mail"), max_length=254, blank=True)
+    street = models.CharField(
+        _("street address"), max_length=200, blank=True, validators=[single_line]
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True, validators=[single_line])
+    state = models.CharField(_("state"), max_length=50, blank=True, validators=[single_line])
+    postal_code = models.CharField(
+        _("ZIP code"), max_length=20, blank=True, validators=[single_line]
+    )
+    stripe_customer_id = models.CharField(
+        _("Stripe customer"), max_length=255, unique=True, null=True, blank=True
+    )
+    is_demo = models.BooleanField(_("demo data"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("donor")
+        verbose_name_plural = _("donors")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="donor_email_unique_ci",
+                violation_error_message=_("A donor with this e-mail address already exists."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>" if self.email else self.name
+
+    @property
+    def first_name(self):
+        return first_name(self.name)
+
+
+class Pledge(models.Model):
+    """One submission of the donation form, before and after Stripe Checkout.
+
+    It keeps what was typed (name, address, display choice, message) and nothing
+    else: anyone can type any address, so a pledge is tied to a Donor only once it
+    was paid (see donations.donors.donor_for_payment).
+    """
+
+    class Status(models.TextChoices):
+        CREATED = "created", _("Created")
+        OPEN = "open", _("Checkout open")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Could not start checkout")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="pledges")
+    # Set when the pledge is paid; never from the typed address alone.
+    donor = models.ForeignKey(
+        Donor, on_delete=models.PROTECT, null=True, blank=True, related_name="pledges"
+    )
+    name = models.CharField(_("name typed"), max_length=150, default="")
+    email = models.EmailField(_("e-mail typed"), max_length=254, default="")
+    frequency = models.CharField(max_length=10, choices=Frequency, default=Frequency.ONCE)
+    gift_cents = models.PositiveIntegerField(_("gift"))
+    fee_cents = models.PositiveIntegerField(_("fee covered"), default=0)
+    amount_cents = models.PositiveIntegerField(_("amount charged"))
+    currency = models.CharField(max_length=3, default="usd")
+    display_as = models.CharField(
+        max_length=10, choices=DisplayChoice, default=DisplayChoice.FULL_NAME
+    )
+    public_message = models.CharField(max_length=280, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.CREATED)
+    stripe_checkout_session_id = models.CharField(
+        max_length=255, unique=True, null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
+
+    def __str__(self):
+        return f"Pledge {self.public_id}"
+
+    @property
+    def idempotency_key(self):
+        return f"pledge-{self.public_id}"
+
+
+class MonthlyGift(models.Model):
+    """A Stripe subscription: one monthly gift, each of whose charges is a Gift."""
+
+    class Status(models.TextChoices):
+        INCOMPLETE = "incomplete", _("Incomplete")
+        ACTIVE = "active", _("Active")
+        PAST_DUE = "past_due", _("Past due")
+        CANCELED = "canceled", _("Canceled")
+
+    # Null until its first charge is paid: a subscription's status events may come
+    # first, and a Donor exists only once money arrived.
+    donor = models.ForeignKey(
+        Donor, on_delete=models.PROTECT, null=True, blank=True, related_name="monthly_gifts"
+    )
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="monthly_gifts")
+    pledge = models.OneToOneField(
+        Pledge, on_delete=models.SET_NULL, null=True, blank=True, related_name="monthly_gift"
+    )
+    stripe_subscription_id = models.CharField(max_length=255, unique=True)
+    # The customer that owns the subscription (its card, its portal): Checkout makes
+    # one per paid session, so a donor who gave twice may have two.
+    stripe_customer_id = models.CharField(max_length=255, blank=True)
+    amount_cents = models.PositiveIntegerField(_("monthly amount"))
+    currency = models.CharField(max_length=3, default="usd")
+    status = models.CharField(max_length=12, choices=Status, default=Status.ACTIVE)
+    # Stripe's `created` time of the newest event applied to the status, so that an
+    # older update arriving late cannot overwrite a newer one.
+    status_as_of = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("monthly gift")
+        verbose_name_plural = _("monthly gifts")
+
+    def __str__(self):
+        who = self.donor.name if self.donor_id else self.stripe_subscription_id
+        return f"{who}: {format_money(self.amount_cents, self.currency)}/month ({self.status})"

@@ -1,0 +1,315 @@
+"""Gifts: one-time payments, monthly charges and checks, with the facts of each."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.formatting import format_date, format_money
+from campaigns.models import Campaign
+from campaigns.validators import single_line
+
+from .donors import DisplayChoice, Donor, Frequency, MonthlyGift, Pledge, public_name
+
+# Far above any real check ($10 million), well below the integer column's limit.
+MAX_CHECK_CENTS = 1_000_000_000
+
+
+class GiftQuerySet(models.QuerySet):
+    def counted(self):
+        return self.filter(counted=True)
+
+
+class Gift(models.Model):
+    """One booked gift: a one-time payment, one monthly charge, or one check."""
+
+    class Method(models.TextChoices):
+        CARD = "card", _("Card")
+        WALLET = "wallet", _("Wallet (Apple Pay, Google Pay, Link)")
+        BANK = "bank", _("Bank transfer")
+        CHECK = "check", _("Check")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending (payment confirming)")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+        REFUNDED = "refunded", _("Refunded")
+        DISPUTED = "disputed", _("Disputed (on hold)")
+        DISPUTE_LOST = "dispute_lost", _("Dispute lost")
+        FAILED = "failed", _("Failed")
+        VOIDED = "voided", _("Voided")
+
+    class Payment(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    class Dispute(models.TextChoices):
+        NONE = "", _("None")
+        OPEN = "open", _("Open")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    class Receipt(models.TextChoices):
+        NOT_NEEDED = "not_needed", _("Not needed")
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed, will retry")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="gifts")
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="gifts")
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.SET_NULL, null=True, blank=True, related_name="gifts"
+    )
+    monthly_gift = models.ForeignKey(
+        MonthlyGift, on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
+    )
+    frequency = models.CharField(max_length=10, choices=Frequency, default=Frequency.ONCE)
+    # The first charge of a monthly gift: the one the feed shows as "started a monthly
+    # donation" (renewals stay off the feed).
+    starts_monthly = models.BooleanField(default=False)
+    method = models.CharField(max_length=10, choices=Method, default=Method.CARD)
+    amount_cents = models.PositiveIntegerField(_("amount (cents)"))
+    currency = models.CharField(max_length=3, default="usd")
+    given_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+
+    # The facts that make up a gift's state. Each is merged so that events applied in
+    # any order give the same result; `status` and `counted` are derived from them.
+    payment = models.CharField(max_length=10, choices=Payment, default=Payment.SUCCEEDED)
+    refunded_cents = models.PositiveIntegerField(_("refunded (cents)"), default=0)
+    dispute = models.CharField(max_length=5, choices=Dispute, default=Dispute.NONE, blank=True)
+    stripe_dispute_id = models.CharField(max_length=255, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    void_reason = models.CharField(
+        _("void reason"), max_length=200, blank=True, validators=[single_line]
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.SUCCEEDED)
+    counted = models.BooleanField(default=True, editable=False)
+
+    # Who gave, as typed in the pledge that was paid (checks: the donor's name when
+    # logged). Receipts, the thank-you page, the feed and exports read it, so a later
+    # pledge with the same address, paid or not, never renames this gift.
+    donor_name = models.CharField(
+        _("name on the gift"), max_length=150, blank=True, validators=[single_line]
+    )
+    # Public display, copied from the pledge (checks: anonymous unless asked).
+    display_as = models.CharField(
+        max_length=10, choices=DisplayChoice, default=DisplayChoice.ANONYMOUS
+    )
+    public_message = models.CharField(max_length=280, blank=True)
+
+    # Stripe references: unique, so a gift is booked once whatever arrives twice.
+    stripe_payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    stripe_invoice_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    stripe_charge_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+
+    # Checks.
+    check_number = models.CharField(
+        _("check number"), max_length=30, blank=True, validators=[single_line]
+    )
+    check_date = models.DateField(_("check date"), null=True, blank=True)
+    received_on = models.DateField(_("date received"), null=True, blank=True)
+    deposit = models.ForeignKey(
+        "Deposit", on_delete=models.PROTECT, null=True, blank=True, related_name="gifts"
+    )
+    memo = models.CharField(_("memo"), max_length=200, blank=True, validators=[single_line])
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    # The acknowledgement sent to the donor.
+    receipt_status = models.CharField(max_length=12, choices=Receipt, default=Receipt.PENDING)
+    receipt_sent_at = models.DateTimeField(null=True, blank=True)
+    receipt_attempts = models.PositiveIntegerField(default=0)
+    receipt_error = models.CharField(max_length=300, blank=True)
+
+    is_demo = models.BooleanField(_("demo data"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = GiftQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-given_at", "-pk"]
+        verbose_name = _("gift")
+        verbose_name_plural = _("gifts")
+        indexes = [
+            models.Index(fields=["campaign", "counted"], name="gift_campaign_counted"),
+            models.Index(fields=["receipt_status"], name="gift_receipt_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gt=0), name="gift_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refunded_cents__lte=models.F("amount_cents")),
+                name="gift_refund_within_amount",
+            ),
+        ]
+
+    def __str__(self):
+        amount = format_money(self.amount_cents, self.currency, always_cents=True)
+        return f"{self.get_method_display()} gift of {amount} by {self.donor_name or self.donor}"
+
+    def save(self, *args, **kwargs):
+        if not self.donor_name and self.donor_id:
+            # A gift written without a name (a bookkeeper's, a fixture's) is given
+            # under the name on file when it is recorded, and keeps it.
+            self.donor_name = self.donor.name
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("admin:donations_gift_change", args=[self.pk])
+
+    @property
+    def net_cents(self):
+        return self.amount_cents - self.refunded_cents if self.counted else 0
+
+    @property
+    def public_name(self):
+        """The name the feed shows for this gift; "" means anonymous."""
+        return public_name(self.donor_name, self.display_as)
+
+    @property
+    def feed_key(self):
+        return f"gift:{self.pk}"
+
+    @property
+    def reference(self):
+        """The outside reference of the money: PaymentIntent, Invoice or check number."""
+        return self.stripe_payment_intent_id or self.stripe_invoice_id or self.check_number
+
+    # Merging Stripe's facts ----------------------------------------------------------
+    #
+    # Each merge moves a fact one way only, so that events applied twice, or in any
+    # order, leave the same gift. The caller derives the status and saves.
+
+    def merge_payment(self, payment):
+        """A payment that succeeded or failed is final; pending only fills an unknown state."""
+        if self.payment not in (self.Payment.SUCCEEDED, self.Payment.FAILED):
+            self.payment = payment
+
+    def merge_refund(self, amount_refunded, charge_id):
+        """Stripe sends the cumulative amount refunded: refunds only grow, the largest wins.
+
+        Never more than the gift itself.
+        """
+        self.refunded_cents = max(self.refunded_cents, min(amount_refunded, self.amount_cents))
+        self.stripe_charge_id = self.stripe_charge_id or charge_id
+
+    def merge_dispute(self, dispute_id, *, closed, lost):
+        """A dispute is open until it closes, then won or lost, and never reopens.
+
+        A late `charge.dispute.created` after the close changes nothing. A dispute
+        closed without being lost counts as won; so does an inquiry that never became
+        a dispute (`warning_closed`).
+        """
+        if self.dispute in (self.Dispute.WON, self.Dispute.LOST):
+            return
+        if closed:
+            self.dispute = self.Dispute.LOST if lost else self.Dispute.WON
+        else:
+            self.dispute = self.Dispute.OPEN
+        self.stripe_dispute_id = dispute_id or self.stripe_dispute_id
+
+    # Checks --------------------------------------------------------------------------
+
+    def clean(self):
+        """The rules of a check as a bookkeeper logs or corrects it.
+
+        Run by the admin's check form and by donations.checks before saving. An online
+        gift's facts come from Stripe and are not checked here.
+        """
+        if self.method != self.Method.CHECK:
+            return
+        errors = {}
+        if self.amount_cents is None or self.amount_cents <= 0:
+            errors["amount_cents"] = ValidationError(
+                _("The amount must be more than $0. To take back a check, void it."),
+                code="not_positive",
+            )
+        elif self.amount_cents > MAX_CHECK_CENTS:
+            errors["amount_cents"] = ValidationError(
+                _("That amount is too large to be a check."), code="too_large"
+            )
+        today = timezone.localdate()
+        if self.received_on is None:
+            errors["received_on"] = ValidationError(
+                _("Enter the date the check arrived."), code="required"
+            )
+        elif self.received_on > today:
+            errors["received_on"] = ValidationError(
+                _("The date received cannot be in the future (today is %(today)s).")
+                % {"today": format_date(today)},
+                code="future",
+            )
+        if not (self.check_number or "").strip():
+            errors["check_number"] = ValidationError(_("Enter the check number."), code="required")
+        if errors:
+            raise ValidationError(errors)
+
+    def void(self, reason, user):
+        """Voids a bounced or mistaken check: its row stays, its money stops counting.
+
+        Sets voided_at/by/reason and the status; the caller saves it and takes it out
+        of the totals, the goal and the feed (donations.checks.void_gift). Refuses an
+        online gift, and a check already voided, so that nothing is voided twice.
+        """
+        reason = " ".join((reason or "").split())
+        if not reason:
+            raise ValidationError(
+                _("Give the reason for voiding, such as “bounced check”."), code="required"
+            )
+        max_length = self._meta.get_field("void_reason").max_length
+        if len(reason) > max_length:
+            raise ValidationError(
+                _("Keep the reason under %(max)s characters.") % {"max": max_length},
+                code="too_long",
+            )
+        if self.method != self.Method.CHECK:
+            raise ValidationError(
+                _("Only checks can be voided; refund an online gift in Stripe."),
+                code="not_a_check",
+            )
+        if self.voided_at:
+            raise ValidationError(
+                _("Check no. %(number)s was already voided on %(date)s.")
+                % {"number": self.check_number, "date": format_date(self.voided_at)},
+                code="already_voided",
+            )
+        self.voided_at = timezone.now()
+        self.voided_by = user
+        self.void_reason = reason
+        self.derive_status()
+
+    # Status --------------------------------------------------------------------------
+
+    def derive_status(self):
+        """Sets `status` and `counted` from the facts; returns whether `counted` changed."""
+        if self.voided_at:
+            status = self.Status.VOIDED
+        elif self.payment == self.Payment.PENDING:
+            status = self.Status.PENDING
+        elif self.payment == self.Payment.FAILED:
+            status = self.Status.FAILED
+        elif self.dispute == self.Dispute.OPEN:
+            status = self.Status.DISPUTED
+        elif self.dispute == self.Dispute.LOST:
+            status = self.Status.DISPUTE_LOST
+        elif self.refunded_cents >= self.amount_cents:
+            status = self.Status.REFUNDED
+        elif self.refunded_cents:
+            status = self.Status.PARTIALLY_REFUNDED
+        else:
+            status = self.Status.SUCCEEDED
+        was_counted = self.counted
+        self.status = status
+        self.counted = status in (self.Status.SUCCEEDED, self.Status.PARTIALLY_REFUNDED)
+        return was_counted != self.counted
