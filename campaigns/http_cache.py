@@ -16,7 +16,8 @@ render, so a browser asking for gzip costs no compression per request.
 
 Anything else (a session, so staff or a donor who just gave; a query string such as
 the form's prefill; an error) is rendered for its request and marked
-`private, no-store`.
+`private, no-store`. Views say which pages are public with `@public_page`;
+`PublicPageCacheMiddleware`, near the top of the middleware, serves and keeps them.
 """
 
 import functools
@@ -76,7 +77,7 @@ def _key(request, zipped):
     return ":".join(
         str(part)
         for part in (
-            "public-page",
+            "public-page:2",  # the layout of an entry: raise it when that changes
             request.path,
             translation.get_language(),
             # A campaign opens and closes by date.
@@ -106,16 +107,25 @@ def _lookup(request):
     return key, generation, entry
 
 
+# Headers the stored copy does not keep: they are set anew for each answer, or they
+# describe one answer (its encoding and length, a cookie).
+_PER_ANSWER = {"content-length", "content-encoding", "set-cookie", "date", "etag", "cache-control"}
+
+
 def _store(request, response, generation):
-    """Both encodings of a fresh render, tagged with the generation it was made under."""
+    """Both encodings of a fresh render, with the headers the site's middleware gave
+    it, tagged with the generation they were made under; returns this request's."""
     body = response.content
+    if response.get("Content-Encoding") == "gzip":  # compressed for this visitor
+        body = gzip.decompress(body)
     digest = hashlib.sha256(body).hexdigest()[:32]
+    headers = [(k, v) for k, v in response.items() if k.lower() not in _PER_ANSWER]
     entries = {}
     for zipped in (False, True):
         entries[_key(request, zipped)] = {
             "generation": generation,
             "etag": f'"{digest}-gz"' if zipped else f'"{digest}"',
-            "content_type": response["Content-Type"],
+            "headers": headers,
             "body": gzip.compress(body, compresslevel=6, mtime=0) if zipped else body,
             "gzip": zipped,
         }
@@ -126,25 +136,27 @@ def _store(request, response, generation):
     return entries[_key(request, _wants_gzip(request))]
 
 
+@functools.cache
+def _cache_control():
+    return (
+        f"public, max-age=0, s-maxage={settings.PUBLIC_PAGE_MAX_AGE}, "
+        f"stale-while-revalidate={settings.PUBLIC_PAGE_STALE_SECONDS}"
+    )
+
+
 def _response(request, entry):
     etag = entry["etag"]
-    if any(
-        tag.strip() in (etag, "*") for tag in request.headers.get("If-None-Match", "").split(",")
-    ):
+    if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
         response = HttpResponseNotModified()
     else:
-        response = HttpResponse(entry["body"], content_type=entry["content_type"])
+        response = HttpResponse(entry["body"])
+        for header, value in entry["headers"]:
+            response[header] = value
         if entry["gzip"]:
             response["Content-Encoding"] = "gzip"
     response["ETag"] = etag
     patch_vary_headers(response, ("Accept-Encoding",))
-    patch_cache_control(
-        response,
-        public=True,
-        max_age=0,
-        s_maxage=settings.PUBLIC_PAGE_MAX_AGE,
-        stale_while_revalidate=settings.PUBLIC_PAGE_STALE_SECONDS,
-    )
+    response["Cache-Control"] = _cache_control()
     return response
 
 
@@ -154,22 +166,44 @@ def private(response):
 
 
 def public_page(view):
-    """Serves `view` from the cache to anonymous visitors; see the module's docstring."""
+    """Marks `view`'s answers to anonymous visitors as public pages, which
+    `PublicPageCacheMiddleware` keeps and serves; any other answer is private."""
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if is_public(request) and response.status_code == 200 and not response.cookies:
+            response.public_page = True
+        else:
+            private(response)
+        return response
+
+    return wrapped
+
+
+class PublicPageCacheMiddleware:
+    """Answers anonymous visitors' requests for public pages from the cache, before
+    the rest of the middleware runs; keeps what `public_page` views answer.
+
+    It sits near the top of MIDDLEWARE: a hit costs one round trip to the cache and
+    none of the session, CSRF or template work below it. What the middleware below
+    adds to a page (its security headers, `Content-Language`, `Vary`) is kept with it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
         if not is_public(request):
-            return private(view(request, *args, **kwargs))
+            return self.get_response(request)
         try:
             _, generation, entry = _lookup(request)
         except Exception:  # the cache is down: the page still works, uncached
             logger.warning("Page cache unavailable", exc_info=True)
-            return private(view(request, *args, **kwargs))
-        if entry is None:
-            response = view(request, *args, **kwargs)
-            if response.status_code != 200 or response.cookies or response.streaming:
-                return private(response)
-            entry = _store(request, response, generation)
-        return _response(request, entry)
-
-    return wrapped
+            return private(self.get_response(request))
+        if entry is not None:
+            return _response(request, entry)
+        response = self.get_response(request)
+        if not getattr(response, "public_page", False) or response.streaming:
+            return response
+        return _response(request, _store(request, response, generation))

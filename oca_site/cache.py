@@ -9,6 +9,7 @@ a deploy has no extra step to forget.
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends import db as db_cache
+from django.core.cache.backends import redis as redis_cache
 from django.core.management import call_command
 from django.db import connections, router, transaction
 
@@ -47,3 +48,32 @@ def create_cache_table(using, verbosity=1, **kwargs):
     }
     if tables - set(connections[using].introspection.table_names()):
         call_command("createcachetable", database=using, verbosity=verbosity)
+
+
+class _ReusingRedisClient(redis_cache.RedisCacheClient):
+    """Django's Redis client, keeping one `redis.Redis` per connection pool.
+
+    Django's makes a new `redis.Redis` for every cache call, and building one (its
+    table of response callbacks) costs more than the round trip to Redis itself: a
+    third of a millisecond on every page served from the cache. The object is
+    thread-safe and only wraps its pool, so one per pool is enough.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
+class RedisCache(redis_cache.RedisCache):
+    """Django's Redis cache (CACHE_URL=redis://...) with the client kept between calls."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = _ReusingRedisClient

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside everything that makes a response, so that it sees every error page.
     "oca_site.middleware.errors_not_cached",
+    # Public pages for anonymous visitors, from the cache, before the work below.
+    "campaigns.http_cache.PublicPageCacheMiddleware",
     # Other pages go out gzipped (whitenoise compresses static files ahead of time, and
     # public pages keep a compressed copy: campaigns.http_cache). Django pads each
     # compressed response with random bytes against BREACH, and CSRF tokens are masked
@@ -121,6 +123,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 _cache_url = env("CACHE_URL", default="")
 if _cache_url:
     CACHES = {"default": env.cache_url_config(_cache_url)}
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        # The same, keeping its Redis client between calls (see oca_site.cache).
+        CACHES["default"]["BACKEND"] = "oca_site.cache.RedisCache"
 elif DEBUG:
     CACHES = {"default": env.cache_url_config("locmemcache://oca")}
 else:
@@ -268,7 +273,9 @@ PERMISSIONS_POLICY = (
 )
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
+    # No nonce: no page has an inline script, and a public page's headers are the
+    # same for every visitor (campaigns.http_cache keeps them with the page).
+    "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],

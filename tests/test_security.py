@@ -4,7 +4,6 @@ size limits of the endpoints that take a body from anyone are tested with each:
 tests/donations/test_webhooks.py and test_abuse.py.)"""
 
 import importlib
-import re
 from html.parser import HTMLParser
 
 import pytest
@@ -68,16 +67,14 @@ def public_pages(campaign):
     ]
 
 
-def test_it_allows_scripts_only_from_self_or_by_nonce(client, public_pages):
-    assert settings.SECURE_CSP["script-src"] == [CSP.SELF, CSP.NONCE]
+def test_it_allows_scripts_only_from_self(client, public_pages):
+    # No nonce: no page has an inline script, and a cached public page's headers are
+    # the same for every visitor.
+    assert settings.SECURE_CSP["script-src"] == [CSP.SELF]
     for url in public_pages:
         response = client.get(url)
         csp = _csp_directives(response)
-        # Django names the nonce only on pages that used it.
-        scripts = csp["script-src"]
-        assert scripts[0] == "'self'", url
-        assert all(re.fullmatch(r"'nonce-[\w+/=-]+'", extra) for extra in scripts[1:]), url
-        assert len(scripts) <= 2, url
+        assert csp["script-src"] == ["'self'"], url
         assert csp["default-src"] == ["'self'"]
         assert csp["object-src"] == ["'none'"]
         assert csp["base-uri"] == ["'none'"]

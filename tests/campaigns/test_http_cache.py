@@ -213,3 +213,22 @@ def test_errors_and_the_front_page_follow_the_same_rules(client, campaign, path)
         assert "public" in _cache_control(response)
     else:
         assert {"private", "no-store"} <= _cache_control(response)
+
+
+def test_a_page_from_the_cache_keeps_the_sites_headers(client, make_campaign):
+    """The cache answers before the rest of the middleware runs; what that middleware
+    put on the page (security policy, framing, language) comes back with it."""
+    url = make_campaign().get_absolute_url()
+    first = client.get(url)
+    second, queries = _get(Client(), url)
+    assert queries == 0
+    for header in (
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "Permissions-Policy",
+        "Content-Language",
+        "Content-Type",
+        "Referrer-Policy",
+        "X-Content-Type-Options",
+    ):
+        assert second[header] == first[header], header
