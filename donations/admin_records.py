@@ -1,0 +1,186 @@
+"""The bookkeepers' admin, continued: deposits, and the records the site writes itself
+(monthly gifts, year-end statements, Stripe events), which staff only look at."""
+
+from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
+from django.core.exceptions import ValidationError
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from campaigns.formatting import format_money
+
+from . import admin_views, checks
+from .admin_forms import DepositForm
+from .models import Deposit, Gift, MonthlyGift, ProcessedEvent, YearEndStatement
+
+BOTH = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the site itself (Stripe events, statements): look, don't touch."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Deposits --------------------------------------------------------------------------
+
+
+@admin.register(Deposit)
+class DepositAdmin(admin.ModelAdmin):
+    form = DepositForm
+    list_display = [
+        "__str__",
+        "deposited_on",
+        "bank_reference",
+        "check_count",
+        "checks_total",
+        "expected_display",
+        "difference_display",
+        "closed_at",
+    ]
+    list_filter = [("closed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["bank_reference"]
+    date_hierarchy = "deposited_on"
+    actions = ["close_deposits"]
+
+    class Media:
+        css = {"all": ["css/backoffice.css"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_check_totals()
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.is_closed:
+            return ["deposited_on", "bank_reference", "expected_display", "closed_at", "closed_by"]
+        return ["deposited_on", "bank_reference", "expected_total"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["expected_display", "closed_at", "closed_by"] if obj is not None else []
+
+    def has_change_permission(self, request, obj=None):
+        # A closed deposit matches the bank's slip and stays as it is.
+        return super().has_change_permission(request, obj) and not (obj and obj.is_closed)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("checks"), ordering="check_count")
+    def check_count(self, obj):
+        return obj.check_count
+
+    @admin.display(description=_("sum of checks"), ordering="check_total_cents")
+    def checks_total(self, obj):
+        return format_money(obj.check_total_cents, always_cents=True)
+
+    @admin.display(description=_("expected total"), ordering="expected_total_cents")
+    def expected_display(self, obj):
+        return format_money(obj.expected_total_cents, always_cents=True)
+
+    @admin.display(description=_("difference"))
+    def difference_display(self, obj):
+        difference = obj.check_total_cents - obj.expected_total_cents
+        if not difference:
+            return format_money(0, always_cents=True)
+        sign = "+" if difference > 0 else "−"
+        return format_html(
+            '<strong class="deposit-mismatch">{}{}</strong>',
+            sign,
+            format_money(abs(difference), always_cents=True),
+        )
+
+    @admin.action(permissions=["change"], description=_("Close selected deposits"))
+    def close_deposits(self, request, queryset):
+        closed = 0
+        for deposit in queryset:
+            try:
+                checks.close_deposit(deposit, request.user)
+                closed += 1
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+        if closed:
+            self.message_user(
+                request,
+                ngettext("Closed %(n)d deposit.", "Closed %(n)d deposits.", closed) % {"n": closed},
+                messages.SUCCESS,
+            )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:object_id>/close/",
+                view(
+                    lambda request, object_id: admin_views.close_deposit(request, self, object_id)
+                ),
+                name="donations_deposit_close",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["deposit"] = obj
+            context["summary"] = obj.check_summary()
+            context["checks"] = obj.gifts.filter(method=Gift.Method.CHECK).select_related("donor")
+            context["can_close"] = not obj.is_closed and self.has_change_permission(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+# Records written by the site -------------------------------------------------------
+
+
+@admin.register(MonthlyGift)
+class MonthlyGiftAdmin(ReadOnlyAdmin):
+    list_display = ["donor", "amount_display", "status", "campaign", "started_at", "canceled_at"]
+    list_filter = ["status", "campaign"]
+    search_fields = ["donor__name", "donor__email", "stripe_subscription_id"]
+    list_select_related = ["donor", "campaign"]
+    fields = [
+        "donor",
+        "campaign",
+        "amount_display",
+        "status",
+        "started_at",
+        "canceled_at",
+        "stripe_subscription_id",
+        "charges_link",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("monthly amount"), ordering="amount_cents")
+    def amount_display(self, obj):
+        return format_money(obj.amount_cents, obj.currency, always_cents=True)
+
+    @admin.display(description=_("charges"))
+    def charges_link(self, obj):
+        url = reverse("admin:donations_gift_changelist") + f"?monthly_gift__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("See its monthly charges"))
+
+
+@admin.register(YearEndStatement)
+class YearEndStatementAdmin(ReadOnlyAdmin):
+    list_display = ["year", "donor", "gift_count", "total_display", "sent_at"]
+    list_filter = ["year", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["donor__name", "donor__email"]
+    list_select_related = ["donor"]
+
+    @admin.display(description=_("total"), ordering="total_cents")
+    def total_display(self, obj):
+        return format_money(obj.total_cents, always_cents=True)
+
+
+@admin.register(ProcessedEvent)
+class ProcessedEventAdmin(ReadOnlyAdmin):
+    list_display = ["event_id", "type", "created", "processed_at"]
+    list_filter = ["type"]
+    search_fields = ["event_id"]
+    date_hierarchy = "processed_at"
