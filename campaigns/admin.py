@@ -1,9 +1,11 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models.constants import LOOKUP_SEP
 from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -43,7 +45,8 @@ class CampaignsLookupsOnly:
 class HelpSectionInline(admin.StackedInline):
     model = HelpSection
     extra = 0
-    fields = ["position", "heading", "body"]
+    # Each text with its Spanish right after it (see Campaign.in_language).
+    fields = ["position", "heading", "heading_es", "body", "body_es"]
     ordering = ["position", "pk"]
     classes = ["sortable-sections"]
 
@@ -52,14 +55,42 @@ class HelpSectionInline(admin.StackedInline):
 class CampaignAdmin(CampaignsLookupsOnly, admin.ModelAdmin):
     list_display = ["title", "is_published", "starts_on", "ends_on", "goal_display"]
     list_filter = ["is_published", "goal_kind"]
-    search_fields = ["title", "slug", "summary", "letter"]
+    search_fields = ["title", "title_es", "slug", "summary", "letter"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "starts_on"
     save_on_top = True
     inlines = [HelpSectionInline]
+    readonly_fields = ["pages"]
+    # Each text an editor writes has its Spanish right after it: an empty Spanish field
+    # shows the English to Spanish readers (Campaign.in_language), marked for staff.
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "is_published"]}),
-        (_("Appeal"), {"fields": ["letter", "help_heading", "closing"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "title_es",
+                    "slug",
+                    "summary",
+                    "summary_es",
+                    "is_published",
+                    "pages",
+                ]
+            },
+        ),
+        (
+            _("Appeal"),
+            {
+                "fields": [
+                    "letter",
+                    "letter_es",
+                    "help_heading",
+                    "help_heading_es",
+                    "closing",
+                    "closing_es",
+                ]
+            },
+        ),
         (
             _("Goal and dates"),
             {"fields": ["goal_kind", "goal_target", "starts_on", "ends_on"]},
@@ -78,17 +109,47 @@ class CampaignAdmin(CampaignsLookupsOnly, admin.ModelAdmin):
         ),
         (
             _("Organization and tax notice"),
-            {"fields": ["org_legal_name", "org_ein", "org_phone", "tax_statement"]},
+            {
+                "fields": [
+                    "org_legal_name",
+                    "org_ein",
+                    "org_phone",
+                    "tax_statement",
+                    "tax_statement_es",
+                ]
+            },
         ),
-        (_("Other ways to give"), {"fields": ["other_ways_to_give"]}),
+        (_("Other ways to give"), {"fields": ["other_ways_to_give", "other_ways_to_give_es"]}),
         (
             _("Link previews"),
-            {"fields": ["share_title", "share_description", "share_image"]},
+            {
+                "fields": [
+                    "share_title",
+                    "share_title_es",
+                    "share_description",
+                    "share_description_es",
+                    "share_image",
+                ]
+            },
         ),
     ]
 
     class Media:
         js = ["admin/js/sortable-inline.js"]
+
+    @admin.display(description=_("pages on the site"))
+    def pages(self, obj):
+        """The campaign's page in each language; a draft shows to staff as a preview."""
+        if obj is None or obj.pk is None:
+            return self.get_empty_value_display()
+        return format_html_join(
+            " · ",
+            '<a href="{}" hreflang="{}">{}</a>',
+            (
+                (obj.get_absolute_url(language=code), code, name)
+                for code, name in settings.LANGUAGES
+            ),
+        )
 
     @admin.display(description=_("goal"))
     def goal_display(self, obj):

@@ -7,6 +7,7 @@ import datetime
 
 from django.db import transaction
 
+from . import demo_es
 from .models import Campaign, HelpSection
 
 DEMO_SLUG = "oca-2017-appeal"
@@ -142,15 +143,28 @@ CAMPAIGN_FIELDS = {
 
 @transaction.atomic
 def load_demo_campaign():
-    """Creates the demo campaign and its five sections; returns (campaign, created).
+    """Creates the demo campaign and its five sections, in English and Spanish (the
+    `_es` fields, from campaigns.demo_es); returns (campaign, created).
 
     Safe to run again: an existing demo campaign, including any edits staff made to
-    it, is left as it is.
+    it, is left as it is (migration 0006 gave one made earlier its Spanish).
     """
-    campaign, created = Campaign.objects.get_or_create(slug=DEMO_SLUG, defaults=CAMPAIGN_FIELDS)
+    spanish = {f"{name}_es": text for name, text in demo_es.CAMPAIGN_FIELDS_ES.items()}
+    campaign, created = Campaign.objects.get_or_create(
+        slug=DEMO_SLUG, defaults=CAMPAIGN_FIELDS | spanish
+    )
     if created:
         HelpSection.objects.bulk_create(
-            HelpSection(campaign=campaign, position=index, heading=heading, body=body)
-            for index, (heading, body) in enumerate(SECTIONS, start=1)
+            HelpSection(
+                campaign=campaign,
+                position=index,
+                heading=heading,
+                body=body,
+                heading_es=heading_es,
+                body_es=body_es,
+            )
+            for index, ((heading, body), (heading_es, body_es)) in enumerate(
+                zip(SECTIONS, demo_es.SECTIONS, strict=True), start=1
+            )
         )
     return campaign, created

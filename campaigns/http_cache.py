@@ -30,6 +30,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
+from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
@@ -73,13 +74,24 @@ def is_public(request):
     )
 
 
+def _is_public_page(path):
+    """Whether `path` is served by a `@public_page` view (resolved in the language its
+    prefix names, as LocaleMiddleware will activate it further down)."""
+    language = translation.get_language_from_path(path) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return False
+    return getattr(match.func, "is_public_page", False)
+
+
 def _key(request, zipped):
     return ":".join(
         str(part)
         for part in (
             "public-page:2",  # the layout of an entry: raise it when that changes
-            request.path,
-            translation.get_language(),
+            request.path,  # the language is in it: /es/... (i18n_patterns)
             # A campaign opens and closes by date.
             timezone.localdate().isoformat(),
             _deploy_version(),
@@ -119,7 +131,13 @@ def _store(request, response, generation):
     if response.get("Content-Encoding") == "gzip":  # compressed for this visitor
         body = gzip.decompress(body)
     digest = hashlib.sha256(body).hexdigest()[:32]
-    headers = [(k, v) for k, v in response.items() if k.lower() not in _PER_ANSWER]
+    headers = [(k, v) for k, v in response.items() if k.lower() not in _PER_ANSWER | {"vary"}]
+    # The page's language comes from its path, not from Accept-Language (which Django's
+    # LocaleMiddleware names in Vary all the same): a shared cache keeps one copy.
+    vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
+    vary = [v for v in vary if v.lower() != "accept-language"]
+    if vary:
+        headers.append(("Vary", ", ".join(vary)))
     entries = {}
     for zipped in (False, True):
         entries[_key(request, zipped)] = {
@@ -178,6 +196,7 @@ def public_page(view):
             private(response)
         return response
 
+    wrapped.is_public_page = True
     return wrapped
 
 
@@ -194,13 +213,13 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not is_public(request):
+        if not (is_public(request) and _is_public_page(request.path_info)):
             return self.get_response(request)
         try:
             _, generation, entry = _lookup(request)
-        except Exception:  # the cache is down: the page still works, uncached
+        except Exception:  # the cache is down: the page still works, rendered each time
             logger.warning("Page cache unavailable", exc_info=True)
-            return private(self.get_response(request))
+            generation, entry = None, None
         if entry is not None:
             return _response(request, entry)
         response = self.get_response(request)

@@ -3,8 +3,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.text import slugify
+from django.utils import timezone, translation
+from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext_lazy as _
 
 from . import http_cache
@@ -16,6 +16,78 @@ MARKDOWN_HELP = _(
     "[a link](https://example.org) and lists starting with “- ” are understood. "
     "HTML is not."
 )
+
+
+# The language of a campaign's own fields (title, letter...). Each other language of
+# settings.LANGUAGES that a text field has a twin for is a field named `<field>_<code>`
+# (`title_es`), empty until an editor writes it.
+COPY_LANGUAGE = "en"
+SPANISH_HELP = _("Leave empty to show the English text to Spanish readers.")
+
+
+def _spanish(verbose_name):
+    return format_lazy(_("{field} (Spanish)"), field=verbose_name)
+
+
+def _spanish_markdown_help():
+    return format_lazy("{} {}", MARKDOWN_HELP, SPANISH_HELP)
+
+
+class LocalizedText(str):
+    """A text of a campaign as a page shows it: the text itself, plus the language it is
+    really in (`language`) and whether it stands in for a missing translation
+    (`is_fallback`), so that a template can say lang="en" on it and staff can see it."""
+
+    def __new__(cls, text, language, is_fallback=False):
+        self = super().__new__(cls, text)
+        self.language = language
+        self.is_fallback = is_fallback
+        return self
+
+
+class _InLanguage:
+    """`obj.localized.title`: attribute access to `obj.in_language(name)`."""
+
+    def __init__(self, obj):
+        self._obj = obj
+
+    def __getattr__(self, name):
+        if name not in self._obj.TRANSLATED_FIELDS:
+            raise AttributeError(name)
+        return self._obj.in_language(name)
+
+
+class TranslatedCopy:
+    """Text fields with a twin per other language; see COPY_LANGUAGE."""
+
+    TRANSLATED_FIELDS = ()
+
+    def in_language(self, *names, language=None):
+        """The first of the fields `names` that has text in `language` (the active
+        language by default), as a LocalizedText.
+
+        A field without that language's text falls back to its English text, the whole
+        field (never a sentence of one language in a paragraph of another), marked
+        `is_fallback`; the English is used only when none of `names` has the language's
+        own text, so `in_language("share_title", "title")` prefers a Spanish title to
+        an English share title.
+        """
+        language = (language or translation.get_language() or COPY_LANGUAGE).split("-")[0]
+        if language != COPY_LANGUAGE:
+            for name in names:
+                text = getattr(self, f"{name}_{language}", "")
+                if text.strip():
+                    return LocalizedText(text, language)
+        for name in names:
+            text = getattr(self, name)
+            if text.strip():
+                return LocalizedText(text, COPY_LANGUAGE, is_fallback=language != COPY_LANGUAGE)
+        return LocalizedText("", language)
+
+    @property
+    def localized(self):
+        """The translated fields in the active language: `{{ campaign.localized.title }}`."""
+        return _InLanguage(self)
 
 
 def validate_preset_amounts(value):
@@ -62,12 +134,31 @@ class CampaignQuerySet(models.QuerySet):
         return self.in_featured_order().first()
 
 
-class Campaign(models.Model):
+class Campaign(TranslatedCopy, models.Model):
+    TRANSLATED_FIELDS = (
+        "title",
+        "summary",
+        "letter",
+        "help_heading",
+        "closing",
+        "other_ways_to_give",
+        "tax_statement",
+        "share_title",
+        "share_description",
+    )
+
     class GoalKind(models.TextChoices):
         DONORS = "donors", _("Number of donors")
         DOLLARS = "dollars", _("Dollars raised")
 
     title = models.CharField(_("title"), max_length=200, validators=[single_line])
+    title_es = models.CharField(
+        _spanish(_("title")),
+        max_length=200,
+        blank=True,
+        validators=[single_line],
+        help_text=SPANISH_HELP,
+    )
     slug = models.SlugField(
         _("slug"),
         max_length=80,
@@ -82,7 +173,17 @@ class Campaign(models.Model):
         validators=[single_line],
         help_text=_("One or two sentences shown under the title."),
     )
+    summary_es = models.CharField(
+        _spanish(_("summary")),
+        max_length=300,
+        blank=True,
+        validators=[single_line],
+        help_text=SPANISH_HELP,
+    )
     letter = models.TextField(_("appeal letter"), help_text=MARKDOWN_HELP)
+    letter_es = models.TextField(
+        _spanish(_("appeal letter")), blank=True, help_text=_spanish_markdown_help()
+    )
     help_heading = models.CharField(
         _("heading of the help sections"),
         max_length=200,
@@ -90,10 +191,20 @@ class Campaign(models.Model):
         validators=[single_line],
         default="How will Open Communities Alliance help? How can YOU help?",
     )
+    help_heading_es = models.CharField(
+        _spanish(_("heading of the help sections")),
+        max_length=200,
+        blank=True,
+        validators=[single_line],
+        help_text=SPANISH_HELP,
+    )
     closing = models.TextField(
         _("closing appeal"),
         blank=True,
         help_text=MARKDOWN_HELP,
+    )
+    closing_es = models.TextField(
+        _spanish(_("closing appeal")), blank=True, help_text=_spanish_markdown_help()
     )
 
     # How to give.
@@ -123,6 +234,9 @@ class Campaign(models.Model):
     other_ways_to_give = models.TextField(
         _("other ways to give"), blank=True, help_text=MARKDOWN_HELP
     )
+    other_ways_to_give_es = models.TextField(
+        _spanish(_("other ways to give")), blank=True, help_text=_spanish_markdown_help()
+    )
 
     # The organization, for receipts, the tax notice and letterhead.
     org_legal_name = models.CharField(
@@ -145,6 +259,11 @@ class Campaign(models.Model):
             "are tax deductible."
         ),
         help_text=MARKDOWN_HELP,
+    )
+    tax_statement_es = models.TextField(
+        _spanish(_("tax-deductible statement")),
+        blank=True,
+        help_text=_spanish_markdown_help(),
     )
 
     # Goal and dates.
@@ -170,8 +289,22 @@ class Campaign(models.Model):
     share_title = models.CharField(
         _("share title"), max_length=120, blank=True, validators=[single_line]
     )
+    share_title_es = models.CharField(
+        _spanish(_("share title")),
+        max_length=120,
+        blank=True,
+        validators=[single_line],
+        help_text=SPANISH_HELP,
+    )
     share_description = models.CharField(
         _("share description"), max_length=300, blank=True, validators=[single_line]
+    )
+    share_description_es = models.CharField(
+        _spanish(_("share description")),
+        max_length=300,
+        blank=True,
+        validators=[single_line],
+        help_text=SPANISH_HELP,
     )
     # Re-encoded before it is stored, under a name made of its hash (campaigns.images).
     share_image = ShareImageField(
@@ -234,8 +367,13 @@ class Campaign(models.Model):
         super().save(**kwargs)
         http_cache.pages_changed()
 
-    def get_absolute_url(self):
-        return reverse("campaigns:detail", kwargs={"slug": self.slug})
+    def get_absolute_url(self, language=None):
+        """The campaign's page in `language`, by default the active one (/es/campaigns/...
+        while a Spanish page renders)."""
+        if language is None:
+            return reverse("campaigns:detail", kwargs={"slug": self.slug})
+        with translation.override(language):
+            return reverse("campaigns:detail", kwargs={"slug": self.slug})
 
     def delete(self, **kwargs):
         result = super().delete(**kwargs)
@@ -289,13 +427,23 @@ def _is_ein(value):
     return len(digits) == 9 and digits.isdigit() and value.count("-") <= 1
 
 
-class HelpSection(models.Model):
+class HelpSection(TranslatedCopy, models.Model):
     """One of the "How can YOU help?" sections of a campaign, in the editor's order."""
+
+    TRANSLATED_FIELDS = ("heading", "body")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
     heading = models.CharField(_("heading"), max_length=200, validators=[single_line])
+    heading_es = models.CharField(
+        _spanish(_("heading")),
+        max_length=200,
+        blank=True,
+        validators=[single_line],
+        help_text=SPANISH_HELP,
+    )
     body = models.TextField(_("text"), help_text=MARKDOWN_HELP)
+    body_es = models.TextField(_spanish(_("text")), blank=True, help_text=_spanish_markdown_help())
 
     class Meta:
         ordering = ["position", "pk"]
@@ -321,7 +469,8 @@ class HelpSection(models.Model):
 
     @property
     def anchor(self):
-        return slugify(self.heading)[:60].strip("-") or f"section-{self.pk}"
+        """The section's fragment id on the page, from its heading in the page's language."""
+        return slugify(self.in_language("heading"))[:60].strip("-") or f"section-{self.pk}"
 
 
 class FeedItem(models.Model):

@@ -44,6 +44,10 @@ def render_campaign(request, campaign, *, extra_context=None, status=200):
         "is_preview": not campaign.is_published,
         "feed_page": feed.page(campaign.pk),
     }
+    if request.method not in ("GET", "HEAD"):
+        # The donation form answered with its errors: the language switch leads to the
+        # campaign's page, not to the address the form was posted to.
+        context["language_switch_path"] = campaign.get_absolute_url()
     for path in getattr(settings, "CAMPAIGN_PAGE_CONTEXT", []):
         context |= import_string(path)(request, campaign)
     context |= extra_context or {}
@@ -105,6 +109,7 @@ def robots_txt(request):
         "User-agent: *",
         "Disallow: /stripe/",
         "Disallow: /give/",
+        "Disallow: /es/give/",
         "Allow: /",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

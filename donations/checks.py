@@ -159,6 +159,7 @@ def record_check_gift(
     with transaction.atomic():
         gift.donor = Donor.objects.select_for_update().get(pk=donor.pk)
         gift.donor_name = gift.donor.name
+        gift.language = gift.donor.language  # its receipt in the donor's language
         gift.deposit = _locked_open_deposit(deposit)
         duplicates = find_duplicates(
             donor=gift.donor, check_number=gift.check_number, amount_cents=amount_cents
@@ -232,6 +233,7 @@ def change_check_gift(gift, *, user, confirm_duplicate=False, **changes):
         if "donor" in changed:
             # A check logged against the wrong donor carries the right one's name.
             gift.donor_name = gift.donor.name
+        gift.language = gift.donor.language  # its receipt in the donor's language
         if {"donor", "check_number", "amount_cents"} & set(changed) and not confirm_duplicate:
             duplicates = find_duplicates(
                 donor=gift.donor,

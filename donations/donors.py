@@ -22,7 +22,7 @@ def find_donor(email):
     return Donor.objects.annotate(email_lower=Lower("email")).filter(email_lower=email).first()
 
 
-def find_or_create_donor(*, email, name):
+def find_or_create_donor(*, email, name, language="en"):
     """One donor per e-mail address, compared without case, even under concurrency.
 
     Callers have money (a paid pledge) or a bookkeeper behind them; an existing
@@ -33,7 +33,7 @@ def find_or_create_donor(*, email, name):
         return donor
     try:
         with transaction.atomic():
-            return Donor.objects.create(email=email.strip(), name=name)
+            return Donor.objects.create(email=email.strip(), name=name, language=language)
     except IntegrityError:
         # Another transaction created the same donor a moment ago (the unique index on
         # Lower(email) made this insert wait for it, then fail): use that one.
@@ -49,14 +49,15 @@ def donor_for_payment(pledge, *, customer_id=None):
     Called by the ledger when money arrives for the pledge, inside its transaction.
     Links the pledge to the donor, and remembers the first Stripe customer Checkout
     made for them. An existing donor's record is left as it is: paying with someone's
-    address must not rename them (the gift carries the name typed with it). Safe to
-    run twice: the pledge keeps the donor it was given and an existing customer id is
-    never replaced.
+    address must not rename them (the gift carries the name typed with it), nor change
+    the language of their statements: a new donor takes the language of the pledge that
+    made them, each gift keeps its own. Safe to run twice: the pledge keeps the donor it
+    was given and an existing customer id is never replaced.
     """
     if pledge.donor_id:
         donor = pledge.donor
     else:
-        donor = find_or_create_donor(email=pledge.email, name=pledge.name)
+        donor = find_or_create_donor(email=pledge.email, name=pledge.name, language=pledge.language)
         Pledge.objects.filter(pk=pledge.pk, donor__isnull=True).update(donor=donor)
         pledge.donor = donor
     if customer_id and not donor.stripe_customer_id:

@@ -137,6 +137,7 @@ def book_checkout_session(session, *, payment_intent=None, occurred_at=None, fai
             "given_at": occurred_at,
             "display_as": pledge.display_as,
             "public_message": pledge.public_message,
+            "language": pledge.language,
             "payment": state,
             **_charge_defaults(payment),
         },
@@ -248,6 +249,8 @@ def book_invoice(invoice, *, payment_intent=None, occurred_at=None):
             "given_at": paid_at,
             "display_as": pledge.display_as if pledge else "anonymous",
             "public_message": pledge.public_message if pledge else "",
+            # Every charge of a monthly gift in the language it was started in.
+            "language": pledge.language if pledge else donor.language,
             "payment": Gift.Payment.SUCCEEDED,
             "stripe_payment_intent_id": pi_id,
             **_charge_defaults(payment),

@@ -1,10 +1,11 @@
 """Printed acknowledgement letters, for donors who gave by check (and have no e-mail).
 
-The letter says what the e-mail receipt says (donations.receipts), on the campaign's
-letterhead, addressed to the donor's postal address, and fits on one page.
+The letter says what the e-mail receipt says (donations.receipts), in the same language,
+on the campaign's letterhead, addressed to the donor's postal address, and fits on one
+page.
 """
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaigns.formatting import format_date
 
@@ -18,11 +19,15 @@ def donor_address_lines(donor, name=None):
 
 
 def letter_context(gift):
-    return receipt_context(gift) | {
-        "org_address_lines": gift.campaign.org_address_lines(),
-        "donor_address_lines": donor_address_lines(gift.donor, gift.donor_name),
-        "letter_date": format_date(timezone.localdate()),
-        "received_on": format_date(gift.received_on or gift.given_at),
-        "check_number": gift.check_number,
-        "is_check": gift.method == gift.Method.CHECK,
-    }
+    """What one letter says, in the gift's language, whatever the admin's is (the page
+    renders each letter in its own: donations/letter.html)."""
+    with translation.override(gift.language):
+        return receipt_context(gift) | {
+            "language": gift.language,
+            "org_address_lines": gift.campaign.org_address_lines(),
+            "donor_address_lines": donor_address_lines(gift.donor, gift.donor_name),
+            "letter_date": format_date(timezone.localdate()),
+            "received_on": format_date(gift.received_on or gift.given_at),
+            "check_number": gift.check_number,
+            "is_check": gift.method == gift.Method.CHECK,
+        }

@@ -1,9 +1,11 @@
 """E-mail to donors: receipts, year-end statements, manage links and card notices.
 
 Each message has a plain-text and an HTML part, rendered from `email/<name>.txt` and
-`email/<name>.html` in the site's language whatever the language of the request that
-caused it. `deliver` sends one and reports a failure as a short note without
-addresses; what the caller records about it (attempts, error, sent) stays with the row.
+`email/<name>.html` in the donor's language (a gift's, a donor's, or that of the page
+where a link was asked for), whatever the language of the request or task that
+caused it; the links in it lead to the pages in that language. `deliver` sends one
+and reports a failure as a short note without addresses; what the caller records
+about it (attempts, error, sent) stays with the row.
 """
 
 import smtplib
@@ -12,6 +14,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from oca_site.redaction import redact_addresses
@@ -34,11 +37,19 @@ def in_language(code=None):
         yield
 
 
+def site_address():
+    """The site's address as a message names it: its home page in the active language
+    (SITE_URL itself for the site's own language)."""
+    home = reverse("campaigns:featured")
+    return settings.SITE_URL if home == "/" else settings.SITE_URL + home
+
+
 def build(template, to, subject, context, language=None):
     """The message to `to` rendered from email/<template>.txt and .html.
 
     Rendered in `language` (the site's by default); a subject or context values that
-    are translated or formatted must be made under `in_language()` too.
+    are translated, formatted or reversed into links must be made under
+    `in_language(language)` too.
     """
     with in_language(language):
         message = EmailMultiAlternatives(

@@ -16,14 +16,14 @@ from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.tasks import task
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from campaigns.formatting import format_money
 from oca_site.redaction import log_unexpected
 
-from . import mail, ratelimit, stripe_gateway
+from . import languages, mail, ratelimit, stripe_gateway
 from .donors import find_donor
 from .mail import short_error
 from .models import Donor, MonthlyGift, MonthlyNotice, first_name
@@ -90,11 +90,13 @@ def manageable_gifts(donor):
 # "Send me a link" --------------------------------------------------------------------
 
 
-def request_manage_link(email):
+def request_manage_link(email, language=None):
     """Queues the e-mail for an address that asked for a manage link.
 
     The request does the same thing for every address (queue one task); the task
     looks the address up, so neither the answer nor its timing says whether we know it.
+    The e-mail is in `language`, that of the page it was asked from (the site's by
+    default), and its links lead to the pages in it.
     """
     # Why the lookup is in the task and the task does equal work for every address:
     # with the database backend (production) this request only writes a task row,
@@ -103,10 +105,10 @@ def request_manage_link(email):
     # request, so deliver_manage_link itself must not take a shortcut for an address
     # it does not know. Deferring with on_commit would not help: the immediate
     # backend still runs the task before the response is sent.
-    send_manage_link.enqueue(email.strip())
+    send_manage_link.enqueue(email.strip(), languages.supported(language))
 
 
-def deliver_manage_link(email):
+def deliver_manage_link(email, language=None):
     """Sends the link, or a short note that the address has no monthly gift with us.
 
     Returns what was sent: "link", "none", "limited" or "failed". A mail server
@@ -125,18 +127,18 @@ def deliver_manage_link(email):
     # pk=0 is never a row's id (ids start at 1), so its gifts query finds nothing.
     someone = donor or Donor(pk=0, email=email)
     gifts = list(manageable_gifts(someone))
-    url = manage_url(someone)
-    with mail.in_language():
+    with mail.in_language(language):
+        url = manage_url(someone)
         context = {
             "has_gifts": bool(gifts),
             "name": donor.first_name if donor else "",
             "url": url if gifts else "",
             "request_url": settings.SITE_URL + reverse("donations:manage"),
-            "site_url": settings.SITE_URL,
+            "site_url": mail.site_address(),
             "minutes": LINK_MAX_AGE // 60,
         }
         subject = _("Your monthly gift to Open Communities Alliance")
-    error = mail.deliver(mail.build("manage_link", email, subject, context))
+    error = mail.deliver(mail.build("manage_link", email, subject, context, language=language))
     if error is not None:
         logger.warning("Manage link e-mail not sent: %s", error)
         return "failed"
@@ -144,8 +146,8 @@ def deliver_manage_link(email):
 
 
 @task()
-def send_manage_link(email):
-    return deliver_manage_link(email)
+def send_manage_link(email, language=None):
+    return deliver_manage_link(email, language)
 
 
 # A failed monthly charge ------------------------------------------------------------
@@ -192,7 +194,7 @@ def _deliver_card_notice(notice_id):
     with transaction.atomic():
         notice = (
             MonthlyNotice.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("monthly_gift__donor", "monthly_gift__campaign")
+            .select_related("monthly_gift__donor", "monthly_gift__campaign", "monthly_gift__pledge")
             .filter(pk=notice_id, sent_at__isnull=True)
             .first()
         )
@@ -203,7 +205,9 @@ def _deliver_card_notice(notice_id):
         if donor is None or not donor.email or monthly.status == MonthlyGift.Status.CANCELED:
             return False
         notice.attempts += 1
-        with mail.in_language():
+        # In the language the gift was started in, as its receipts.
+        language = monthly.pledge.language if monthly.pledge_id else donor.language
+        with mail.in_language(language):
             context = {
                 # The name typed with the gift, as on its receipts.
                 "name": first_name(monthly.pledge.name if monthly.pledge_id else donor.name),
@@ -215,7 +219,9 @@ def _deliver_card_notice(notice_id):
                 "minutes": LINK_MAX_AGE // 60,
             }
             subject = _("Your monthly gift didn’t go through")
-        error = mail.deliver(mail.build("update_card", donor.email, subject, context))
+        error = mail.deliver(
+            mail.build("update_card", donor.email, subject, context, language=language)
+        )
         if error is not None:
             logger.warning("Card update notice %s not sent: %s", notice.pk, error)
             notice.error = error
@@ -235,19 +241,24 @@ def send_card_notice(notice_id):
 # Changes the donor makes ------------------------------------------------------------
 
 
-def open_portal(donor, monthly=None):
+def open_portal(donor, monthly=None, language=None):
     """A Stripe customer portal session (update card, cancel); its URL.
 
     For the customer that owns `monthly` (else the donor's newest manageable monthly
     gift): Checkout makes a customer per paid session, so a donor who started two
-    monthly gifts may have two. Raises stripe_gateway.StripeUnavailable / StripeRejected.
+    monthly gifts may have two. The portal, and the page it returns to, are in
+    `language` (that of the page it was opened from; else the donor's). Raises
+    stripe_gateway.StripeUnavailable / StripeRejected.
     """
     monthly = monthly or manageable_gifts(donor).first()
     customer_id = (monthly.stripe_customer_id if monthly else "") or donor.stripe_customer_id
     if not customer_id:
         raise stripe_gateway.StripeRejected(f"Donor {donor.pk} has no Stripe customer")
+    language = language or donor.language
+    with translation.override(language):
+        return_url = manage_url(donor)
     session = stripe_gateway.create_portal_session(
-        customer_id=customer_id, return_url=manage_url(donor)
+        customer_id=customer_id, return_url=return_url, locale=language
     )
     return session["url"]
 

@@ -13,10 +13,11 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
 
 from campaigns.formatting import dollars
 
-from . import stripe_gateway
+from . import languages, stripe_gateway
 from .donors import find_donor  # noqa: F401 (the public name of the lookup)
 from .models import Pledge
 
@@ -32,18 +33,26 @@ class CheckoutUnavailable(Exception):
         self.unreachable = unreachable
 
 
-def success_url():
+# Both return addresses are in the pledge's language (/es/... for Spanish): the donor
+# comes back from Checkout to the pages they left.
+
+
+def success_url(language=None):
     # Stripe fills in {CHECKOUT_SESSION_ID}; it must reach Stripe unescaped.
-    return settings.SITE_URL + reverse("donations:thank-you") + "?session_id={CHECKOUT_SESSION_ID}"
+    with translation.override(language or settings.LANGUAGE_CODE):
+        path = reverse("donations:thank-you")
+    return settings.SITE_URL + path + "?session_id={CHECKOUT_SESSION_ID}"
 
 
-def cancel_url(campaign, *, gift_cents, frequency, cover_fee):
+def cancel_url(campaign, *, gift_cents, frequency, cover_fee, language=None):
     """Back to the form with the donor's choices (never their name or e-mail)."""
     query = {"amount": dollars(gift_cents), "frequency": frequency}
     if cover_fee:
         query["fee"] = "1"
     query["cancelled"] = "1"
-    return f"{settings.SITE_URL}{campaign.get_absolute_url()}?{urlencode(query)}#give"
+    with translation.override(language or settings.LANGUAGE_CODE):
+        path = campaign.get_absolute_url()
+    return f"{settings.SITE_URL}{path}?{urlencode(query)}#give"
 
 
 def _same_request(pledge, *, campaign, data):
@@ -54,6 +63,7 @@ def _same_request(pledge, *, campaign, data):
         and pledge.frequency == data["frequency"]
         and pledge.gift_cents == data["gift_cents"]
         and pledge.amount_cents == data["amount_cents"]
+        and pledge.language == languages.active()
         and pledge.status in (Pledge.Status.CREATED, Pledge.Status.OPEN)
     )
 
@@ -79,6 +89,7 @@ def _token_without_script(campaign, data):
         data["amount_cents"],
         data["display_as"],
         data["public_message"],
+        languages.active(),
         window,
     ]
     return uuid.uuid5(_RESUBMIT_NAMESPACE, "\x1f".join(str(part) for part in parts))
@@ -104,6 +115,7 @@ def _pledge_for(campaign, data):
         "amount_cents": data["amount_cents"],
         "display_as": data["display_as"],
         "public_message": data["public_message"],
+        "language": languages.active(),
     }
     token = data.get("token") or _token_without_script(campaign, data)
     if token:
@@ -122,6 +134,9 @@ def _pledge_for(campaign, data):
 def start_checkout(campaign, data):
     """Records the pledge and opens its Stripe Checkout Session; returns (pledge, url).
 
+    The pledge is in the language of the request (the page the form was sent from),
+    and so are Checkout and the addresses it sends the donor back to.
+
     The pledge is committed before Stripe is called, so a session never exists
     without the pledge its webhook will look for. Raises CheckoutUnavailable (after
     marking the pledge failed) when Stripe cannot be reached or refuses: nothing was
@@ -131,12 +146,13 @@ def start_checkout(campaign, data):
     try:
         session = stripe_gateway.create_checkout_session(
             pledge=pledge,
-            success_url=success_url(),
+            success_url=success_url(pledge.language),
             cancel_url=cancel_url(
                 campaign,
                 gift_cents=pledge.gift_cents,
                 frequency=pledge.frequency,
                 cover_fee=bool(pledge.fee_cents),
+                language=pledge.language,
             ),
         )
     except (stripe_gateway.StripeUnavailable, stripe_gateway.StripeRejected) as error:

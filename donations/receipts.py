@@ -16,7 +16,8 @@ from collections import Counter
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.tasks import task
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -42,25 +43,43 @@ def schedule_receipt(gift):
 
 
 def organization_context(campaign):
-    """The organization as receipts, statements and letters name it."""
+    """The organization as receipts, statements and letters name it, in the active
+    language (the site's address is that of its pages in it)."""
     return {
         "org_name": campaign.org_legal_name,
         "org_ein": campaign.org_ein,
         "org_address": ", ".join(campaign.org_address_lines()),
         "org_phone": campaign.org_phone,
-        "site_url": settings.SITE_URL,
+        "site_url": mail.site_address(),
+    }
+
+
+def irs_statements(wording):
+    """The no-goods-or-services statement: `wording` in the active language, and in
+    English beside it when that is another (the English one is what the IRS reads)."""
+    statement = str(wording)
+    with translation.override("en"):
+        english = str(wording)
+    return {
+        "irs_statement": statement,
+        "irs_statement_english": "" if english == statement else english,
     }
 
 
 def receipt_context(gift):
+    """What a receipt says, made under the language it is written in."""
+    monthly = gift.frequency == "monthly"
     return organization_context(gift.campaign) | {
         "gift": gift,
         "donor_name": gift.donor_name or gift.donor.name,
         "amount": format_money(gift.amount_cents, gift.currency, always_cents=True),
         "date": format_date(gift.given_at),
         "method": payment_method_label(gift),
-        "is_monthly": gift.frequency == "monthly",
-        "irs_statement": IRS_STATEMENT,
+        "is_monthly": monthly,
+        **irs_statements(IRS_STATEMENT),
+        # Where a monthly donor asks for the link to change or cancel their gift (a
+        # signed link would be out of date long before the receipt is read again).
+        "manage_url": settings.SITE_URL + reverse("donations:manage") if monthly else "",
     }
 
 
@@ -80,10 +99,11 @@ def payment_method_label(gift):
 
 
 def build_receipt(gift):
-    with mail.in_language():
+    """The receipt of `gift`, in the gift's language (that of the pledge it paid)."""
+    with mail.in_language(gift.language):
         context = receipt_context(gift)
         subject = _("Your receipt from %(org)s") % {"org": context["org_name"]}
-    return mail.build("receipt", gift.donor.email, subject, context)
+    return mail.build("receipt", gift.donor.email, subject, context, language=gift.language)
 
 
 def deliver_receipt(gift_id):

@@ -22,7 +22,7 @@ from oca_site.redaction import log_unexpected
 from . import mail
 from .mail import short_error
 from .models import Donor, Gift, YearEndStatement
-from .receipts import organization_context, payment_method_label
+from .receipts import irs_statements, organization_context, payment_method_label
 from .reports import local_range
 
 logger = logging.getLogger(__name__)
@@ -80,18 +80,19 @@ def statement_context(donor, year, gifts):
         ],
         "total": format_money(total, gifts[-1].currency, always_cents=True),
         "total_cents": total,
-        "irs_statement": STATEMENT_IRS_WORDING,
+        **irs_statements(STATEMENT_IRS_WORDING),
     }
 
 
 def build_statement(donor, year, gifts):
-    with mail.in_language():
+    """The statement, in the donor's language (that of their latest paid gift)."""
+    with mail.in_language(donor.language):
         context = statement_context(donor, year, gifts)
         subject = _("Your %(year)s giving statement from %(org)s") % {
             "year": year,
             "org": context["org_name"],
         }
-    return mail.build("year_end_statement", donor.email, subject, context)
+    return mail.build("year_end_statement", donor.email, subject, context, donor.language)
 
 
 @dataclass

@@ -30,6 +30,15 @@ API_VERSION = "2026-10-28.endive"
 WEBHOOK_TOLERANCE_SECONDS = 300
 
 
+# The site's languages as Stripe names its page locales; any other shows Stripe's
+# pages in the browser's language.
+LOCALES = {"en": "en", "es": "es"}
+
+
+def stripe_locale(language):
+    return LOCALES.get(language, "auto")
+
+
 class StripeUnavailable(Exception):
     """Stripe could not be reached, timed out, or failed on its side."""
 
@@ -90,7 +99,8 @@ def create_checkout_session(*, pledge, success_url, cancel_url):
     The typed address only prefills Checkout (`customer_email`): no existing Stripe
     customer is passed, so Checkout never shows anyone's saved cards to whoever typed
     their address. Checkout creates the customer once the payment is made
-    (`customer_creation="always"`; subscriptions always make one).
+    (`customer_creation="always"`; subscriptions always make one). Checkout's page is
+    in the pledge's language (`locale`).
     """
     metadata = {
         "pledge_id": str(pledge.public_id),
@@ -108,6 +118,7 @@ def create_checkout_session(*, pledge, success_url, cancel_url):
         "client_reference_id": str(pledge.public_id),
         "success_url": success_url,
         "cancel_url": cancel_url,
+        "locale": stripe_locale(pledge.language),
         "metadata": metadata,
         "line_items": [{"price_data": price_data, "quantity": 1}],
     }
@@ -189,11 +200,12 @@ def change_subscription_amount(subscription_id, *, amount_cents, currency):
     )
 
 
-def create_portal_session(*, customer_id, return_url):
-    return _call(
-        client().v1.billing_portal.sessions.create,
-        params={"customer": customer_id, "return_url": return_url},
-    )
+def create_portal_session(*, customer_id, return_url, locale=None):
+    """A customer portal session; `locale` is a language of the site (None: Stripe's choice)."""
+    params = {"customer": customer_id, "return_url": return_url}
+    if locale:
+        params["locale"] = stripe_locale(locale)
+    return _call(client().v1.billing_portal.sessions.create, params=params)
 
 
 class MalformedEvent(Exception):

@@ -18,7 +18,7 @@ from campaigns.formatting import format_money
 from campaigns.models import Campaign
 from campaigns.views import render_campaign
 
-from . import fees, ledger, monthly, pledges, ratelimit, stripe_facts, stripe_gateway
+from . import fees, languages, ledger, monthly, pledges, ratelimit, stripe_facts, stripe_gateway
 from .cross_site import refuse_cross_site
 from .forms import ChangeAmountForm, DonationForm, ManageLinkForm
 from .models import Frequency, Pledge, first_name
@@ -269,7 +269,8 @@ def manage(request):
     form = ManageLinkForm(request.POST)
     if not form.is_valid():
         return render(request, "donations/manage_request.html", {"form": form}, status=400)
-    monthly.request_manage_link(form.cleaned_data["email"])
+    # The e-mail in the language of this page, its links to the pages in it.
+    monthly.request_manage_link(form.cleaned_data["email"], languages.active())
     return render(request, "donations/manage_sent.html", {"minutes": monthly.LINK_MAX_AGE // 60})
 
 
@@ -338,7 +339,7 @@ def manage_portal(request, token):
     if request.POST.get("monthly_id", "").isdecimal():
         chosen = monthly.manageable_gifts(donor).filter(pk=request.POST["monthly_id"]).first()
     try:
-        url = monthly.open_portal(donor, chosen)
+        url = monthly.open_portal(donor, chosen, language=languages.active())
     except (stripe_gateway.StripeUnavailable, stripe_gateway.StripeRejected) as error:
         unreachable = isinstance(error, stripe_gateway.StripeUnavailable)
         notice = _("We couldn’t open the payment page just now. Nothing changed; please try again.")

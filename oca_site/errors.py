@@ -1,22 +1,30 @@
-"""Friendly error pages that render even when the database is down."""
+"""Friendly error pages that render even when the database is down.
+
+Each is in the language of the address asked for (/es/... in Spanish): LocaleMiddleware
+has set it for most requests, but an error raised before it ran, or while a response
+went out, is answered here with the language read from the path again.
+"""
 
 import sys
 
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.utils import translation
 
-from .middleware import database_unavailable_response
+from .middleware import database_unavailable_response, language_of
 
 
 def page_not_found(request, exception):
-    return render(request, "404.html", status=404)
+    with translation.override(language_of(request)):
+        return render(request, "404.html", status=404)
 
 
 def server_error(request):
     # Django calls this while handling the exception, so it is still at hand here.
-    unavailable = database_unavailable_response(sys.exc_info()[1])
+    unavailable = database_unavailable_response(sys.exc_info()[1], request)
     if unavailable is not None:
         return unavailable
     # No request context: the failure may be in a context processor or the database.
-    return HttpResponseServerError(loader.get_template("500.html").render())
+    with translation.override(language_of(request)):
+        return HttpResponseServerError(loader.get_template("500.html").render())

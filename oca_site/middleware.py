@@ -50,20 +50,32 @@ class DatabaseUnavailableMiddleware:
         return database_unavailable_response(exception)
 
 
-def database_unavailable_response(exception):
+def language_of(request):
+    """The language of a request's address: /es/... is Spanish, the rest the site's."""
+    from django.utils import translation
+
+    path = request.path_info if request is not None else ""
+    return translation.get_language_from_path(path) or settings.LANGUAGE_CODE
+
+
+def database_unavailable_response(exception, request=None):
     """The friendly 503 page if `exception` means the database cannot be reached.
 
     Also used by the 500 handler (oca_site.errors), for the failures that happen
     outside a view, in a middleware (a session saved as the response goes out, say),
-    which process_exception never sees.
+    which process_exception never sees. In the language of the request's address when
+    one is given (else the active one, which LocaleMiddleware set for the view).
     """
     from django.db import InterfaceError, OperationalError
     from django.http import HttpResponse
     from django.template import loader
+    from django.utils import translation
 
     if not isinstance(exception, (OperationalError, InterfaceError)):
         return None
     logger.warning("Database unavailable: %s", exception)
-    response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    language = language_of(request) if request is not None else translation.get_language()
+    with translation.override(language):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
     response["Retry-After"] = "30"
     return response

@@ -169,6 +169,8 @@ ADMIN_PATH = env("ADMIN_PATH", default="admin/").strip("/") + "/"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Spanish numbers as the US writes them, $1,250.50 (oca_site/formats/es).
+FORMAT_MODULE_PATH = ["oca_site.formats"]
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True

@@ -1,21 +1,33 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from campaigns import views as campaign_views
+from donations import urls as donation_urls
 from oca_site import media
 
 handler404 = "oca_site.errors.page_not_found"
 handler500 = "oca_site.errors.server_error"
 
-# The campaign pages, the most visited, come first: a URL is matched in this order.
-urlpatterns = [
+# The public pages, in English at /... and in Spanish at /es/.... The language comes
+# from the path alone: for an unprefixed path LocaleMiddleware uses LANGUAGE_CODE,
+# never a cookie or Accept-Language, so an address names one page and the page cache
+# (campaigns.http_cache), keyed by path, stays right. The campaign pages, the most
+# visited, come first: a URL is matched in this order.
+urlpatterns = i18n_patterns(
     path("", include("campaigns.urls")),
     path("", include("donations.urls")),
+    prefix_default_language=False,
+)
+# What has no language keeps one address: Stripe's webhook, the load balancer's check,
+# robots, the icon, the admin and uploads.
+urlpatterns += [
+    *donation_urls.webhook_urlpatterns,
     path("healthz", campaign_views.healthz, name="healthz"),
     path("robots.txt", campaign_views.robots_txt, name="robots-txt"),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),

@@ -38,6 +38,16 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request to /es/... leaves Spanish active in this thread; the next test starts
+    in the site's language, as a new request would."""
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def campaign(db):
     """The demo campaign: OCA's 2017 appeal with its five sections, published."""

@@ -145,7 +145,7 @@ PROCESS_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMe
     ("overrides", "backend"),
     [
         ({}, "oca_site.cache.DatabaseCache"),
-        ({"CACHE_URL": "redis://127.0.0.1:6379/1"}, "django.core.cache.backends.redis.RedisCache"),
+        ({"CACHE_URL": "redis://127.0.0.1:6379/1"}, "oca_site.cache.RedisCache"),
         ({"DEBUG": "true"}, "django.core.cache.backends.locmem.LocMemCache"),
     ],
 )
@@ -340,3 +340,17 @@ def test_it_gives_manage_py_commands_the_settings_of_make_run(tmp_path):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(run.pid, signal.SIGTERM)
         run.wait(timeout=15)
+
+
+def test_the_redis_cache_keeps_one_client_and_works():
+    """Django's Redis cache builds a client per call, which cost more than Redis
+    itself on every cached page; ours keeps one per connection pool."""
+    from oca_site.cache import RedisCache
+
+    cache = RedisCache("redis://127.0.0.1:6379/5", {})
+    cache.set("oca-test-key", {"a": 1}, 30)
+    assert cache.get_many(["oca-test-key", "missing"]) == {"oca-test-key": {"a": 1}}
+    client = cache._cache.get_client("oca-test-key")
+    assert cache._cache.get_client("other") is client
+    assert cache._cache.get_client("x", write=True) is client  # one server: one pool
+    cache.delete("oca-test-key")

@@ -4,7 +4,7 @@ Products need not exist beforehand: a `price_data[product]` naming an unknown pr
 creates it, so the site's configured STRIPE_PRODUCT_ID works against a fresh stand-in.
 """
 
-from . import objects
+from . import locales, objects
 from .errors import (
     StripeError,
     as_dict,
@@ -124,6 +124,6 @@ def create_portal_session(store, params, base_url):
         base_url=base_url,
         customer_id=customer_id,
         return_url=valid_url(params, "return_url"),
-        locale=params.get("locale") or None,
+        locale=locales.portal_locale(params),
     )
     return store.add(session)

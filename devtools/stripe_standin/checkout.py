@@ -6,7 +6,7 @@ them; the server delivers them. Everything runs under the store's lock so that t
 clicks on "Pay" cannot both complete a session.
 """
 
-from . import billing, objects, payments
+from . import billing, locales, objects, payments
 from .catalog import price_from_params
 from .errors import (
     StandinError,
@@ -47,6 +47,7 @@ def create_checkout_session(store, params, base_url):
         one_of(params["submit_type"], ("auto", "book", "donate", "pay", "subscribe"), "submit_type")
     for name in ("success_url", "cancel_url"):
         valid_url(params, name)
+    params["locale"] = locales.checkout_locale(params)
     expires_in = 24 * 3600
     if params.get("expires_at"):
         expires_in = to_int(params["expires_at"], "expires_at") - objects.now()

@@ -185,7 +185,7 @@ class Handler(BaseHTTPRequestHandler):
         if outcome == "decline":
             email = checkout.session_email(store, session)
             page = pages.checkout(
-                session, email=email, error="Your card was declined.", name=form.get("name")
+                session, email=email, error=pages.declined(session), name=form.get("name")
             )
             return self._html(200, page)
         # The donor is sent back only once the site has been told, as with Stripe.

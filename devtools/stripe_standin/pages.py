@@ -2,11 +2,13 @@
 portal, and an index. Small HTML5 documents with their own few lines of CSS, no
 scripts, no external assets, plain forms that work without JavaScript, labelled
 controls and stable ids for browser tests (`#pay`, `#decline`, `#delayed`, `#cancel`,
-`#cancel-subscription`, `#return`).
+`#cancel-subscription`, `#return`, `#amount`, `#error`). The checkout and portal pages
+are in the session's `locale` (English or Spanish, see .locales); the ids stay.
 """
 
 from html import escape
 
+from . import locales
 from .objects import format_amount
 
 STYLE = """
@@ -35,22 +37,27 @@ ul{padding-left:1.2rem}
 """
 
 
-def _page(title, body):
+def _page(title, body, locale=None):
+    words = locales.text(locale)
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="{locales.language(locale)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="robots" content="noindex">\n'
         f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n"
-        f'<body>\n<main>\n<p class="badge">Stripe stand-in · test mode</p>\n{body}</main>\n'
+        f'<body>\n<main>\n<p class="badge">{escape(words["badge"])}</p>\n{body}</main>\n'
         "</body>\n</html>\n"
     )
 
 
-def _amount(amount, currency, interval=None):
+def _per(interval, words):
+    return words["per"].get(interval, interval)
+
+
+def _amount(amount, currency, interval=None, words=locales.TEXT["en"]):
     text = escape(format_amount(amount, currency))
     if interval:
-        text += f" <span>/ {escape(interval)}</span>"
+        text += f" <span>/ {escape(_per(interval, words))}</span>"
     return f'<p class="amount" id="amount">{text}</p>\n'
 
 
@@ -61,49 +68,64 @@ def session_interval(session):
     return recurring.get("interval")
 
 
+def declined(session):
+    """What the checkout page says when the card is declined, in the session's locale."""
+    return locales.text(session.get("locale"))["declined"]
+
+
 def checkout(session, *, email, error=None, name="Test Donor"):
-    """The hosted checkout page of an open session."""
+    """The hosted checkout page of an open session, in its locale."""
+    locale = session.get("locale")
+    words = locales.text(locale)
     action = f"/checkout/{escape(session['id'])}"
     item = session["_line_items"][0]
-    body = "<h1>Test mode checkout (no real money moves)</h1>\n"
-    body += f"<p>{escape(item['description'] or 'Payment')}</p>\n"
-    body += _amount(session["amount_total"], session["currency"], session_interval(session))
+    # Stripe's button says "Donate" for a donation; the stand-in's English one has
+    # always said "Pay", and browser tests find it by that name.
+    pay = words["donate"] if session.get("submit_type") == "donate" else words["pay"]
+    body = f"<h1>{escape(words['checkout_heading'])}</h1>\n"
+    body += f"<p>{escape(item['description'] or words['payment'])}</p>\n"
+    body += _amount(session["amount_total"], session["currency"], session_interval(session), words)
     if error:
         body += f'<p class="alert" role="alert" id="error">{escape(error)}</p>\n'
     body += f'<form method="post" action="{action}">\n'
     if email:
-        body += f'<p>Email: <strong id="email">{escape(email)}</strong></p>\n'
+        body += f'<p>{escape(words["email"])}: <strong id="email">{escape(email)}</strong></p>\n'
     else:
         body += (
-            '<label for="email">Email</label>\n'
+            f'<label for="email">{escape(words["email"])}</label>\n'
             '<input id="email" name="email" type="email" autocomplete="email" required '
             'value="test.donor@example.com">\n'
         )
     body += (
-        '<label for="name">Name on card</label>\n'
+        f'<label for="name">{escape(words["name_on_card"])}</label>\n'
         f'<input id="name" name="name" autocomplete="cc-name" value="{escape(name or "")}">\n'
-        "<p>Card: Visa ending in 4242 (a test card; nothing is charged)</p>\n"
+        f"<p>{escape(words['test_card'])}</p>\n"
         '<button class="primary" id="pay" type="submit" name="outcome" value="success">'
-        "Pay</button>\n"
+        f"{escape(pay)}</button>\n"
         '<button id="decline" type="submit" name="outcome" value="decline">'
-        "Decline card</button>\n"
+        f"{escape(words['decline'])}</button>\n"
         '<button id="delayed" type="submit" name="outcome" value="delayed">'
-        "Pay with delayed method</button>\n"
+        f"{escape(words['delayed'])}</button>\n"
         "</form>\n"
     )
     if session["cancel_url"]:
-        body += f'<p><a id="cancel" href="{escape(session["cancel_url"])}">Cancel</a></p>\n'
-    return _page("Test mode checkout · Stripe stand-in", body)
+        body += (
+            f'<p><a id="cancel" href="{escape(session["cancel_url"])}">'
+            f"{escape(words['cancel'])}</a></p>\n"
+        )
+    return _page(words["checkout_title"], body, locale)
 
 
 def unavailable(session=None):
     """What Stripe shows for a completed or expired session."""
-    body = "<h1>This session is no longer available</h1>\n"
-    body += "<p>This checkout session has already been completed or has expired.</p>\n"
+    locale = session.get("locale") if session else None
+    words = locales.text(locale)
+    body = f"<h1>{escape(words['unavailable_heading'])}</h1>\n"
+    body += f"<p>{escape(words['unavailable_text'])}</p>\n"
     if session and session.get("success_url") and session["status"] == "complete":
         url = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
-        body += f'<p><a id="return" href="{escape(url)}">Return to site</a></p>\n'
-    return _page("Session no longer available · Stripe stand-in", body)
+        body += f'<p><a id="return" href="{escape(url)}">{escape(words["return"])}</a></p>\n'
+    return _page(words["unavailable_title"], body, locale)
 
 
 def completed_without_url():
@@ -112,28 +134,31 @@ def completed_without_url():
 
 
 def portal(portal_session, customer, subscriptions, canceled=None):
-    """The customer portal: the customer's subscriptions, each with a cancel button."""
-    body = "<h1>Test mode customer portal</h1>\n"
+    """The customer portal, in its locale: the customer's subscriptions, each with a
+    cancel button."""
+    locale = portal_session.get("locale")
+    words = locales.text(locale)
+    body = f"<h1>{escape(words['portal_heading'])}</h1>\n"
     who = customer["email"] or customer["name"] or customer["id"]
-    body += f"<p>Signed in as <strong>{escape(who)}</strong></p>\n"
+    body += f"<p>{escape(words['signed_in_as'])} <strong>{escape(who)}</strong></p>\n"
     if canceled:
         body += (
-            '<p class="status" role="status" id="confirmation">'
-            "Your subscription has been canceled. No further payments will be taken.</p>\n"
+            f'<p class="status" role="status" id="confirmation">{escape(words["canceled"])}</p>\n'
         )
-    body += "<h2>Subscriptions</h2>\n"
+    body += f"<h2>{escape(words['subscriptions'])}</h2>\n"
     if not subscriptions:
-        body += "<p>No subscriptions.</p>\n"
+        body += f"<p>{escape(words['no_subscriptions'])}</p>\n"
     first_button = True
     body += "<ul>\n" if subscriptions else ""
     for subscription in subscriptions:
         item = subscription["items"]["data"][0]
         price = item["price"]
         amount = format_amount(price["unit_amount"] * item["quantity"], price["currency"])
-        interval = (price["recurring"] or {}).get("interval", "month")
+        interval = _per((price["recurring"] or {}).get("interval", "month"), words)
         status = subscription["status"].replace("_", " ")
+        status = words["statuses"].get(status, status)
         if subscription["cancel_at_period_end"]:
-            status += ", cancels at the end of the period"
+            status += words["cancels_at_period_end"]
         body += f"<li><strong>{escape(amount)} / {escape(interval)}</strong> · {escape(status)}"
         if subscription["status"] not in ("canceled", "incomplete_expired"):
             button_id = "cancel-subscription" if first_button else f"cancel-{subscription['id']}"
@@ -141,14 +166,15 @@ def portal(portal_session, customer, subscriptions, canceled=None):
             body += (
                 f'\n<form method="post" action="/portal/{escape(portal_session["id"])}">\n'
                 f'<input type="hidden" name="subscription" value="{escape(subscription["id"])}">\n'
-                f'<button id="{escape(button_id)}" type="submit">Cancel subscription</button>\n'
+                f'<button id="{escape(button_id)}" type="submit">'
+                f"{escape(words['cancel_subscription'])}</button>\n"
                 "</form>\n"
             )
         body += "</li>\n"
     body += "</ul>\n" if subscriptions else ""
     return_url = portal_session["return_url"] or "/"
-    body += f'<p><a id="return" href="{escape(return_url)}">Return to site</a></p>\n'
-    return _page("Test mode customer portal · Stripe stand-in", body)
+    body += f'<p><a id="return" href="{escape(return_url)}">{escape(words["return"])}</a></p>\n'
+    return _page(words["portal_title"], body, locale)
 
 
 def index(url, webhook_url):

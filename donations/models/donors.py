@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -52,6 +53,9 @@ class Donor(models.Model):
     stripe_customer_id = models.CharField(
         _("Stripe customer"), max_length=255, unique=True, null=True, blank=True
     )
+    # The language of their latest paid pledge (donations.donors.donor_for_payment):
+    # what their year-end statement is written in.
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
     is_demo = models.BooleanField(_("demo data"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
@@ -107,6 +111,9 @@ class Pledge(models.Model):
         max_length=10, choices=DisplayChoice, default=DisplayChoice.FULL_NAME
     )
     public_message = models.CharField(max_length=280, blank=True)
+    # The language of the page the form was sent from: Checkout, the pages Stripe sends
+    # the donor back to, and the gift's e-mails are in it.
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
     status = models.CharField(max_length=10, choices=Status, default=Status.CREATED)
     stripe_checkout_session_id = models.CharField(
         max_length=255, unique=True, null=True, blank=True

@@ -103,6 +103,8 @@ class Gift(models.Model):
         max_length=10, choices=DisplayChoice, default=DisplayChoice.ANONYMOUS
     )
     public_message = models.CharField(max_length=280, blank=True)
+    # The language its receipt is written in: its pledge's (checks: the donor's).
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
 
     # Stripe references: unique, so a gift is booked once whatever arrives twice.
     stripe_payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)

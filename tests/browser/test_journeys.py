@@ -207,8 +207,8 @@ def test_an_editor_rewrites_a_section_and_the_public_page_shows_it(
         has=page.locator(f'input[name$="-heading"][value="{old_heading}"]')
     )
     expect(section).to_have_count(1)
-    section.get_by_label("Heading").fill(new_heading)
-    section.get_by_label("Text").fill(new_body)
+    section.get_by_label("Heading:", exact=True).fill(new_heading)
+    section.get_by_label("Text:", exact=True).fill(new_body)
     page.get_by_role("button", name="Save", exact=True).first.click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
 

@@ -175,3 +175,88 @@ def test_it_saves_a_new_campaign_with_prepopulated_slug_field(client, editor):
         or "prepopulated" in html
     )
     assert Campaign.objects.count() == 0
+
+
+# Spanish beside English ---------------------------------------------------------------
+
+
+@pytest.fixture
+def _language_reset():
+    """The test client leaves the language of the last page asked for (/es/...) active
+    in this thread; the next test would read its messages in Spanish."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+def _with_spanish(campaign, data, **overrides):
+    """`data` plus the Spanish fields as the change form holds them."""
+    data = data | {
+        f"{name}_es": getattr(campaign, f"{name}_es") for name in Campaign.TRANSLATED_FIELDS
+    }
+    for i, section in enumerate(campaign.sections.all()):
+        data |= {
+            f"sections-{i}-heading_es": section.heading_es,
+            f"sections-{i}-body_es": section.body_es,
+        }
+    return data | overrides
+
+
+def test_it_puts_each_spanish_field_right_after_its_english(client, campaign, editor):
+    client.force_login(editor)
+    html = client.get(_change_url(campaign)).content.decode()
+    order = [
+        "title", "title_es", "slug", "summary", "summary_es", "letter", "letter_es",
+        "help_heading", "help_heading_es", "closing", "closing_es", "tax_statement",
+        "tax_statement_es", "other_ways_to_give", "other_ways_to_give_es", "share_title",
+        "share_title_es", "share_description", "share_description_es",
+        "sections-0-heading", "sections-0-heading_es", "sections-0-body", "sections-0-body_es",
+    ]  # fmt: skip
+    positions = [html.index(f'name="{name}"') for name in order]
+    assert positions == sorted(positions)
+    assert "Title (Spanish)" in html
+
+
+@pytest.mark.usefixtures("_language_reset")
+def test_it_shows_a_spanish_edit_on_es_and_not_on_the_english_page(client, campaign, editor):
+    client.force_login(editor)
+    response = client.post(
+        _change_url(campaign),
+        _with_spanish(
+            campaign,
+            _change_form_data(campaign),
+            title_es="Nuestra campaña de invierno",
+            **{"sections-0-body_es": "Un texto *nuevo* en español."},
+        ),
+    )
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    client.logout()
+    spanish = client.get("/es/").content.decode()
+    assert "<h1>Nuestra campaña de invierno</h1>" in spanish
+    assert "Un texto <em>nuevo</em> en español." in spanish
+    english = client.get("/").content.decode()
+    assert "Nuestra campaña de invierno" not in english
+    assert "Un texto" not in english
+
+
+def test_it_keeps_the_spanish_an_editor_left_untouched(client, campaign, editor):
+    client.force_login(editor)
+    client.post(
+        _change_url(campaign),
+        _with_spanish(campaign, _change_form_data(campaign), title="Help us, again"),
+    )
+    campaign.refresh_from_db()
+    assert campaign.title == "Help us, again"
+    assert campaign.title_es == "Ayúdenos a llevar nuestra misión al siguiente nivel"
+
+
+@pytest.mark.usefixtures("_language_reset")
+def test_it_links_an_editor_to_the_spanish_preview_of_a_draft(client, make_campaign, editor):
+    draft = make_campaign(is_published=False, title="Winter draft", title_es="Borrador de invierno")
+    client.force_login(editor)
+    html = client.get(_change_url(draft)).content.decode()
+    assert f'<a href="/es/campaigns/{draft.slug}/" hreflang="es">Spanish</a>' in html
+    assert f'<a href="/campaigns/{draft.slug}/" hreflang="en">English</a>' in html
+    preview = client.get(f"/es/campaigns/{draft.slug}/").content.decode()
+    assert "<h1>Borrador de invierno</h1>" in preview

@@ -203,7 +203,8 @@ def test_the_page_is_rendered_when_the_cache_is_down(client, make_campaign, capl
     assert response.status_code == 200
     assert _names(response.content.decode()) == ["Ana Lopez"]
     assert "Page cache unavailable" in caplog.text
-    assert {"private", "no-store"} <= _cache_control(response)
+    # Still a public page: a shared cache in front may keep it all the same.
+    assert "public" in _cache_control(response)
 
 
 @pytest.mark.parametrize("path", ["/", "/campaigns/no-such-campaign/"])
@@ -232,3 +233,25 @@ def test_a_page_from_the_cache_keeps_the_sites_headers(client, make_campaign):
         "X-Content-Type-Options",
     ):
         assert second[header] == first[header], header
+
+
+def test_a_spanish_page_is_cached_apart_and_never_varies_on_accept_language(client, campaign):
+    english = client.get("/", headers={"Accept-Language": "es"})
+    spanish = client.get("/es/")
+    again, queries = _get(Client(), "/es/")
+    assert queries == 0
+    assert english.content != spanish.content
+    assert again.content == spanish.content
+    assert '<html lang="es"' in spanish.content.decode()
+    assert '<html lang="en"' in english.content.decode()
+    for response in (english, spanish, again):
+        assert "Accept-Language" not in response.get("Vary", "")
+
+
+def test_only_public_pages_ask_the_cache(client, db, settings):
+    """Anything else (an image, /healthz, robots.txt) keeps its own headers and costs
+    no trip to the cache."""
+    with mock.patch("campaigns.http_cache.cache.get_many") as get_many:
+        assert client.get("/robots.txt")["Cache-Control"] == "max-age=86400, public"
+        assert client.get("/healthz").status_code == 200
+    get_many.assert_not_called()

@@ -756,3 +756,99 @@ def test_it_runs_with_debug_on(settings, monkeypatch, capsys):
     assert standin.webhook_secret == SECRET
     assert standin.url in capsys.readouterr().out
     standin.stop()
+
+
+# Locales: the pages in the session's language --------------------------------------
+
+
+def _ids(text):
+    checker = _PageChecker()
+    checker.feed(text)
+    return checker
+
+
+def test_it_shows_checkout_in_spanish_for_the_es_locale(client, standin, receiver):
+    session = open_session(client, locale="es")
+    assert session.locale == "es"
+    page = requests.get(session.url).text
+    assert '<html lang="es">' in page
+    assert "<h1>Pago en modo de prueba (no se mueve dinero real)</h1>" in page
+    # A donation's button says "Donar", as Stripe's; the amount as US Spanish writes it.
+    assert '<p class="amount" id="amount">$52.00</p>' in page
+    assert 'id="pay" type="submit" name="outcome" value="success">Donar</button>' in page
+    assert f'<a id="cancel" href="{CANCEL_URL}">Cancelar</a>' in page
+    assert '<label for="name">Nombre en la tarjeta</label>' in page
+    # The same ids as in English, for the browser tests.
+    english = requests.get(open_session(client).url).text
+    assert _ids(page).ids == _ids(english).ids
+
+    declined = press(session, "decline")
+    assert '<p class="alert" role="alert" id="error">Su tarjeta fue rechazada.</p>' in declined.text
+
+    monthly = open_session(client, "subscription", locale="es-419", submit_type=None)
+    page = requests.get(monthly.url).text
+    assert '<html lang="es">' in page
+    assert "$52.00 <span>/ mes</span>" in page
+    assert ">Pagar</button>" in page
+
+    assert press(session).status_code == 303
+    done = requests.get(session.url).text
+    assert "Esta sesión ya no está disponible" in done and ">Volver al sitio</a>" in done
+
+
+def test_it_keeps_english_for_other_locales(client, standin):
+    for locale in ("en", "auto", "fr", None):
+        extra = {"locale": locale} if locale else {}
+        page = requests.get(open_session(client, **extra).url).text
+        assert '<html lang="en">' in page and ">Pay</button>" in page
+    declined = press(open_session(client, locale="en"), "decline")
+    assert "Your card was declined." in declined.text
+
+
+def test_it_refuses_a_locale_stripe_does_not_know(client, monthly):
+    with pytest.raises(stripe.InvalidRequestError) as error:
+        open_session(client, locale="klingon")
+    assert error.value.param == "locale"
+    with pytest.raises(stripe.InvalidRequestError) as error:
+        client.v1.billing_portal.sessions.create(
+            params={"customer": monthly.customer, "locale": "es-ES"}
+        )
+    assert error.value.param == "locale"
+
+
+def test_it_shows_the_portal_in_spanish_for_the_es_locale(client, standin, receiver, monthly):
+    portal = client.v1.billing_portal.sessions.create(
+        params={
+            "customer": monthly.customer,
+            "return_url": "http://127.0.0.1:9/es/account/",
+            "locale": "es",
+        }
+    )
+    assert portal.locale == "es"
+    page = requests.get(portal.url).text
+    assert '<html lang="es">' in page
+    assert "<strong>$52.00 / mes</strong> · activa" in page
+    assert 'id="cancel-subscription" type="submit">Cancelar suscripción</button>' in page
+    assert '<a id="return" href="http://127.0.0.1:9/es/account/">Volver al sitio</a>' in page
+
+    answer = requests.post(
+        portal.url, data={"subscription": monthly.subscription.id}, allow_redirects=False
+    )
+    confirmation = requests.get(standin.url + answer.headers["Location"]).text
+    assert "Se canceló su suscripción." in confirmation
+    assert "· cancelada" in confirmation
+
+
+@pytest.mark.parametrize("which", ["checkout", "portal"])
+def test_it_serves_small_valid_pages_in_spanish(client, standin, monthly, which):
+    if which == "checkout":
+        url = open_session(client, locale="es").url
+    else:
+        params = {"customer": monthly.customer, "locale": "es"}
+        url = client.v1.billing_portal.sessions.create(params=params).url
+    text = requests.get(url).text
+    assert text.startswith("<!DOCTYPE html>") and '<html lang="es">' in text
+    checker = _ids(text)
+    assert checker.problems == []
+    assert len(checker.ids) == len(set(checker.ids))
+    assert all(input_id in checker.labels for input_id in checker.inputs)

@@ -9,11 +9,12 @@ import datetime
 import itertools
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from donations import checks, gift_sync
 from donations.models import Deposit, Donor, Gift
+from tests.conftest import migration_group
 
 _numbers = itertools.count(1001)
 
@@ -22,7 +23,9 @@ _numbers = itertools.count(1001)
 def bookkeeper(db):
     # No password: hashing one costs most of a test's time, and force_login needs none.
     user = User.objects.create_user("bea", "bea@example.org", is_staff=True)
-    user.groups.add(Group.objects.get(name="Bookkeepers"))
+    user.groups.add(
+        migration_group("donations", "0002_bookkeepers_group", "create_bookkeepers", "Bookkeepers")
+    )
     return user
 
 

@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
@@ -129,15 +128,9 @@ def test_bookkeepers_cannot_delete_nor_edit_campaigns(bookkeeper_client, bookkee
         assert bookkeeper.has_perm(perm), perm
 
 
-def test_the_groups_keep_to_their_own_data(db):
-    editors = set(
-        Group.objects.get(name="Editors").permissions.values_list(
-            "content_type__app_label", flat=True
-        )
-    )
-    bookkeepers = set(
-        Group.objects.get(name="Bookkeepers").permissions.values_list("codename", flat=True)
-    )
+def test_the_groups_keep_to_their_own_data(editor, bookkeeper):
+    editors = set(editor.groups.get().permissions.values_list("content_type__app_label", flat=True))
+    bookkeepers = set(bookkeeper.groups.get().permissions.values_list("codename", flat=True))
     assert editors == {"campaigns"}
     assert "change_campaign" not in bookkeepers
     assert not any(codename.startswith("delete_") for codename in bookkeepers)
