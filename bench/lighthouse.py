@@ -166,6 +166,7 @@ def misses(figures):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, choices=range(1, 11))
+    parser.add_argument("--path", default="/", help="the page to score, such as /es/")
     args = parser.parse_args()
 
     started = datetime.datetime.now().astimezone()
@@ -185,7 +186,7 @@ def main():
         harness.manage(["collectstatic", "--no-input", "-v0"], env)
         log = Path(tmp, "gunicorn.log")
         with harness.gunicorn(env, workers=2, port=port, log=log) as base:
-            url = base + "/"
+            url = base + args.path
             warm(url)
             for run in range(1, args.runs + 1):
                 print(f"\n--- run {run} of {args.runs}", flush=True)
@@ -210,7 +211,7 @@ def main():
         "settings": "mobile defaults, simulated throttling (slow 4G, 4x CPU slowdown)",
         "served": "gunicorn oca_site.wsgi, 2 sync workers, DEBUG off, whitenoise "
         "compressed manifest static files, PostgreSQL, demo campaign",
-        "url": "/",
+        "url": args.path,
         "targets": {
             "min_scores": MIN_SCORES,
             "max_transfer_bytes_without_images": MAX_BYTES_WITHOUT_IMAGES,
@@ -221,7 +222,9 @@ def main():
         "targets_met": not missed,
     }
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    page = args.path.strip("/").replace("/", "-")
+    results_file = RESULTS.with_name(f"lighthouse-{page}.json") if page else RESULTS
+    results_file.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
     print(f"\nLighthouse {results['lighthouse']}, {results['chromium']}; {results['settings']}")
     print(f"load average before: {load_before}; after: {load_after}\n")
@@ -244,7 +247,7 @@ def main():
         )
     if errors:
         print(f"\nserver errors in gunicorn's log: {dict(errors)}")
-    print(f"\nresults: {RESULTS.relative_to(harness.ROOT)}")
+    print(f"\nresults: {results_file.relative_to(harness.ROOT)}")
     if missed or errors:
         raise SystemExit("target missed: " + "; ".join(missed or ["server errors"]))
     print("targets met")

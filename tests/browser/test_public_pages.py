@@ -16,6 +16,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import OperationalError
 from django.urls import path
+from django.utils import translation
 from playwright.sync_api import expect
 
 from campaigns.models import Campaign
@@ -24,6 +25,19 @@ from oca_site import urls as site_urls
 from tests.quality import assert_no_axe_violations, assert_valid_html
 
 WIDTHS = pytest.mark.parametrize("page_fixture", ["mobile_page", "page"])
+# Every page in English (at /) and in Spanish (under /es/); expected wording comes from
+# the site's catalog, so a page left in English fails in Spanish.
+LANGUAGES = pytest.mark.parametrize("lang", ["en", "es"])
+
+
+def _t(lang, text, **values):
+    with translation.override(lang):
+        translated = translation.gettext(text)
+    return translated % values if values else translated
+
+
+def _prefix(lang):
+    return "" if lang == "en" else f"/{lang}"
 
 
 def _broken_view(request):
@@ -62,8 +76,9 @@ def _manage_link():
 
 
 @WIDTHS
+@LANGUAGES
 def test_the_pages_after_a_monthly_gift(
-    request, page_fixture, live_server, campaign, recording_standin, client, settings
+    request, page_fixture, lang, live_server, campaign, recording_standin, client, settings
 ):
     page = request.getfixturevalue(page_fixture)
     settings.PLEDGE_RATE_LIMIT = "1/d"
@@ -74,44 +89,55 @@ def test_the_pages_after_a_monthly_gift(
         "email": "ana@example.org",
         "display_as": "first",
     }
-    response = client.post(f"/give/{campaign.slug}/", gift)
+    response = client.post(f"{_prefix(lang)}/give/{campaign.slug}/", gift)
     assert response.status_code == 303
     session_id = response["Location"].rsplit("/", 1)[-1]
     recording_standin.pay(session_id)
 
-    response = page.goto(f"{live_server.url}/give/thanks/?session_id={session_id}")
+    url = f"{live_server.url}{_prefix(lang)}/give/thanks/?session_id={session_id}"
+    response = page.goto(url)
+    expect(page.locator("html")).to_have_attribute("lang", lang)
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Thank you, Ana — your $50 monthly gift is confirmed"
+        _t(
+            lang,
+            "Thank you, %(first_name)s — your %(amount)s monthly gift is confirmed",
+            first_name="Ana",
+            amount="$50",
+        )
     )
     _check(page, response)
 
     with page.expect_navigation() as navigation:
-        page.get_by_role("link", name="Manage my monthly gift").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Manage my monthly gift")
+        page.get_by_role("link", name=_t(lang, "Manage my monthly gift")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(_t(lang, "Manage my monthly gift"))
     _check(page, navigation.value)
 
-    page.get_by_label("The e-mail address you gave with").fill("ana@example.org")
+    page.get_by_label(_t(lang, "The e-mail address you gave with")).fill("ana@example.org")
     with page.expect_navigation() as navigation:
-        page.get_by_role("button", name="E-mail me a link").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
+        page.get_by_role("button", name=_t(lang, "E-mail me a link")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(_t(lang, "Check your e-mail"))
     _check(page, navigation.value)
 
-    response = page.goto(_manage_link())
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your monthly gifts, Ana")
-    expect(page.get_by_role("heading", name="$50 a month to", exact=False)).to_be_visible()
+    link = _manage_link()
+    assert f"{_prefix(lang)}/give/manage/" in link
+    response = page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        _t(lang, "Your monthly gifts, %(name)s", name="Ana")
+    )
     _check(page, response)
 
     # A second link asked for within the limit's window (one a day here).
-    page.goto(f"{live_server.url}/give/manage/")
-    page.get_by_label("The e-mail address you gave with").fill("ana@example.org")
+    page.goto(f"{live_server.url}{_prefix(lang)}/give/manage/")
+    page.get_by_label(_t(lang, "The e-mail address you gave with")).fill("ana@example.org")
     with page.expect_navigation() as navigation:
-        page.get_by_role("button", name="E-mail me a link").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Please wait a moment")
+        page.get_by_role("button", name=_t(lang, "E-mail me a link")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(_t(lang, "Please wait a moment"))
     _check(page, navigation.value, status=429)
 
 
 @WIDTHS
-def test_the_message_and_error_pages(request, page_fixture, live_server):
+@LANGUAGES
+def test_the_message_and_error_pages(request, page_fixture, lang, live_server):
     page = request.getfixturevalue(page_fixture)
     pages = [
         ("/", 200, "No appeal is running right now"),
@@ -120,8 +146,9 @@ def test_the_message_and_error_pages(request, page_fixture, live_server):
         ("/give/manage/not-a-real-link/", 404, "This link doesn’t work"),
     ]
     for url, status, heading in pages:
-        response = page.goto(live_server.url + url)
-        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        response = page.goto(live_server.url + _prefix(lang) + url)
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        expect(page.get_by_role("heading", level=1)).to_have_text(_t(lang, heading))
         _check(page, response, status)
 
 
@@ -136,8 +163,23 @@ def test_the_500_page(request, page_fixture, live_server, settings):
 
 
 @WIDTHS
+def test_the_spanish_500_page(request, page_fixture, live_server, campaign, settings):
+    """A view under /es/ that fails: the error page speaks the page's language."""
+    page = request.getfixturevalue(page_fixture)
+    assert not settings.DEBUG
+    with mock.patch("campaigns.views.render_campaign", side_effect=RuntimeError("a bug")):
+        response = page.goto(f"{live_server.url}/es/campaigns/{campaign.slug}/")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        _t("es", "Something went wrong on our side")
+    )
+    _check(page, response, status=500)
+
+
+@WIDTHS
+@LANGUAGES
 def test_the_503_page_while_the_database_is_down(
-    request, page_fixture, live_server, campaign, settings
+    request, page_fixture, lang, live_server, campaign, settings
 ):
     page = request.getfixturevalue(page_fixture)
     assert not settings.DEBUG
@@ -146,8 +188,9 @@ def test_the_503_page_while_the_database_is_down(
         side_effect=OperationalError("connection to server failed: Connection refused"),
     )
     with outage:
-        response = page.goto(live_server.url + campaign.get_absolute_url())
-        expect(page.get_by_role("heading", level=1)).to_have_text("We’ll be right back")
+        response = page.goto(live_server.url + _prefix(lang) + campaign.get_absolute_url())
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        expect(page.get_by_role("heading", level=1)).to_have_text(_t(lang, "We’ll be right back"))
         assert response.headers["retry-after"] == "30"
         _check(page, response, status=503)
 
