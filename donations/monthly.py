@@ -212,7 +212,7 @@ def _deliver_card_notice(notice_id):
                 # The name typed with the gift, as on its receipts.
                 "name": first_name(monthly.pledge.name if monthly.pledge_id else donor.name),
                 "amount": format_money(monthly.amount_cents, monthly.currency, always_cents=True),
-                "campaign": monthly.campaign.title,
+                "campaign": monthly.campaign.in_language("title", language=language),
                 "org_name": monthly.campaign.org_legal_name,
                 "url": manage_url(donor),
                 "request_url": settings.SITE_URL + reverse("donations:manage"),

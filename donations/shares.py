@@ -44,14 +44,16 @@ class ShareRedirect(HttpResponseRedirect):
 def share_url(network, campaign):
     """The network's own share address for the campaign's page."""
     page_url = settings.SITE_URL + campaign.get_absolute_url()
-    title = campaign.share_title or campaign.title
+    # In the language of the page the share link was on (/es/give/share/... in Spanish).
+    title = campaign.in_language("share_title", "title")
     if network == "facebook":
         return "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": page_url})
     if network == "x":
         return "https://x.com/intent/post?" + urlencode({"url": page_url, "text": title})
     if network == "linkedin":
         return "https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": page_url})
-    body = f"{campaign.share_description or campaign.summary}\n\n{page_url}".strip()
+    description = campaign.in_language("share_description", "summary")
+    body = f"{description}\n\n{page_url}".strip()
     # quote, not quote_plus: mail programs show a "+" in a mailto: body as it is.
     return "mailto:?" + urlencode({"subject": title, "body": body}, quote_via=quote)
 

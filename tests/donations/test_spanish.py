@@ -492,3 +492,18 @@ def test_it_answers_429_in_spanish_under_es(client, db, settings):
     assert '<html lang="es">' in html
     assert _es("Please wait a moment") in html
     assert 'href="/es/"' in html
+
+
+def test_shares_from_a_spanish_page_carry_the_spanish_title_and_address(campaign):
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.utils import translation
+
+    from donations.shares import share_url
+
+    with translation.override("es"):
+        x = parse_qs(urlsplit(share_url("x", campaign)).query)
+        mail_body = parse_qs(urlsplit(share_url("email", campaign)).query)["body"][0]
+    assert x["text"] == [campaign.share_title_es or campaign.title_es]
+    assert x["url"][0].endswith(f"/es/campaigns/{campaign.slug}/")
+    assert mail_body.startswith(campaign.share_description_es or campaign.summary_es)
