@@ -74,9 +74,11 @@ def is_public(request):
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def _is_public_page(path):
     """Whether `path` is served by a `@public_page` view (resolved in the language its
-    prefix names, as LocaleMiddleware will activate it further down)."""
+    prefix names, as LocaleMiddleware will activate it further down). Remembered per
+    path: the URL patterns do not change while the process runs."""
     language = translation.get_language_from_path(path) or settings.LANGUAGE_CODE
     with translation.override(language):
         try:
