@@ -118,16 +118,7 @@ def main():
 
     env = harness.bench_env(DATABASE)
     os.environ.update(env)
-    reusing = False
-    if args.reuse:
-        try:
-            harness.psql("SELECT 1", database=DATABASE)
-            harness.manage(["migrate", "--no-input", "-v0"], env)
-            reusing = True
-        except Exception:  # noqa: BLE001 (no database yet: make one)
-            reusing = False
-    if not reusing:
-        harness.fresh_database(DATABASE)
+    reusing = harness.kept_or_fresh_database(DATABASE, env, reuse=args.reuse)
 
     import django
 

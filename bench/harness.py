@@ -81,6 +81,21 @@ def fresh_database(name, admin_url=None):
     manage(["migrate", "--no-input", "-v0"], bench_env(name, **extra))
 
 
+def kept_or_fresh_database(name, env, *, reuse):
+    """With `reuse`, migrates database `name` if it exists and returns True; otherwise
+    (or when it does not exist) makes it afresh and returns False."""
+    if reuse:
+        try:
+            psql("SELECT 1", database=name)
+        except subprocess.CalledProcessError:
+            print(f"no database {name} to reuse: making it", flush=True)
+        else:
+            manage(["migrate", "--no-input", "-v0"], env)
+            return True
+    fresh_database(name)
+    return False
+
+
 def manage(args, env):
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
 

@@ -50,16 +50,7 @@ BROWSER = dict(header.split(": ", 1) for header in harness.BROWSER_HEADERS)
 
 def prepared_campaign(args, env):
     """The loaded campaign (loading it unless `--reuse` finds it)."""
-    reusing = False
-    if args.reuse:
-        try:
-            harness.psql("SELECT 1", database=DATABASE)
-            harness.manage(["migrate", "--no-input", "-v0"], env)
-            reusing = True
-        except Exception:  # noqa: BLE001 (no database yet: make one)
-            reusing = False
-    if not reusing:
-        harness.fresh_database(DATABASE)
+    reusing = harness.kept_or_fresh_database(DATABASE, env, reuse=args.reuse)
 
     import django
 
