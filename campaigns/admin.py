@@ -2,15 +2,19 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models.constants import LOOKUP_SEP
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.utils.html import format_html_join
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
-from . import feed
+from . import admin_preview, copying, feed
+from .admin_organization import OrganizationAdmin  # noqa: F401 (registers it)
 from .models import Campaign, FeedItem, HelpSection
 
 
@@ -97,26 +101,13 @@ class CampaignAdmin(CampaignsLookupsOnly, admin.ModelAdmin):
         ),
         (_("Donation form"), {"fields": ["preset_amounts", "monthly_by_default"]}),
         (
-            _("Mail a check"),
+            _("Tax notice"),
             {
-                "fields": [
-                    "check_payee",
-                    "check_street",
-                    "check_suite",
-                    "check_city_state_zip",
-                ]
-            },
-        ),
-        (
-            _("Organization and tax notice"),
-            {
-                "fields": [
-                    "org_legal_name",
-                    "org_ein",
-                    "org_phone",
-                    "tax_statement",
-                    "tax_statement_es",
-                ]
+                "fields": ["tax_statement", "tax_statement_es"],
+                "description": _(
+                    "The organization's legal name, EIN and mailing address are entered "
+                    "once for every campaign, under Organization details."
+                ),
             },
         ),
         (_("Other ways to give"), {"fields": ["other_ways_to_give", "other_ways_to_give_es"]}),
@@ -134,8 +125,95 @@ class CampaignAdmin(CampaignsLookupsOnly, admin.ModelAdmin):
         ),
     ]
 
+    actions = ["duplicate_campaigns"]
+
     class Media:
         js = ["admin/js/sortable-inline.js"]
+        css = {"all": ["css/staff-admin.css"]}
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if "slug" in form.base_fields:
+            # The real address, with the site's own host (escaped: the admin renders
+            # help text as HTML, where "<slug>" would vanish as an unknown tag).
+            form.base_fields["slug"].help_text = format_html(
+                gettext(
+                    "The page will be at {pattern}. Use lowercase letters, digits and "
+                    "hyphens, such as spring-appeal."
+                ),
+                pattern=f"{settings.SITE_URL}/campaigns/<slug>/",
+            )
+        return form
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in WIDE_FIELDS and field is not None:
+            field.widget.attrs["class"] = "vTextField wide-input"
+        return field
+
+    def get_urls(self):
+        def mount(route, view, name):
+            wrapped = self.admin_site.admin_view(
+                lambda request, **kwargs: view(request, self, **kwargs)
+            )
+            return path(route, wrapped, name=name)
+
+        return [
+            mount("add/preview/", admin_preview.preview, "campaigns_campaign_preview_new"),
+            mount(
+                "<int:object_id>/change/preview/",
+                admin_preview.preview,
+                "campaigns_campaign_preview",
+            ),
+            mount("<int:object_id>/duplicate/", duplicate_view, "campaigns_campaign_duplicate"),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            context["preview_url"] = reverse("admin:campaigns_campaign_preview", args=[obj.pk])
+            context["can_duplicate"] = self.has_add_permission(request)
+        else:
+            context["preview_url"] = reverse("admin:campaigns_campaign_preview_new")
+        context["reorder_labels"] = reorder_labels()
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.action(permissions=["add"], description=_("Duplicate the selected campaigns"))
+    def duplicate_campaigns(self, request, queryset):
+        copies = [self._duplicate(request, campaign) for campaign in queryset.order_by("pk")]
+        if len(copies) == 1:
+            return HttpResponseRedirect(
+                reverse("admin:campaigns_campaign_change", args=[copies[0].pk])
+            )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d campaign duplicated: the copies are drafts.",
+                "%(count)d campaigns duplicated: the copies are drafts.",
+                len(copies),
+            )
+            % {"count": len(copies)},
+            messages.SUCCESS,
+        )
+        return None
+
+    def _duplicate(self, request, campaign):
+        copy = copying.duplicate_campaign(campaign)
+        self.log_addition(request, copy, [{"added": {}}])
+        self.message_user(
+            request,
+            format_html(
+                gettext(
+                    "“{copy}” is a copy of “{original}”, saved as a draft at {address}. "
+                    "Edit it, then tick “Published” when it is ready."
+                ),
+                copy=copy.title,
+                original=campaign.title,
+                address=copy.get_absolute_url(),
+            ),
+            messages.SUCCESS,
+        )
+        return copy
 
     @admin.display(description=_("pages on the site"))
     def pages(self, obj):
@@ -155,6 +233,39 @@ class CampaignAdmin(CampaignsLookupsOnly, admin.ModelAdmin):
     def goal_display(self, obj):
         unit = _("donors") if obj.goal_kind == Campaign.GoalKind.DONORS else _("dollars")
         return f"{obj.goal_target:,} {unit}"
+
+
+# Long one-line texts: the admin's default input is far narrower than what they hold.
+WIDE_FIELDS = {"title", "title_es", "summary", "summary_es", "help_heading", "help_heading_es"}
+WIDE_FIELDS |= {"share_title", "share_title_es", "share_description", "share_description_es"}
+
+
+def reorder_labels():
+    """The words of the help sections' move buttons (static/admin/js/sortable-inline.js)."""
+    return {
+        "up": gettext("Move up"),
+        "down": gettext("Move down"),
+        "upNamed": gettext("Move “%(name)s” up"),
+        "downNamed": gettext("Move “%(name)s” down"),
+        "moved": gettext("“%(name)s” is now section %(position)s of %(count)s."),
+        "unnamed": gettext("New section"),
+        "hint": gettext(
+            "Change the order with the Move up and Move down buttons, or by dragging a "
+            "section; then save."
+        ),
+    }
+
+
+@require_POST
+def duplicate_view(request, model_admin, object_id):
+    """The change form's "Duplicate campaign" button: copies it and opens the copy."""
+    campaign = model_admin.get_object(request, object_id)
+    if campaign is None:
+        raise Http404
+    if not model_admin.has_add_permission(request):
+        raise PermissionDenied
+    copy = model_admin._duplicate(request, campaign)
+    return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[copy.pk]))
 
 
 class HideForm(forms.Form):

@@ -1,4 +1,7 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from .organization import Organization
 
 
 def site(request):
@@ -9,3 +12,9 @@ def site(request):
         "stripe_test_mode": bool(settings.STRIPE_API_BASE)
         or not settings.STRIPE_SECRET_KEY.startswith("sk_live_"),
     }
+
+
+def organization(request):
+    """`organization`: the organization's details (campaigns.organization), read from the
+    database only by a page that shows them."""
+    return {"organization": SimpleLazyObject(Organization.current)}

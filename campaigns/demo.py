@@ -9,6 +9,7 @@ from django.db import transaction
 
 from . import demo_es
 from .models import Campaign, HelpSection
+from .organization import PLACEHOLDER_EIN, Organization
 
 DEMO_SLUG = "oca-2017-appeal"
 
@@ -115,15 +116,7 @@ CAMPAIGN_FIELDS = {
     "closing": CLOSING,
     "preset_amounts": "25,50,100,250",
     "monthly_by_default": False,
-    "check_payee": "Open Communities Alliance",
-    "check_street": "75 Charter Oak Avenue",
-    "check_suite": "Suite 1-210",
-    "check_city_state_zip": "Hartford, CT 06106",
     "other_ways_to_give": OTHER_WAYS,
-    "org_legal_name": "Open Communities Alliance",
-    # Placeholder: staff enter the organization's real EIN in admin.
-    "org_ein": "00-0000000",
-    "org_phone": "860-610-6040",
     "tax_statement": (
         "As a 501(c)(3) organization, all donations to Open Communities Alliance are "
         "tax deductible."
@@ -141,6 +134,31 @@ CAMPAIGN_FIELDS = {
 }
 
 
+# OCA's details as the 2017 page gave them. The EIN is a placeholder that staff replace
+# in the admin (every admin page and `check --deploy` say so until they do).
+ORGANIZATION_FIELDS = {
+    "legal_name": "Open Communities Alliance",
+    "ein": PLACEHOLDER_EIN,
+    "check_payee": "Open Communities Alliance",
+    "street": "75 Charter Oak Avenue",
+    "suite": "Suite 1-210",
+    "city_state_zip": "Hartford, CT 06106",
+    "phone": "860-610-6040",
+    "website": "https://www.ctoca.org",
+}
+
+
+def load_demo_organization():
+    """Fills in the organization's details from the demo, unless staff already did
+    (a row with a street address is left as it is)."""
+    organization = Organization.current()
+    if not organization.street:
+        for name, value in ORGANIZATION_FIELDS.items():
+            setattr(organization, name, value)
+        organization.save()
+    return organization
+
+
 @transaction.atomic
 def load_demo_campaign():
     """Creates the demo campaign and its five sections, in English and Spanish (the
@@ -149,6 +167,7 @@ def load_demo_campaign():
     Safe to run again: an existing demo campaign, including any edits staff made to
     it, is left as it is (migration 0006 gave one made earlier its Spanish).
     """
+    load_demo_organization()
     spanish = {f"{name}_es": text for name, text in demo_es.CAMPAIGN_FIELDS_ES.items()}
     campaign, created = Campaign.objects.get_or_create(
         slug=DEMO_SLUG, defaults=CAMPAIGN_FIELDS | spanish

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import http_cache
 from .images import ShareImageField, validate_share_image
+from .organization import Organization  # noqa: F401 (a model of this app)
 from .translated import (
     MARKDOWN_HELP,
     SPANISH_HELP,
@@ -92,7 +93,10 @@ class Campaign(TranslatedCopy, models.Model):
         _("slug"),
         max_length=80,
         unique=True,
-        help_text=_("The address of the page: /campaigns/<slug>/"),
+        help_text=_(
+            "The end of the page's address: lowercase letters, digits and hyphens, "
+            "such as spring-appeal."
+        ),
         error_messages={"unique": _("Another campaign already uses this slug.")},
     )
     summary = models.CharField(
@@ -149,17 +153,6 @@ class Campaign(TranslatedCopy, models.Model):
         default=False,
         help_text=_("Pre-select a monthly gift on the donation form."),
     )
-    check_payee = models.CharField(
-        _("make checks payable to"),
-        max_length=200,
-        default="Open Communities Alliance",
-        validators=[single_line],
-    )
-    check_street = models.CharField(_("street address"), max_length=200, validators=[single_line])
-    check_suite = models.CharField(_("suite"), max_length=100, blank=True, validators=[single_line])
-    check_city_state_zip = models.CharField(
-        _("city, state and ZIP"), max_length=200, validators=[single_line]
-    )
     other_ways_to_give = models.TextField(
         _("other ways to give"), blank=True, help_text=MARKDOWN_HELP
     )
@@ -167,20 +160,7 @@ class Campaign(TranslatedCopy, models.Model):
         _spanish(_("other ways to give")), blank=True, help_text=_spanish_markdown_help()
     )
 
-    # The organization, for receipts, the tax notice and letterhead.
-    org_legal_name = models.CharField(
-        _("organization's legal name"),
-        max_length=200,
-        default="Open Communities Alliance",
-        validators=[single_line],
-    )
-    org_ein = models.CharField(
-        _("EIN"),
-        max_length=10,
-        validators=[single_line],
-        help_text=_("Federal employer identification number, as 12-3456789."),
-    )
-    org_phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[single_line])
+    # The organization's name, EIN and address are stored once (campaigns.organization).
     tax_statement = models.TextField(
         _("tax-deductible statement"),
         default=(
@@ -312,8 +292,6 @@ class Campaign(TranslatedCopy, models.Model):
     def clean(self):
         if self.ends_on and self.starts_on and self.ends_on <= self.starts_on:
             raise ValidationError({"ends_on": _("The end date must be after the start date.")})
-        if self.org_ein and not _is_ein(self.org_ein):
-            raise ValidationError({"org_ein": _("Enter the EIN as 12-3456789.")})
 
     @property
     def is_running(self):
@@ -343,17 +321,6 @@ class Campaign(TranslatedCopy, models.Model):
     def goal_percent(self):
         current, target = self.goal_progress
         return min(100, current * 100 // target) if target else 0
-
-    def org_address_lines(self):
-        """The organization's postal address, the lines that are filled in, in order:
-        street, suite, city, state and ZIP (receipts, statements, letterhead)."""
-        lines = (self.check_street, self.check_suite, self.check_city_state_zip)
-        return [line for line in lines if line]
-
-
-def _is_ein(value):
-    digits = value.replace("-", "")
-    return len(digits) == 9 and digits.isdigit() and value.count("-") <= 1
 
 
 class HelpSection(TranslatedCopy, models.Model):

@@ -20,19 +20,20 @@ def _get_campaign_for_user(user, slug):
     return campaign
 
 
-def _sections_with_anchors(campaign):
-    sections, seen = [], set()
-    for section in campaign.sections.all():
+def sections_with_anchors(sections):
+    """Each section with its fragment id on the page, unique among them."""
+    with_anchors, seen = [], set()
+    for section in sections:
         anchor = section.anchor
         while anchor in seen:
             anchor = f"{anchor}-{section.pk}"
         seen.add(anchor)
-        sections.append((section, anchor))
-    return sections
+        with_anchors.append((section, anchor))
+    return with_anchors
 
 
-def render_campaign(request, campaign, *, extra_context=None, status=200):
-    """Renders a campaign's page.
+def render_campaign(request, campaign, *, extra_context=None, status=200, sections=None):
+    """Renders a campaign's page (with `sections` instead of its saved ones: a preview).
 
     Other apps add to the page without campaigns importing them: each callable named
     in settings.CAMPAIGN_PAGE_CONTEXT takes (request, campaign) and returns context
@@ -40,9 +41,13 @@ def render_campaign(request, campaign, *, extra_context=None, status=200):
     """
     context = {
         "campaign": campaign,
-        "sections": _sections_with_anchors(campaign),
+        "sections": sections_with_anchors(
+            campaign.sections.all() if sections is None else sections
+        ),
         "is_preview": not campaign.is_published,
-        "feed_page": feed.page(campaign.pk),
+        "feed_page": feed.page(campaign.pk)
+        if campaign.pk
+        else feed.FeedPage(items=[], next_cursor=""),
     }
     if request.method not in ("GET", "HEAD"):
         # The donation form answered with its errors: the language switch leads to the

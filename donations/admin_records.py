@@ -34,6 +34,23 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 # Deposits --------------------------------------------------------------------------
 
 
+class DepositStateFilter(admin.SimpleListFilter):
+    """Open deposits (checks can still join) or closed ones (matching the bank's slip)."""
+
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("Open")), ("closed", _("Closed"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(closed_at__isnull=True)
+        if self.value() == "closed":
+            return queryset.filter(closed_at__isnull=False)
+        return queryset
+
+
 @admin.register(Deposit)
 class DepositAdmin(admin.ModelAdmin):
     form = DepositForm
@@ -47,7 +64,7 @@ class DepositAdmin(admin.ModelAdmin):
         "difference_display",
         "closed_at",
     ]
-    list_filter = [("closed_at", admin.EmptyFieldListFilter)]
+    list_filter = [DepositStateFilter]
     search_fields = ["bank_reference"]
     date_hierarchy = "deposited_on"
     actions = ["close_deposits"]
@@ -138,6 +155,21 @@ class DepositAdmin(admin.ModelAdmin):
 # Records written by the site -------------------------------------------------------
 
 
+class StatementSentFilter(admin.SimpleListFilter):
+    title = _("e-mailed")
+    parameter_name = "sent"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("E-mailed")), ("no", _("Not e-mailed (print it)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(sent_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(sent_at__isnull=True)
+        return queryset
+
+
 @admin.register(MonthlyGift)
 class MonthlyGiftAdmin(ReadOnlyAdmin):
     list_display = ["donor", "amount_display", "status", "campaign", "started_at", "canceled_at"]
@@ -169,7 +201,7 @@ class MonthlyGiftAdmin(ReadOnlyAdmin):
 @admin.register(YearEndStatement)
 class YearEndStatementAdmin(ReadOnlyAdmin):
     list_display = ["year", "donor", "gift_count", "total_display", "sent_at"]
-    list_filter = ["year", ("sent_at", admin.EmptyFieldListFilter)]
+    list_filter = ["year", StatementSentFilter]
     search_fields = ["donor__name", "donor__email"]
     list_select_related = ["donor"]
 

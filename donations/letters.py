@@ -1,7 +1,7 @@
 """Printed acknowledgement letters, for donors who gave by check (and have no e-mail).
 
 The letter says what the e-mail receipt says (donations.receipts), in the same language,
-on the campaign's letterhead, addressed to the donor's postal address, and fits on one
+on the organization's letterhead, addressed to the donor's postal address, and fits on one
 page.
 """
 
@@ -24,7 +24,6 @@ def letter_context(gift):
     with translation.override(gift.language):
         return receipt_context(gift) | {
             "language": gift.language,
-            "org_address_lines": gift.campaign.org_address_lines(),
             "donor_address_lines": donor_address_lines(gift.donor, gift.donor_name),
             "letter_date": format_date(timezone.localdate()),
             "received_on": format_date(gift.received_on or gift.given_at),

@@ -21,6 +21,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from campaigns.formatting import format_money
+from campaigns.organization import Organization
 from oca_site.redaction import log_unexpected
 
 from . import languages, mail, ratelimit, stripe_gateway
@@ -213,7 +214,7 @@ def _deliver_card_notice(notice_id):
                 "name": first_name(monthly.pledge.name if monthly.pledge_id else donor.name),
                 "amount": format_money(monthly.amount_cents, monthly.currency, always_cents=True),
                 "campaign": monthly.campaign.in_language("title", language=language),
-                "org_name": monthly.campaign.org_legal_name,
+                "org_name": Organization.current().legal_name,
                 "url": manage_url(donor),
                 "request_url": settings.SITE_URL + reverse("donations:manage"),
                 "minutes": LINK_MAX_AGE // 60,

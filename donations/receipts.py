@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns.formatting import format_date, format_money
+from campaigns.organization import Organization
 from oca_site.redaction import log_unexpected
 
 from . import mail
@@ -42,14 +43,19 @@ def schedule_receipt(gift):
     transaction.on_commit(lambda: send_receipt.enqueue(gift.pk))
 
 
-def organization_context(campaign):
-    """The organization as receipts, statements and letters name it, in the active
-    language (the site's address is that of its pages in it)."""
+def organization_context():
+    """The organization as receipts, statements and letters name it (its details as they
+    stand now, campaigns.organization), in the active language (the site's address is
+    that of its pages in it)."""
+    organization = Organization.current()
     return {
-        "org_name": campaign.org_legal_name,
-        "org_ein": campaign.org_ein,
-        "org_address": ", ".join(campaign.org_address_lines()),
-        "org_phone": campaign.org_phone,
+        "org_name": organization.legal_name,
+        "org_ein": organization.ein,
+        "org_address": ", ".join(organization.address_lines()),
+        "org_address_lines": organization.address_lines(),
+        "org_phone": organization.phone,
+        "org_email": organization.email,
+        "org_logo_url": organization.logo_url,
         "site_url": mail.site_address(),
     }
 
@@ -69,7 +75,7 @@ def irs_statements(wording):
 def receipt_context(gift):
     """What a receipt says, made under the language it is written in."""
     monthly = gift.frequency == "monthly"
-    return organization_context(gift.campaign) | {
+    return organization_context() | {
         "gift": gift,
         "donor_name": gift.donor_name or gift.donor.name,
         "amount": format_money(gift.amount_cents, gift.currency, always_cents=True),

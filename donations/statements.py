@@ -63,9 +63,8 @@ def donors_for(year):
 
 
 def statement_context(donor, year, gifts):
-    campaign = gifts[-1].campaign  # the organisation's details as they stand last
     total = sum(gift.amount_cents - gift.refunded_cents for gift in gifts)
-    return organization_context(campaign) | {
+    return organization_context() | {
         "year": year,
         "donor_name": donor.name,
         "gifts": [

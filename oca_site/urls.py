@@ -5,11 +5,17 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from campaigns import views as campaign_views
 from donations import urls as donation_urls
 from oca_site import media
+
+# The admin is the staff's office, not a developer's tool: it says whose it is.
+admin.site.site_header = _("Open Communities Alliance — staff")
+admin.site.site_title = _("Open Communities Alliance — staff")
+admin.site.index_title = _("Open Communities Alliance — staff")
 
 handler404 = "oca_site.errors.page_not_found"
 handler500 = "oca_site.errors.server_error"

@@ -2,6 +2,7 @@ from django import template
 
 from campaigns import formatting
 from campaigns.markup import render_markdown
+from campaigns.organization import Organization
 
 register = template.Library()
 
@@ -28,3 +29,10 @@ def longdate(value):
 @register.filter
 def markdown(text):
     return render_markdown(text or "")
+
+
+@register.simple_tag
+def organization():
+    """`{% organization as org %}`: the organization's details where no request's context
+    processors ran (mail, letters)."""
+    return Organization.current()

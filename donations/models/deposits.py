@@ -48,8 +48,13 @@ class Deposit(models.Model):
         verbose_name_plural = _("deposits")
 
     def __str__(self):
-        ref = f" ({self.bank_reference})" if self.bank_reference else ""
-        return f"Deposit of {self.deposited_on}{ref}"
+        date = format_date(self.deposited_on)
+        if self.bank_reference:
+            return _("Deposit of %(date)s (%(reference)s)") % {
+                "date": date,
+                "reference": self.bank_reference,
+            }
+        return _("Deposit of %(date)s") % {"date": date}
 
     @property
     def is_closed(self):

@@ -158,7 +158,11 @@ class Gift(models.Model):
 
     def __str__(self):
         amount = format_money(self.amount_cents, self.currency, always_cents=True)
-        return f"{self.get_method_display()} gift of {amount} by {self.donor_name or self.donor}"
+        return _("%(method)s gift of %(amount)s by %(donor)s") % {
+            "method": self.get_method_display(),
+            "amount": amount,
+            "donor": self.donor_name or self.donor,
+        }
 
     def save(self, *args, **kwargs):
         if not self.donor_name and self.donor_id:

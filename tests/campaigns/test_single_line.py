@@ -16,13 +16,6 @@ ONE_LINE_FIELDS = [
     "title",
     "summary",
     "help_heading",
-    "check_payee",
-    "check_street",
-    "check_suite",
-    "check_city_state_zip",
-    "org_legal_name",
-    "org_ein",
-    "org_phone",
     "share_title",
     "share_description",
 ]
@@ -52,6 +45,25 @@ def test_it_guards_every_one_line_field_of_a_campaign(campaign, field):
     assert "Keep this to one line" in " ".join(refused.value.message_dict[field])
 
 
+ORGANIZATION_ONE_LINE_FIELDS = [
+    "legal_name",
+    "ein",
+    "check_payee",
+    "street",
+    "suite",
+    "city_state_zip",
+    "phone",
+]
+
+
+@pytest.mark.parametrize("field", ORGANIZATION_ONE_LINE_FIELDS)
+def test_it_guards_every_one_line_field_of_the_organization(organization, field):
+    setattr(organization, field, "12-345\n6789")
+    with pytest.raises(ValidationError) as refused:
+        organization.full_clean()
+    assert "Keep this to one line" in " ".join(refused.value.message_dict[field])
+
+
 def test_it_guards_a_help_sections_heading(campaign):
     section = HelpSection(campaign=campaign, heading="Fair\rhousing", body="Text")
     with pytest.raises(ValidationError) as refused:
@@ -60,7 +72,7 @@ def test_it_guards_a_help_sections_heading(campaign):
 
 
 @pytest.mark.parametrize("char", ["\n", "\r", "\x1b", "\u2028"], ids=["LF", "CR", "ESC", "LS"])
-@pytest.mark.parametrize("field", ["title", "check_street", "org_legal_name", "share_title"])
+@pytest.mark.parametrize("field", ["title", "help_heading", "summary", "share_title"])
 def test_it_refuses_it_in_the_admin_and_saves_nothing(client, campaign, editor, field, char):
     before = getattr(campaign, field)
     client.force_login(editor)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, FeedItem
+from campaigns.organization import Organization
 from donations import checks
 from donations.models import Donor, Gift
 
@@ -306,7 +307,7 @@ def test_a_check_gets_the_e_mail_receipt_after_commit(
     body = mailoutbox[0].body
     assert mailoutbox[0].to == ["ana@example.org"]
     assert "$100.00" in body and "Check no. 555" in body
-    assert campaign.org_ein in body
+    assert Organization.current().ein in body
     assert "No goods or services were provided in exchange for this contribution." in body
     gift.refresh_from_db()
     assert gift.receipt_status == Gift.Receipt.SENT
@@ -339,11 +340,11 @@ def test_the_letter_has_the_letterhead_and_the_irs_sentence(bookkeeper_client, c
     html = bookkeeper_client.get(response["Location"]).content.decode()
 
     for text in (
-        campaign.org_legal_name,
+        Organization.current().legal_name,
         "75 Charter Oak Avenue",
         "Hartford, CT 06106",
-        campaign.org_phone,
-        f"EIN {campaign.org_ein}",
+        Organization.current().phone,
+        f"EIN {Organization.current().ein}",
         "Ana Lopez",
         "12 Elm Street",
         "New Haven, CT 06510",

@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from campaigns.formatting import format_date, format_money
+from campaigns.organization import Organization
 from devtools.stripe_standin import sign_payload
 from donations import monthly as monthly_service
 from donations import receipts, statements
@@ -149,7 +150,9 @@ def test_a_gift_from_the_spanish_page_goes_through_checkout_in_spanish(
     )
 
     (receipt,) = mail.outbox
-    assert receipt.subject == _es("Your receipt from %(org)s") % {"org": campaign.org_legal_name}
+    assert receipt.subject == _es("Your receipt from %(org)s") % {
+        "org": Organization.current().legal_name
+    }
     for part in (receipt.body, receipt.alternatives[0][0]):
         # The Spanish statement for the donor, and the English one the IRS reads.
         assert IRS_ES in part and IRS_EN in part
@@ -356,7 +359,7 @@ def test_a_check_from_a_spanish_speaking_donor_gets_a_spanish_receipt(donor, log
     assert gift.language == "es"
     receipt = receipts.build_receipt(gift)
     assert receipt.subject == _es("Your receipt from %(org)s") % {
-        "org": gift.campaign.org_legal_name
+        "org": Organization.current().legal_name
     }
     assert "$1,250.50" in receipt.body
     assert _es("Check no. %(number)s") % {"number": "88"} in receipt.body
@@ -394,7 +397,7 @@ def test_it_sends_the_year_end_statement_in_the_donors_language(
     (message,) = mailoutbox
     assert message.subject == _es("Your %(year)s giving statement from %(org)s") % {
         "year": 2025,
-        "org": campaign.org_legal_name,
+        "org": Organization.current().legal_name,
     }
     body = message.body
     assert "14 de marzo de 2025: $1,250.50" in body

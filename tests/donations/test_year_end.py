@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from campaigns.organization import Organization
 from donations import adjustments, checks
 from donations.models import Donor, YearEndStatement
 
@@ -58,7 +59,7 @@ def test_it_sends_each_donor_one_statement_with_every_gift(year_2025, campaign, 
         "July 4, 2025: $30.00",  # net of the $10 refund
         "Dec. 31, 2025: $125.00 (Check no. 88)",
         "Total: $205.00",
-        f"EIN: {campaign.org_ein}",
+        f"EIN: {Organization.current().ein}",
         "Organization: Open Communities Alliance",
         "No goods or services were provided in exchange for these contributions.",
     ):
