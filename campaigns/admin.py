@@ -54,6 +54,12 @@ class HelpSectionInline(admin.StackedInline):
     ordering = ["position", "pk"]
     classes = ["sortable-sections"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in ("heading", "heading_es"):
+            field.widget.attrs["class"] = "vTextField wide-input"
+        return field
+
 
 @admin.register(Campaign)
 class CampaignAdmin(CampaignsLookupsOnly, admin.ModelAdmin):

@@ -233,10 +233,12 @@ class Campaign(TranslatedCopy, models.Model):
     # so the page says "Showing 78 reactions" without counting the feed; the version
     # goes up with every change to what the feed shows, and keys its cached HTML.
     feed_count = models.PositiveIntegerField(_("visible feed items"), default=0, editable=False)
-    feed_version = models.PositiveBigIntegerField(default=0, editable=False)
+    feed_version = models.PositiveBigIntegerField(
+        default=0, editable=False, verbose_name=_("feed version")
+    )
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created on"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last changed"))
 
     objects = CampaignQuerySet.as_manager()
 
@@ -328,7 +330,9 @@ class HelpSection(TranslatedCopy, models.Model):
 
     TRANSLATED_FIELDS = ("heading", "body")
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="sections")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="sections", verbose_name=_("campaign")
+    )
     position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
     heading = models.CharField(_("heading"), max_length=200, validators=[single_line])
     heading_es = models.CharField(
@@ -384,17 +388,21 @@ class FeedItem(models.Model):
         SHARED_LINKEDIN = "shared_linkedin", _("shared this on LinkedIn")
         SHARED_EMAIL = "shared_email", _("shared this by e-mail")
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="feed_items")
-    kind = models.CharField(max_length=20, choices=Kind)
-    display_name = models.CharField(max_length=150, blank=True)
-    message = models.CharField(max_length=280, blank=True)
-    occurred_at = models.DateTimeField(default=timezone.now)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="feed_items", verbose_name=_("campaign")
+    )
+    kind = models.CharField(max_length=20, choices=Kind, verbose_name=_("what happened"))
+    display_name = models.CharField(max_length=150, blank=True, verbose_name=_("name shown"))
+    message = models.CharField(max_length=280, blank=True, verbose_name=_("message"))
+    occurred_at = models.DateTimeField(default=timezone.now, verbose_name=_("when"))
     # What the item stands for ("gift:42", "share:facebook:7:3"): one item per source.
-    source_key = models.CharField(max_length=100, unique=True)
+    source_key = models.CharField(max_length=100, unique=True, verbose_name=_("source"))
     # Withdrawn by the ledger (a refunded, disputed or voided gift); hidden by staff.
-    withdrawn = models.BooleanField(default=False)
-    hidden = models.BooleanField(default=False)
-    hidden_reason = models.CharField(max_length=200, blank=True)
+    withdrawn = models.BooleanField(
+        default=False, verbose_name=_("withdrawn (gift no longer counts)")
+    )
+    hidden = models.BooleanField(default=False, verbose_name=_("hidden"))
+    hidden_reason = models.CharField(max_length=200, blank=True, verbose_name=_("why hidden"))
     hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

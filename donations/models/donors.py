@@ -55,7 +55,9 @@ class Donor(models.Model):
     )
     # The language of their latest paid pledge (donations.donors.donor_for_payment):
     # what their year-end statement is written in.
-    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
+    language = models.CharField(
+        max_length=10, choices=settings.LANGUAGES, default="en", verbose_name=_("language")
+    )
     is_demo = models.BooleanField(_("demo data"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
@@ -94,31 +96,53 @@ class Pledge(models.Model):
         COMPLETED = "completed", _("Completed")
         FAILED = "failed", _("Could not start checkout")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="pledges")
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("reference")
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="pledges", verbose_name=_("campaign")
+    )
     # Set when the pledge is paid; never from the typed address alone.
     donor = models.ForeignKey(
-        Donor, on_delete=models.PROTECT, null=True, blank=True, related_name="pledges"
+        Donor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pledges",
+        verbose_name=_("donor"),
     )
     name = models.CharField(_("name typed"), max_length=150, default="")
     email = models.EmailField(_("e-mail typed"), max_length=254, default="")
-    frequency = models.CharField(max_length=10, choices=Frequency, default=Frequency.ONCE)
+    frequency = models.CharField(
+        max_length=10, choices=Frequency, default=Frequency.ONCE, verbose_name=_("frequency")
+    )
     gift_cents = models.PositiveIntegerField(_("gift"))
     fee_cents = models.PositiveIntegerField(_("fee covered"), default=0)
     amount_cents = models.PositiveIntegerField(_("amount charged"))
-    currency = models.CharField(max_length=3, default="usd")
+    currency = models.CharField(max_length=3, default="usd", verbose_name=_("currency"))
     display_as = models.CharField(
-        max_length=10, choices=DisplayChoice, default=DisplayChoice.FULL_NAME
+        max_length=10,
+        choices=DisplayChoice,
+        default=DisplayChoice.FULL_NAME,
+        verbose_name=_("shown in the public feed as"),
     )
-    public_message = models.CharField(max_length=280, blank=True)
+    public_message = models.CharField(max_length=280, blank=True, verbose_name=_("public message"))
     # The language of the page the form was sent from: Checkout, the pages Stripe sends
     # the donor back to, and the gift's e-mails are in it.
-    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
-    status = models.CharField(max_length=10, choices=Status, default=Status.CREATED)
-    stripe_checkout_session_id = models.CharField(
-        max_length=255, unique=True, null=True, blank=True
+    language = models.CharField(
+        max_length=10, choices=settings.LANGUAGES, default="en", verbose_name=_("language")
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=Status, default=Status.CREATED, verbose_name=_("status")
+    )
+    stripe_checkout_session_id = models.CharField(
+        max_length=255,
+        unique=True,
+        null=True,
+        blank=True,
+        verbose_name=_("Stripe checkout session ID"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created on"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -145,24 +169,42 @@ class MonthlyGift(models.Model):
     # Null until its first charge is paid: a subscription's status events may come
     # first, and a Donor exists only once money arrived.
     donor = models.ForeignKey(
-        Donor, on_delete=models.PROTECT, null=True, blank=True, related_name="monthly_gifts"
+        Donor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="monthly_gifts",
+        verbose_name=_("donor"),
     )
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="monthly_gifts")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="monthly_gifts", verbose_name=_("campaign")
+    )
     pledge = models.OneToOneField(
-        Pledge, on_delete=models.SET_NULL, null=True, blank=True, related_name="monthly_gift"
+        Pledge,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="monthly_gift",
+        verbose_name=_("pledge"),
     )
-    stripe_subscription_id = models.CharField(max_length=255, unique=True)
+    stripe_subscription_id = models.CharField(
+        max_length=255, unique=True, verbose_name=_("Stripe subscription ID")
+    )
     # The customer that owns the subscription (its card, its portal): Checkout makes
     # one per paid session, so a donor who gave twice may have two.
-    stripe_customer_id = models.CharField(max_length=255, blank=True)
+    stripe_customer_id = models.CharField(
+        max_length=255, blank=True, verbose_name=_("Stripe customer ID")
+    )
     amount_cents = models.PositiveIntegerField(_("monthly amount"))
-    currency = models.CharField(max_length=3, default="usd")
-    status = models.CharField(max_length=12, choices=Status, default=Status.ACTIVE)
+    currency = models.CharField(max_length=3, default="usd", verbose_name=_("currency"))
+    status = models.CharField(
+        max_length=12, choices=Status, default=Status.ACTIVE, verbose_name=_("status")
+    )
     # Stripe's `created` time of the newest event applied to the status, so that an
     # older update arriving late cannot overwrite a newer one.
-    status_as_of = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(default=timezone.now)
-    canceled_at = models.DateTimeField(null=True, blank=True)
+    status_as_of = models.DateTimeField(null=True, blank=True, verbose_name=_("status as of"))
+    started_at = models.DateTimeField(default=timezone.now, verbose_name=_("started on"))
+    canceled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("canceled on"))
 
     class Meta:
         ordering = ["-started_at"]

@@ -59,37 +59,70 @@ class Gift(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed, will retry")
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="gifts")
-    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="gifts")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="gifts", verbose_name=_("campaign")
+    )
+    donor = models.ForeignKey(
+        Donor, on_delete=models.PROTECT, related_name="gifts", verbose_name=_("donor")
+    )
     pledge = models.ForeignKey(
-        Pledge, on_delete=models.SET_NULL, null=True, blank=True, related_name="gifts"
+        Pledge,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gifts",
+        verbose_name=_("pledge"),
     )
     monthly_gift = models.ForeignKey(
-        MonthlyGift, on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
+        MonthlyGift,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="charges",
+        verbose_name=_("monthly gift"),
     )
-    frequency = models.CharField(max_length=10, choices=Frequency, default=Frequency.ONCE)
+    frequency = models.CharField(
+        max_length=10, choices=Frequency, default=Frequency.ONCE, verbose_name=_("frequency")
+    )
     # The first charge of a monthly gift: the one the feed shows as "started a monthly
     # donation" (renewals stay off the feed).
-    starts_monthly = models.BooleanField(default=False)
-    method = models.CharField(max_length=10, choices=Method, default=Method.CARD)
+    starts_monthly = models.BooleanField(
+        default=False, verbose_name=_("first charge of a monthly gift")
+    )
+    method = models.CharField(
+        max_length=10, choices=Method, default=Method.CARD, verbose_name=_("payment method")
+    )
     amount_cents = models.PositiveIntegerField(_("amount (cents)"))
-    currency = models.CharField(max_length=3, default="usd")
+    currency = models.CharField(max_length=3, default="usd", verbose_name=_("currency"))
     given_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
 
     # The facts that make up a gift's state. Each is merged so that events applied in
     # any order give the same result; `status` and `counted` are derived from them.
-    payment = models.CharField(max_length=10, choices=Payment, default=Payment.SUCCEEDED)
+    payment = models.CharField(
+        max_length=10, choices=Payment, default=Payment.SUCCEEDED, verbose_name=_("payment")
+    )
     refunded_cents = models.PositiveIntegerField(_("refunded (cents)"), default=0)
-    dispute = models.CharField(max_length=5, choices=Dispute, default=Dispute.NONE, blank=True)
-    stripe_dispute_id = models.CharField(max_length=255, blank=True)
-    voided_at = models.DateTimeField(null=True, blank=True)
+    dispute = models.CharField(
+        max_length=5, choices=Dispute, default=Dispute.NONE, blank=True, verbose_name=_("dispute")
+    )
+    stripe_dispute_id = models.CharField(
+        max_length=255, blank=True, verbose_name=_("Stripe dispute ID")
+    )
+    voided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("voided on"))
     voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("voided by"),
     )
     void_reason = models.CharField(
         _("void reason"), max_length=200, blank=True, validators=[single_line]
     )
-    status = models.CharField(max_length=20, choices=Status, default=Status.SUCCEEDED)
+    status = models.CharField(
+        max_length=20, choices=Status, default=Status.SUCCEEDED, verbose_name=_("status")
+    )
     counted = models.BooleanField(default=True, editable=False)
 
     # Who gave, as typed in the pledge that was paid (checks: the donor's name when
@@ -100,18 +133,29 @@ class Gift(models.Model):
     )
     # Public display, copied from the pledge (checks: anonymous unless asked).
     display_as = models.CharField(
-        max_length=10, choices=DisplayChoice, default=DisplayChoice.ANONYMOUS
+        max_length=10,
+        choices=DisplayChoice,
+        default=DisplayChoice.ANONYMOUS,
+        verbose_name=_("shown in the public feed as"),
     )
-    public_message = models.CharField(max_length=280, blank=True)
+    public_message = models.CharField(max_length=280, blank=True, verbose_name=_("public message"))
     # The language its receipt is written in: its pledge's (checks: the donor's).
-    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
+    language = models.CharField(
+        max_length=10, choices=settings.LANGUAGES, default="en", verbose_name=_("language")
+    )
 
     # Stripe references: unique, so a gift is booked once whatever arrives twice.
-    stripe_payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    stripe_invoice_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    stripe_charge_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    card_brand = models.CharField(max_length=20, blank=True)
-    card_last4 = models.CharField(max_length=4, blank=True)
+    stripe_payment_intent_id = models.CharField(
+        max_length=255, unique=True, null=True, blank=True, verbose_name=_("Stripe payment ID")
+    )
+    stripe_invoice_id = models.CharField(
+        max_length=255, unique=True, null=True, blank=True, verbose_name=_("Stripe invoice ID")
+    )
+    stripe_charge_id = models.CharField(
+        max_length=255, unique=True, null=True, blank=True, verbose_name=_("Stripe charge ID")
+    )
+    card_brand = models.CharField(max_length=20, blank=True, verbose_name=_("card brand"))
+    card_last4 = models.CharField(max_length=4, blank=True, verbose_name=_("card's last 4 digits"))
 
     # Checks.
     check_number = models.CharField(
@@ -124,17 +168,24 @@ class Gift(models.Model):
     )
     memo = models.CharField(_("memo"), max_length=200, blank=True, validators=[single_line])
     logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("logged by"),
     )
 
     # The acknowledgement sent to the donor.
-    receipt_status = models.CharField(max_length=12, choices=Receipt, default=Receipt.PENDING)
-    receipt_sent_at = models.DateTimeField(null=True, blank=True)
-    receipt_attempts = models.PositiveIntegerField(default=0)
-    receipt_error = models.CharField(max_length=300, blank=True)
+    receipt_status = models.CharField(
+        max_length=12, choices=Receipt, default=Receipt.PENDING, verbose_name=_("receipt")
+    )
+    receipt_sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("receipt sent on"))
+    receipt_attempts = models.PositiveIntegerField(default=0, verbose_name=_("receipt attempts"))
+    receipt_error = models.CharField(max_length=300, blank=True, verbose_name=_("receipt problem"))
 
     is_demo = models.BooleanField(_("demo data"), default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("recorded on"))
 
     objects = GiftQuerySet.as_manager()
 

@@ -10,15 +10,17 @@ from .donors import Donor, MonthlyGift
 class ProcessedEvent(models.Model):
     """A Stripe event already applied; stored in the transaction of its effects."""
 
-    event_id = models.CharField(max_length=255, unique=True)
-    type = models.CharField(max_length=100)
-    created = models.DateTimeField(help_text=_("When Stripe created the event."))
-    processed_at = models.DateTimeField(default=timezone.now)
+    event_id = models.CharField(max_length=255, unique=True, verbose_name=_("Stripe event ID"))
+    type = models.CharField(max_length=100, verbose_name=_("event type"))
+    created = models.DateTimeField(
+        help_text=_("When Stripe created the event."), verbose_name=_("sent by Stripe on")
+    )
+    processed_at = models.DateTimeField(default=timezone.now, verbose_name=_("processed on"))
 
     class Meta:
         ordering = ["-processed_at"]
-        verbose_name = _("processed Stripe event")
-        verbose_name_plural = _("processed Stripe events")
+        verbose_name = _("Stripe event received")
+        verbose_name_plural = _("Stripe events received")
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
@@ -32,9 +34,9 @@ class PendingAdjustment(models.Model):
     """
 
     stripe_payment_intent_id = models.CharField(max_length=255, db_index=True)
-    event_id = models.CharField(max_length=255, unique=True)
+    event_id = models.CharField(max_length=255, unique=True, verbose_name=_("Stripe event ID"))
     payload = models.JSONField()
-    created = models.DateTimeField()
+    created = models.DateTimeField(verbose_name=_("sent by Stripe on"))
 
     class Meta:
         ordering = ["created", "pk"]
@@ -46,21 +48,25 @@ class PendingAdjustment(models.Model):
 class YearEndStatement(models.Model):
     """One statement per donor and year, so running the command twice sends once."""
 
-    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="statements")
-    year = models.PositiveIntegerField()
-    total_cents = models.PositiveIntegerField()
-    gift_count = models.PositiveIntegerField()
-    sent_at = models.DateTimeField(null=True, blank=True)
+    donor = models.ForeignKey(
+        Donor, on_delete=models.PROTECT, related_name="statements", verbose_name=_("donor")
+    )
+    year = models.PositiveIntegerField(verbose_name=_("year"))
+    total_cents = models.PositiveIntegerField(verbose_name=_("total (cents)"))
+    gift_count = models.PositiveIntegerField(verbose_name=_("gifts"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("e-mailed on"))
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-year", "donor__name"]
+        verbose_name = _("year-end statement")
+        verbose_name_plural = _("year-end statements")
         constraints = [
             models.UniqueConstraint(fields=["donor", "year"], name="statement_once_per_year")
         ]
 
     def __str__(self):
-        return f"{self.year} statement for {self.donor}"
+        return _("%(year)s statement for %(donor)s") % {"year": self.year, "donor": self.donor}
 
 
 class MonthlyNotice(models.Model):
@@ -72,7 +78,7 @@ class MonthlyNotice(models.Model):
 
     monthly_gift = models.ForeignKey(MonthlyGift, on_delete=models.PROTECT, related_name="notices")
     stripe_invoice_id = models.CharField(max_length=255, unique=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("e-mailed on"))
     attempts = models.PositiveIntegerField(default=0)
     error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
