@@ -251,8 +251,6 @@ def reorder_labels():
     return {
         "up": gettext("Move up"),
         "down": gettext("Move down"),
-        "upNamed": gettext("Move “%(name)s” up"),
-        "downNamed": gettext("Move “%(name)s” down"),
         "moved": gettext("“%(name)s” is now section %(position)s of %(count)s."),
         "unnamed": gettext("New section"),
         "hint": gettext(

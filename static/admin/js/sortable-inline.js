@@ -35,13 +35,11 @@
         const name = nameOf(row);
         const up = row.querySelector(".section-move-up");
         const down = row.querySelector(".section-move-down");
-        if (up) {
-          up.disabled = index === 0;
-          up.setAttribute("aria-label", fill(words.upNamed, { name }));
-        }
-        if (down) {
-          down.disabled = index === all.length - 1;
-          down.setAttribute("aria-label", fill(words.downNamed, { name }));
+        if (up) up.disabled = index === 0;
+        if (down) down.disabled = index === all.length - 1;
+        // The visible words start the button's name; the section's heading ends it.
+        for (const which of row.querySelectorAll(".section-move-name")) {
+          which.textContent = `: ${name}`;
         }
       });
     };
@@ -78,7 +76,12 @@
         const button = document.createElement("button");
         button.type = "button";
         button.className = cls;
-        button.textContent = (step < 0 ? "↑ " : "↓ ") + text;
+        const arrow = document.createElement("span");
+        arrow.setAttribute("aria-hidden", "true");
+        arrow.textContent = step < 0 ? "↑ " : "↓ ";
+        const which = document.createElement("span");
+        which.className = "visually-hidden section-move-name";
+        button.append(arrow, text, which);
         button.addEventListener("click", () => {
           if (move(row, step)) focusButton(row, step);
         });
