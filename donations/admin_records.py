@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from campaigns.formatting import format_money
 
@@ -41,7 +41,10 @@ class DepositStateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("open", _("Open")), ("closed", _("Closed"))]
+        return [
+            ("open", pgettext_lazy("deposit state", "Open")),
+            ("closed", pgettext_lazy("deposit state", "Closed")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "open":
