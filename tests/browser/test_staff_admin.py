@@ -136,7 +136,7 @@ def test_an_editor_previews_unsaved_changes_to_a_live_campaign(page, setting):
     page.fill("#sections-0 input[name$='-heading']", "A section rewritten in the preview")
 
     with page.expect_popup() as popup:
-        page.get_by_role("button", name="Preview changes").click()
+        page.get_by_role("button", name="Preview changes").first.click()
     preview = popup.value
     preview.wait_for_load_state()
 
