@@ -95,6 +95,23 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(move_details_to_organization, copy_details_back_to_campaigns),
         migrations.RunPython(let_editors_change_the_details, migrations.RunPython.noop),
+        # Blank first, so that going back re-adds the columns to existing rows (then
+        # copy_details_back_to_campaigns fills them in).
+        migrations.AlterField(
+            model_name='campaign',
+            name='check_street',
+            field=models.CharField(blank=True, max_length=200, validators=[campaigns.validators.single_line], verbose_name='street address'),
+        ),
+        migrations.AlterField(
+            model_name='campaign',
+            name='check_city_state_zip',
+            field=models.CharField(blank=True, max_length=200, validators=[campaigns.validators.single_line], verbose_name='city, state and ZIP'),
+        ),
+        migrations.AlterField(
+            model_name='campaign',
+            name='org_ein',
+            field=models.CharField(blank=True, max_length=10, validators=[campaigns.validators.single_line], verbose_name='EIN'),
+        ),
         migrations.RemoveField(
             model_name='campaign',
             name='check_city_state_zip',
