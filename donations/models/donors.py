@@ -56,6 +56,11 @@ class Donor(models.Model):
     # The language of their latest paid pledge (donations.donors.donor_for_payment):
     # what their year-end statement is written in.
     language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
+    # The donor's own choice on "My giving": one cumulative statement a year instead
+    # of a receipt for each monthly charge (one-time gifts and checks keep theirs).
+    annual_receipt = models.BooleanField(
+        _("one annual statement instead of monthly receipts"), default=False
+    )
     is_demo = models.BooleanField(_("demo data"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
@@ -163,6 +168,9 @@ class MonthlyGift(models.Model):
     status_as_of = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     canceled_at = models.DateTimeField(null=True, blank=True)
+    # The end of the period last paid for, by Stripe's clock (the subscription item's
+    # `current_period_end`, or the paid invoice's line period): the next charge.
+    next_charge_at = models.DateTimeField(_("next charge"), null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -1,0 +1,54 @@
+"""PDF receipts and year-end statements, rendered with WeasyPrint.
+
+A PDF says what its e-mail says (the same context; donations.receipts.receipt_pdf and
+donations.statements.statement_pdf) in the donor's language, under the organization's letterhead.
+It is deterministic: the same gift gives the same bytes, today or in five years, so
+a re-sent or downloaded receipt is the very document first sent. Nothing in it comes
+from the clock or chance: its creation date is the gift's date (a statement's, the
+last day of its year), WeasyPrint's document id is derived from the content, and
+fonts come from the system (fonts-dejavu, installed by the project's setup), never
+from the network.
+"""
+
+import base64
+import datetime
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+# The mark at the top of every PDF, when the site has one.
+LOGO_STATIC_PATH = "favicon.svg"
+
+
+def _logo_data_uri():
+    path = finders.find(LOGO_STATIC_PATH)
+    if not path:
+        return ""
+    with open(path, "rb") as logo:
+        return "data:image/svg+xml;base64," + base64.b64encode(logo.read()).decode()
+
+
+def render(template, context, *, created):
+    # Imported here: WeasyPrint loads Pango when imported, which only the processes
+    # that make PDFs need.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    """`template` rendered as a PDF whose metadata says it was made at `created`."""
+    stamp = created.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    html = render_to_string(
+        template, context | {"created": stamp, "logo": _logo_data_uri(), "font": PDF_FONT}
+    )
+    # Only data: URIs (the logo) are read: a URL in a donor's name or address must
+    # never make the server fetch anything.
+    fetcher = URLFetcher(allowed_protocols={"data"}, timeout=1)
+    return HTML(string=html, url_fetcher=fetcher).write_pdf()
+
+
+PDF_TYPE = "application/pdf"
+
+
+# A font from Debian's fonts-dejavu-core (the Dockerfile and scripts/install-test-tools
+# install it): it has every letter of Spanish and the typographic quotes and dashes.
+PDF_FONT = getattr(settings, "PDF_FONT", "DejaVu Sans")
