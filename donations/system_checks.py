@@ -43,3 +43,21 @@ def check_no_stripe_standin_in_production(app_configs, **kwargs):
             id="donations.E002",
         )
     ]
+
+
+@register(deploy=True)
+def check_pdf_libraries(app_configs, **kwargs):
+    """Receipts carry a PDF: without Pango every receipt would fail (and be retried
+    forever), so a deploy without it fails `check --deploy` instead."""
+    try:
+        import weasyprint  # noqa: F401  (loads Pango and HarfBuzz when imported)
+    except OSError as error:
+        return [
+            Error(
+                f"WeasyPrint cannot load its libraries: {error}",
+                hint="Install libpango-1.0-0, libpangoft2-1.0-0, libharfbuzz-subset0 and "
+                "fonts-dejavu-core (see the Dockerfile).",
+                id="donations.E003",
+            )
+        ]
+    return []
