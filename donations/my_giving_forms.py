@@ -1,9 +1,10 @@
 """The choices a donor changes on "My giving", one small form each.
 
-Each form knows what it starts from (`initial_for(donor)`) and how to apply itself
-(`save(donor)`); donations.my_giving_views.PREFERENCES names them. Another choice
-(say, hearing about OCA's work) is one more form here, one more line there and one
-more partial under templates/donations/my_giving/.
+Each form knows whom it is offered to (`offered_to`), what it starts from
+(`initial_for(donor)`) and how to apply itself (`save(donor)`);
+donations.my_giving_views.PREFERENCES names them. Another choice (say, hearing about
+OCA's work) is one more form here, one more line there and one more partial under
+templates/donations/my_giving/<name>.html.
 """
 
 from django import forms
@@ -15,7 +16,15 @@ from . import my_giving
 from .models import DisplayChoice
 
 
-class DisplayForm(forms.Form):
+class Preference(forms.Form):
+    saved_message = ""
+
+    @staticmethod
+    def offered_to(donor, *, has_monthly):
+        return True
+
+
+class DisplayForm(Preference):
     display_as = forms.ChoiceField(
         label=_("How your gifts appear in the public list of supporters"),
         choices=DisplayChoice.choices,
@@ -36,7 +45,7 @@ class DisplayForm(forms.Form):
         my_giving.set_display(donor, self.cleaned_data["display_as"])
 
 
-class ReceiptChoiceForm(forms.Form):
+class ReceiptChoiceForm(Preference):
     annual_receipt = forms.TypedChoiceField(
         label=_("Receipts for your monthly gift"),
         choices=[
@@ -52,6 +61,12 @@ class ReceiptChoiceForm(forms.Form):
     )
 
     saved_message = _("Your choice of receipts is saved.")
+
+    @staticmethod
+    def offered_to(donor, *, has_monthly):
+        # Only a monthly gift has charges to receipt once a year (or a donor who chose
+        # it, so that they can choose back).
+        return has_monthly or donor.annual_receipt
 
     @staticmethod
     def initial_for(donor):
@@ -74,7 +89,7 @@ def _line(label, max_length, *, required=False, autocomplete=""):
     )
 
 
-class DetailsForm(forms.Form):
+class DetailsForm(Preference):
     name = _line(_("Your name"), 150, required=True, autocomplete="name")
     street = _line(_("Street address"), 200, autocomplete="street-address")
     city = _line(_("City"), 100, autocomplete="address-level2")

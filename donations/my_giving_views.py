@@ -78,12 +78,13 @@ def render_page(request, donor, token, *, status=200, bound=None, notice=""):
         monthly_gifts.append(
             {"gift": gift, "form": form, "next_charge": next_charge, "brand": brand, "last4": last4}
         )
-    preferences = {}
+    preferences = []
     for name, form_class in PREFERENCES.items():
-        if isinstance(bound, form_class):
-            preferences[name] = bound
-        else:
-            preferences[name] = form_class(initial=form_class.initial_for(donor), prefix=name)
+        if not form_class.offered_to(donor, has_monthly=bool(monthly_gifts)):
+            continue
+        form = bound if isinstance(bound, form_class) else None
+        form = form or form_class(initial=form_class.initial_for(donor), prefix=name)
+        preferences.append({"form": form, "template": f"donations/my_giving/{name}.html"})
     context = {
         "donor": donor,
         "token": token,
