@@ -91,7 +91,7 @@ def _line(label, max_length, *, required=False, autocomplete=""):
 
 class DetailsForm(Preference):
     name = _line(_("Your name"), 150, required=True, autocomplete="name")
-    street = _line(_("Street address"), 200, autocomplete="street-address")
+    street = _line(_("Street address"), 200, autocomplete="address-line1")
     city = _line(_("City"), 100, autocomplete="address-level2")
     state = _line(_("State"), 50, autocomplete="address-level1")
     postal_code = _line(_("ZIP code"), 20, autocomplete="postal-code")

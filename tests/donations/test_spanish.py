@@ -241,8 +241,8 @@ def test_a_monthly_gift_from_the_spanish_page_is_spanish_throughout(
     (receipt,) = mail.outbox
     assert IRS_ES in receipt.body and IRS_EN in receipt.body
     assert "$50.00" in receipt.body
-    # Where the donor asks for a link to change or cancel, in Spanish.
-    assert f"{_es('Manage my monthly gift')}: {settings.SITE_URL}/es/give/manage/" in receipt.body
+    # Where the donor asks for a link to "My giving", in Spanish.
+    assert f"{_es('Manage my giving')}: {settings.SITE_URL}/es/give/manage/" in receipt.body
     assert f'href="{settings.SITE_URL}/es/give/manage/"' in receipt.alternatives[0][0]
 
 
@@ -288,9 +288,7 @@ def test_it_mails_the_manage_link_in_the_language_of_the_page(
     assert answer.status_code == 200
     html = answer.content.decode()
     assert '<html lang="es">' in html
-    assert (
-        _es("If that address has a monthly gift with us, we’ve sent a link to manage it.") in html
-    )
+    assert _es("If that address has given to us, we’ve sent it a link to “My giving”.") in html
     assert 'href="/es/"' in html
 
     (message,) = mail.outbox
