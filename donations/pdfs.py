@@ -13,12 +13,15 @@ from the network.
 import base64
 import datetime
 
-from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
+PDF_TYPE = "application/pdf"
 # The mark at the top of every PDF, when the site has one.
 LOGO_STATIC_PATH = "favicon.svg"
+# A font from Debian's fonts-dejavu-core (the Dockerfile and scripts/install-test-tools
+# install it): it has every letter of Spanish and the typographic quotes and dashes.
+PDF_FONT = "DejaVu Sans"
 
 
 def _logo_data_uri():
@@ -29,26 +32,32 @@ def _logo_data_uri():
         return "data:image/svg+xml;base64," + base64.b64encode(logo.read()).decode()
 
 
-def render(template, context, *, created):
-    # Imported here: WeasyPrint loads Pango when imported, which only the processes
-    # that make PDFs need.
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
+def weasyprint():
+    """WeasyPrint, imported on first use (it loads Pango, which only the processes that
+    make PDFs need), without the global it changes.
 
+    Importing it sets Pillow's process-wide ImageFile.LOAD_TRUNCATED_IMAGES to True,
+    which would make campaigns.images accept a truncated upload as a sound image. Our
+    PDFs embed no raster image, so Pillow's own strict default is put back.
+    """
+    from PIL import ImageFile
+
+    strict = ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        import weasyprint as library
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = strict
+    return library
+
+
+def render(template, context, *, created):
     """`template` rendered as a PDF whose metadata says it was made at `created`."""
+    library = weasyprint()
     stamp = created.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     html = render_to_string(
         template, context | {"created": stamp, "logo": _logo_data_uri(), "font": PDF_FONT}
     )
     # Only data: URIs (the logo) are read: a URL in a donor's name or address must
     # never make the server fetch anything.
-    fetcher = URLFetcher(allowed_protocols={"data"}, timeout=1)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf()
-
-
-PDF_TYPE = "application/pdf"
-
-
-# A font from Debian's fonts-dejavu-core (the Dockerfile and scripts/install-test-tools
-# install it): it has every letter of Spanish and the typographic quotes and dashes.
-PDF_FONT = getattr(settings, "PDF_FONT", "DejaVu Sans")
+    fetcher = library.urls.URLFetcher(allowed_protocols={"data"}, timeout=1)
+    return library.HTML(string=html, url_fetcher=fetcher).write_pdf()

@@ -49,8 +49,10 @@ def check_no_stripe_standin_in_production(app_configs, **kwargs):
 def check_pdf_libraries(app_configs, **kwargs):
     """Receipts carry a PDF: without Pango every receipt would fail (and be retried
     forever), so a deploy without it fails `check --deploy` instead."""
+    from . import pdfs
+
     try:
-        import weasyprint  # noqa: F401  (loads Pango and HarfBuzz when imported)
+        pdfs.weasyprint()  # loads Pango and HarfBuzz
     except OSError as error:
         return [
             Error(

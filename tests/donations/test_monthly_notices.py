@@ -140,3 +140,18 @@ def test_a_donor_who_chose_one_annual_statement_gets_no_receipt_per_charge(
     # The charge is in the year's statement all the same.
     year = renewal.given_at.year
     assert renewal in statements.gifts_of(monthly.donor, year)
+
+
+def test_a_notice_is_in_the_language_the_gift_was_started_in(
+    client, started, django_capture_on_commit_callbacks
+):
+    monthly = _monthly()
+    monthly.pledge.language = "es"
+    monthly.pledge.save(update_fields=["language"])
+    sub = sp.subscription(monthly.stripe_subscription_id, amount=3000)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, sp.event("customer.subscription.updated", sub))
+    [message] = mail.outbox
+    assert message.subject == "Confirmamos la nueva cantidad de su donación mensual"
+    assert "ahora es de $30.00 al mes" in message.body
+    assert "/es/give/manage/" in message.body

@@ -247,3 +247,8 @@ def test_a_forged_link_changes_nothing(client, donor):
 def test_the_appeal_page_links_to_my_giving(client, campaign):
     page = client.get(campaign.get_absolute_url()).content.decode()
     assert '<a href="/give/manage/">Manage my giving</a>' in page
+
+
+def test_the_spanish_pages_link_to_my_giving_in_spanish(client, campaign):
+    page = client.get("/es/").content.decode()
+    assert '<a href="/es/give/manage/">Administrar mis donaciones</a>' in page

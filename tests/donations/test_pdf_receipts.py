@@ -114,3 +114,11 @@ def test_a_donor_name_cannot_make_the_pdf_fetch_anything(online_gift, donor):
     gift = online_gift(donor_name='Ana <img src="http://127.0.0.1:9/x.png"> Lopez')
     text = _text(receipts.receipt_pdf(gift))
     assert '<img src="http://127.0.0.1:9/x.png">' in text  # shown as text, escaped
+
+
+def test_making_a_pdf_leaves_pillow_strict_about_truncated_images(old_gift):
+    # WeasyPrint's import relaxes this process-wide; share-image uploads rely on it.
+    from PIL import ImageFile
+
+    receipts.receipt_pdf(old_gift)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False

@@ -292,7 +292,7 @@ def test_it_mails_the_manage_link_in_the_language_of_the_page(
     assert 'href="/es/"' in html
 
     (message,) = mail.outbox
-    assert message.subject == _es("Your monthly gift to Open Communities Alliance")
+    assert message.subject == _es("Your link to “My giving” at Open Communities Alliance")
     assert '<html lang="es">' in message.alternatives[0][0]
     link = re.search(r"https?://\S+/give/manage/[^/\s]+/", message.body).group(0)
     assert link.startswith(settings.SITE_URL + "/es/give/manage/")
@@ -301,7 +301,7 @@ def test_it_mails_the_manage_link_in_the_language_of_the_page(
     # The same donor asking from the English page gets English.
     client.post("/give/manage/", {"email": "ana@example.org"})
     english = mail.outbox[-1]
-    assert english.subject == "Your monthly gift to Open Communities Alliance"
+    assert english.subject == "Your link to “My giving” at Open Communities Alliance"
     assert (
         re.search(r"https?://\S+/give/manage/[^/\s]+/", english.body)
         .group(0)
@@ -324,7 +324,7 @@ def test_the_spanish_manage_pages_change_the_amount_and_open_the_portal_in_spani
         f"/es/give/manage/{token}/amount/", {"monthly_id": monthly.pk, "amount": "75"}
     )
     assert changed.status_code == 303
-    assert changed["Location"] == f"/es/give/manage/{token}/?changed=1"
+    assert changed["Location"] == f"/es/give/manage/{token}/?done=amount"
     notice = client.get(changed["Location"]).content.decode()
     assert _es("Your monthly gift is changed. The new amount applies from your next charge.") in (
         notice
