@@ -83,6 +83,19 @@ def withdraw(key):
 
 
 @transaction.atomic
+def relabel(key, display_name):
+    """Shows the item for `key` under another name (its giver chose another display);
+    returns whether it changed. Retires cached pages when it did."""
+    item = _locked(source_key=key)
+    display_name = display_name[:150]
+    if item is None or item.display_name == display_name:
+        return False
+    FeedItem.objects.filter(pk=item.pk).update(display_name=display_name)
+    Campaign.objects.filter(pk=item.campaign_id).update(feed_version=F("feed_version") + 1)
+    return True
+
+
+@transaction.atomic
 def hide(item_ids, *, reason, user):
     """Staff take items off the public feed, saying why; returns how many were hidden.
 

@@ -16,11 +16,14 @@ def save_gift(gift, *, created=False):
     """Derives a gift's status from its facts, saves it, and syncs what follows from it.
 
     A new gift for a donor without an e-mail address needs no receipt (staff print a
-    letter instead).
+    letter instead), nor does a monthly charge of a donor who chose one annual
+    statement instead (it is listed in that statement).
     """
     gift.derive_status()
-    if created and gift.receipt_status == Gift.Receipt.PENDING and not gift.donor.email:
-        gift.receipt_status = Gift.Receipt.NOT_NEEDED
+    if created and gift.receipt_status == Gift.Receipt.PENDING:
+        annual = gift.frequency == Frequency.MONTHLY and gift.donor.annual_receipt
+        if annual or not gift.donor.email:
+            gift.receipt_status = Gift.Receipt.NOT_NEEDED
     gift.save()
     sync_gift(gift)
 

@@ -17,6 +17,7 @@ relative to each other and to the refunds and disputes of donations.adjustments:
 
 import logging
 import uuid
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -269,6 +270,9 @@ def book_invoice(invoice, *, payment_intent=None, occurred_at=None):
     ):
         monthly.status, monthly.status_as_of = MonthlyGift.Status.ACTIVE, paid_at
         monthly.save(update_fields=["status", "status_as_of"])
+    if monthly.status != MonthlyGift.Status.CANCELED:
+        _advance_next_charge(monthly, stripe_facts.invoice_period_end(invoice))
+        monthly.save(update_fields=["next_charge_at"])
     adjustments.apply_parked(gift)
     save_gift(gift, created=created)
     return gift
@@ -304,29 +308,53 @@ SUBSCRIPTION_STATUSES = {
 }
 
 
-def apply_subscription(subscription, *, occurred_at, deleted=False):
-    """Applies `customer.subscription.updated` / `.deleted`: status and amount.
+class SubscriptionChange(NamedTuple):
+    """What a subscription event changed that the donor is told about: "amount" (the
+    monthly amount on file moved) or "canceled" (the gift ended just now), else ""."""
 
-    Canceled is final. Otherwise the newest event (by Stripe's `created`) wins.
+    monthly: MonthlyGift | None
+    kind: str = ""
+
+
+def apply_subscription(subscription, *, occurred_at, deleted=False):
+    """Applies `customer.subscription.updated` / `.deleted`: status, amount, next charge.
+
+    Canceled is final. Otherwise the newest event (by Stripe's `created`) wins. Returns
+    a SubscriptionChange; its kind is set only when this very call changed the amount
+    or canceled the gift, so a replayed event, or Stripe's echo of an amount already
+    set from "My giving", reports no change (and the donor gets no second e-mail).
     """
     monthly = _locked_monthly_gift(subscription["id"], subscription.get("metadata"))
     if monthly is None:
-        return None
+        return SubscriptionChange(None)
     if monthly.status == MonthlyGift.Status.CANCELED:
-        return monthly
+        return SubscriptionChange(monthly)
     status = (
         MonthlyGift.Status.CANCELED
         if deleted
         else SUBSCRIPTION_STATUSES.get(subscription.get("status"), monthly.status)
     )
+    kind = ""
     if status == MonthlyGift.Status.CANCELED:
         monthly.status = status
         monthly.canceled_at = stripe_facts.subscription_ended_at(subscription) or occurred_at
         monthly.status_as_of = occurred_at
+        monthly.next_charge_at = None
+        kind = "canceled"
     elif monthly.status_as_of is None or occurred_at >= monthly.status_as_of:
         monthly.status, monthly.status_as_of = status, occurred_at
         unit_amount = stripe_facts.subscription_amount(subscription)
-        if unit_amount:
+        if unit_amount and unit_amount != monthly.amount_cents:
             monthly.amount_cents = unit_amount
+            # A first event may only fill in the amount Checkout charged: that is no
+            # change the donor made.
+            kind = "amount" if monthly.charges.exists() else ""
+        _advance_next_charge(monthly, stripe_facts.subscription_period_end(subscription))
     monthly.save()
-    return monthly
+    return SubscriptionChange(monthly, kind)
+
+
+def _advance_next_charge(monthly, period_end):
+    """The next charge only moves forward: an older event cannot bring back a past date."""
+    if period_end and (monthly.next_charge_at is None or period_end > monthly.next_charge_at):
+        monthly.next_charge_at = period_end

@@ -1,10 +1,15 @@
-"""Monthly gifts, the donor's side: signed manage links, card-update e-mails, changes.
+"""The donor's side: signed "My giving" links, monthly notices, changes to a gift.
 
 There are no donor accounts. A donor proves they own an address by receiving a link
-at it: `/give/manage/<token>/`, where the token is the donor's id and a digest of their
-address signed with the site's secret and a timestamp, good for one hour. Asking for a link always
-gets the same answer and the same amount of work, whether or not the address is
-known, so the form cannot be used to find out who gives.
+at it: `/give/manage/<token>/` ("My giving"), where the token is the donor's id and a
+digest of their address signed with the site's secret and a timestamp, good for one
+hour. Every donor can ask for one, monthly or not. Asking for a link always gets the
+same answer and the same amount of work, whether or not the address is known, so the
+form cannot be used to find out who gives.
+
+The e-mails about a monthly gift (update your card, amount changed, canceled) are
+MonthlyNotice rows written in the transaction of the change and sent once after it
+commits.
 """
 
 import hashlib
@@ -19,13 +24,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from campaigns.formatting import format_money
+from campaigns.formatting import format_date, format_money
 from campaigns.organization import Organization
 from oca_site.redaction import log_unexpected
 
 from . import languages, mail, ratelimit, stripe_gateway
 from .donors import find_donor
+from .ledger import SubscriptionChange
 from .mail import short_error
 from .models import Donor, MonthlyGift, MonthlyNotice, first_name
 
@@ -88,6 +95,24 @@ def manageable_gifts(donor):
     return donor.monthly_gifts.filter(status__in=MANAGEABLE).select_related("campaign")
 
 
+def next_charge_date(monthly):
+    """When a manageable monthly gift is next charged, by Stripe's clock; None when
+    no event has said yet (the page then leaves the date out rather than guess)."""
+    if monthly.status not in MANAGEABLE:
+        return None
+    return monthly.next_charge_at
+
+
+def card_of(monthly):
+    """(brand, last four) of the card that paid the latest charge; ("", "") if unknown."""
+    charge = (
+        monthly.charges.exclude(card_last4="")
+        .order_by("-given_at", "-pk")
+        .only("card_brand", "card_last4")
+    ).first()
+    return (charge.card_brand, charge.card_last4) if charge else ("", "")
+
+
 # "Send me a link" --------------------------------------------------------------------
 
 
@@ -110,15 +135,15 @@ def request_manage_link(email, language=None):
 
 
 def deliver_manage_link(email, language=None):
-    """Sends the link, or a short note that the address has no monthly gift with us.
+    """Sends the "My giving" link, or a short note that the address gave nothing with us.
 
     Returns what was sent: "link", "none", "limited" or "failed". A mail server
     failure is logged, not raised: the donor can simply ask again.
 
     Known or not, an address costs the same work: the same queries (the donor, then
-    their monthly gifts), a link signed, the same template rendered twice and one
-    e-mail sent. For an address we do not know, a stand-in donor that matches no row
-    takes the donor's place and its link is thrown away.
+    whether they have any gift, once or monthly), a link signed, the same template
+    rendered twice and one e-mail sent. For an address we do not know, a stand-in
+    donor that matches no row takes the donor's place and its link is thrown away.
     """
     digest = hashlib.sha256(email.lower().encode()).hexdigest()[:32]
     if not ratelimit.hit_key("manage-link-address", digest, LINKS_PER_ADDRESS).allowed:
@@ -127,23 +152,23 @@ def deliver_manage_link(email, language=None):
     donor = find_donor(email)
     # pk=0 is never a row's id (ids start at 1), so its gifts query finds nothing.
     someone = donor or Donor(pk=0, email=email)
-    gifts = list(manageable_gifts(someone))
+    has_gifts = someone.gifts.exists()
     with mail.in_language(language):
         url = manage_url(someone)
         context = {
-            "has_gifts": bool(gifts),
+            "has_gifts": has_gifts,
             "name": donor.first_name if donor else "",
-            "url": url if gifts else "",
+            "url": url if has_gifts else "",
             "request_url": settings.SITE_URL + reverse("donations:manage"),
             "site_url": mail.site_address(),
             "minutes": LINK_MAX_AGE // 60,
         }
-        subject = _("Your monthly gift to Open Communities Alliance")
+        subject = _("Your link to “My giving” at Open Communities Alliance")
     error = mail.deliver(mail.build("manage_link", email, subject, context, language=language))
     if error is not None:
         logger.warning("Manage link e-mail not sent: %s", error)
         return "failed"
-    return "link" if gifts else "none"
+    return "link" if has_gifts else "none"
 
 
 @task()
@@ -151,7 +176,50 @@ def send_manage_link(email, language=None):
     return deliver_manage_link(email, language)
 
 
-# A failed monthly charge ------------------------------------------------------------
+# Notices: a failed charge, a new amount, a cancellation -----------------------------
+
+# For each kind of notice: its template under email/ and its subject.
+NOTICE_MAIL = {
+    MonthlyNotice.Kind.CARD: ("update_card", gettext_lazy("Your monthly gift didn’t go through")),
+    MonthlyNotice.Kind.AMOUNT: (
+        "monthly_amount_changed",
+        gettext_lazy("Your monthly gift’s new amount is confirmed"),
+    ),
+    MonthlyNotice.Kind.CANCELED: (
+        "monthly_canceled",
+        gettext_lazy("Your monthly gift is canceled"),
+    ),
+}
+
+
+def confirm_change(change):
+    """Confirms to the donor a new amount or a cancellation, once, after commit.
+
+    `change` is what ledger.apply_subscription (the webhook) or change_amount (the
+    donor on "My giving") reports. Called inside the transaction of the change: the
+    notice row is written there and mailed after it commits. A cancellation is keyed
+    by its monthly gift, so it is confirmed once however often Stripe says it; an
+    amount notice is written only when the amount on file moved, so Stripe's echo of
+    an amount already set writes none.
+    """
+    monthly, kind = change.monthly, change.kind
+    if monthly is None or not kind or monthly.donor_id is None:
+        return None
+    if kind == MonthlyNotice.Kind.CANCELED:
+        notice, created = MonthlyNotice.objects.get_or_create(
+            key=f"canceled:{monthly.pk}",
+            defaults={"monthly_gift": monthly, "kind": kind, "amount_cents": monthly.amount_cents},
+        )
+    else:
+        notice, created = (
+            MonthlyNotice.objects.create(
+                monthly_gift=monthly, kind=kind, amount_cents=monthly.amount_cents
+            ),
+            True,
+        )
+    if created:
+        transaction.on_commit(lambda: send_card_notice.enqueue(notice.pk))
+    return notice
 
 
 def ask_to_update_card(monthly, invoice_id):
@@ -171,7 +239,8 @@ def ask_to_update_card(monthly, invoice_id):
 
 
 def deliver_card_notice(notice_id):
-    """Sends one card-update e-mail if it is still due; returns True when sent.
+    """Sends one monthly notice (card, amount, canceled) if it is still due; returns
+    True when sent.
 
     Never raises for this notice's trouble (a mail error, a broken header, a bug): the
     error is noted on the notice, without addresses, and logged.
@@ -203,26 +272,32 @@ def _deliver_card_notice(notice_id):
             return False
         monthly = notice.monthly_gift
         donor = monthly.donor
-        if donor is None or not donor.email or monthly.status == MonthlyGift.Status.CANCELED:
+        canceled = monthly.status == MonthlyGift.Status.CANCELED
+        if donor is None or not donor.email:
+            return False
+        if canceled and notice.kind != MonthlyNotice.Kind.CANCELED:
             return False
         notice.attempts += 1
         # In the language the gift was started in, as its receipts.
         language = monthly.pledge.language if monthly.pledge_id else donor.language
+        template, subject = NOTICE_MAIL[notice.kind]
         with mail.in_language(language):
+            next_charge = next_charge_date(monthly)
             context = {
                 # The name typed with the gift, as on its receipts.
                 "name": first_name(monthly.pledge.name if monthly.pledge_id else donor.name),
-                "amount": format_money(monthly.amount_cents, monthly.currency, always_cents=True),
+                "amount": format_money(
+                    notice.amount_cents or monthly.amount_cents, monthly.currency, always_cents=True
+                ),
+                "next_charge": format_date(next_charge) if next_charge else "",
                 "campaign": monthly.campaign.in_language("title", language=language),
                 "org_name": Organization.current().legal_name,
                 "url": manage_url(donor),
                 "request_url": settings.SITE_URL + reverse("donations:manage"),
                 "minutes": LINK_MAX_AGE // 60,
             }
-            subject = _("Your monthly gift didn’t go through")
-        error = mail.deliver(
-            mail.build("update_card", donor.email, subject, context, language=language)
-        )
+            subject = str(subject)
+        error = mail.deliver(mail.build(template, donor.email, subject, context, language=language))
         if error is not None:
             logger.warning("Card update notice %s not sent: %s", notice.pk, error)
             notice.error = error
@@ -265,15 +340,22 @@ def open_portal(donor, monthly=None, language=None):
 
 
 def change_amount(monthly, amount_cents):
-    """Sets a monthly gift's amount from the next charge on (no proration).
+    """Sets a monthly gift's amount from the next charge on (no proration), and
+    confirms the new amount to the donor by e-mail.
 
-    Stripe first, then the local row: if Stripe fails nothing changes here. Running
-    it twice sets the same price twice; `customer.subscription.updated` will arrive
-    and say the same amount.
+    Books no money: the next invoice is charged at the new price. Stripe first, then
+    the local row: if Stripe fails nothing changes here. Running it twice sets the
+    same price twice and confirms once (the second run finds the amount already on
+    file); `customer.subscription.updated` will arrive, say the same amount, and
+    confirm nothing more.
     """
     stripe_gateway.change_subscription_amount(
         monthly.stripe_subscription_id, amount_cents=amount_cents, currency=monthly.currency
     )
-    MonthlyGift.objects.filter(pk=monthly.pk).update(amount_cents=amount_cents)
+    with transaction.atomic():
+        changed = MonthlyGift.objects.filter(pk=monthly.pk).exclude(amount_cents=amount_cents)
+        if changed.update(amount_cents=amount_cents):
+            monthly.amount_cents = amount_cents
+            confirm_change(SubscriptionChange(monthly, MonthlyNotice.Kind.AMOUNT))
     monthly.amount_cents = amount_cents
     return monthly

@@ -25,7 +25,7 @@ from campaigns.formatting import format_date, format_money
 from campaigns.organization import Organization
 from oca_site.redaction import log_unexpected
 
-from . import mail
+from . import mail, pdfs
 from .mail import short_error
 from .models import Gift
 
@@ -73,8 +73,15 @@ def irs_statements(wording):
 
 
 def receipt_context(gift):
-    """What a receipt says, made under the language it is written in."""
+    """What a receipt says, made under the language it is written in.
+
+    A monthly charge also says what the donor needs to keep or change the gift: the
+    monthly amount, the next charge (when Stripe said it) and where to change or
+    cancel it.
+    """
     monthly = gift.frequency == "monthly"
+    plan = gift.monthly_gift if monthly and gift.monthly_gift_id else None
+    next_charge = plan.next_charge_at if plan and plan.status != "canceled" else None
     return organization_context() | {
         "gift": gift,
         "donor_name": gift.donor_name or gift.donor.name,
@@ -82,10 +89,15 @@ def receipt_context(gift):
         "date": format_date(gift.given_at),
         "method": payment_method_label(gift),
         "is_monthly": monthly,
+        "monthly_amount": (
+            format_money(plan.amount_cents, plan.currency, always_cents=True) if plan else ""
+        ),
+        "next_charge": format_date(next_charge) if next_charge else "",
         **irs_statements(IRS_STATEMENT),
-        # Where a monthly donor asks for the link to change or cancel their gift (a
-        # signed link would be out of date long before the receipt is read again).
-        "manage_url": settings.SITE_URL + reverse("donations:manage") if monthly else "",
+        # Where the donor asks for the link to "My giving" (download receipts, change
+        # or cancel a monthly gift): a signed link would be out of date long before
+        # the receipt is read again.
+        "manage_url": settings.SITE_URL + reverse("donations:manage"),
     }
 
 
@@ -104,12 +116,27 @@ def payment_method_label(gift):
     return gift.get_method_display()
 
 
+def receipt_filename(gift):
+    return f"receipt-{gift.given_at:%Y-%m-%d}-{gift.pk}.pdf"
+
+
+def receipt_pdf(gift):
+    """The receipt of `gift` as a PDF in the gift's language: the same bytes every
+    time it is made (its metadata dated the day of the gift)."""
+    with mail.in_language(gift.language):
+        context = receipt_context(gift) | {"title": _("Receipt for your gift")}
+        return pdfs.render("pdf/receipt.html", context, created=gift.given_at)
+
+
 def build_receipt(gift):
-    """The receipt of `gift`, in the gift's language (that of the pledge it paid)."""
+    """The receipt of `gift`, in the gift's language (that of the pledge it paid),
+    with the same receipt as a PDF attached."""
     with mail.in_language(gift.language):
         context = receipt_context(gift)
         subject = _("Your receipt from %(org)s") % {"org": context["org_name"]}
-    return mail.build("receipt", gift.donor.email, subject, context, language=gift.language)
+    message = mail.build("receipt", gift.donor.email, subject, context, language=gift.language)
+    message.attach(receipt_filename(gift), receipt_pdf(gift), pdfs.PDF_TYPE)
+    return message
 
 
 def deliver_receipt(gift_id):
@@ -139,7 +166,7 @@ def _attempt_receipt(gift_id):
     with transaction.atomic():
         gift = (
             Gift.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("donor", "campaign")
+            .select_related("donor", "campaign", "monthly_gift")
             .filter(pk=gift_id, counted=True, receipt_status__in=DUE)
             .first()
         )

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from campaigns.formatting import format_date, format_money
 from oca_site.redaction import log_unexpected
 
-from . import mail
+from . import mail, pdfs
 from .mail import short_error
 from .models import Donor, Gift, YearEndStatement
 from .receipts import irs_statements, organization_context, payment_method_label
@@ -83,15 +83,33 @@ def statement_context(donor, year, gifts):
     }
 
 
+def statement_filename(year):
+    return f"giving-statement-{year}.pdf"
+
+
+def statement_pdf(donor, year, gifts):
+    """The statement as a PDF in the donor's language; the same bytes for the same
+    gifts (its metadata dated the last day of the year)."""
+    with mail.in_language(donor.language):
+        context = statement_context(donor, year, gifts) | {
+            "title": _("%(year)s giving statement") % {"year": year}
+        }
+        created = datetime.datetime(year, 12, 31, 12, tzinfo=datetime.UTC)
+        return pdfs.render("pdf/statement.html", context, created=created)
+
+
 def build_statement(donor, year, gifts):
-    """The statement, in the donor's language (that of their latest paid gift)."""
+    """The statement, in the donor's language (that of their latest paid gift), with
+    the same statement as a PDF attached."""
     with mail.in_language(donor.language):
         context = statement_context(donor, year, gifts)
         subject = _("Your %(year)s giving statement from %(org)s") % {
             "year": year,
             "org": context["org_name"],
         }
-    return mail.build("year_end_statement", donor.email, subject, context, donor.language)
+    message = mail.build("year_end_statement", donor.email, subject, context, donor.language)
+    message.attach(statement_filename(year), statement_pdf(donor, year, gifts), pdfs.PDF_TYPE)
+    return message
 
 
 @dataclass

@@ -129,6 +129,19 @@ def subscription_amount(subscription):
     return (items[0].get("price") or {}).get("unit_amount") if items else None
 
 
+def subscription_period_end(subscription):
+    """When the period a subscription last billed ends (its next charge); None when it
+    does not say. Since API version basil the period lives on each item."""
+    items = (subscription.get("items") or {}).get("data") or []
+    return to_datetime(items[0].get("current_period_end")) if items else None
+
+
+def invoice_period_end(invoice):
+    """The end of the period a subscription invoice paid for: the next charge."""
+    lines = (invoice.get("lines") or {}).get("data") or []
+    return to_datetime((lines[0].get("period") or {}).get("end")) if lines else None
+
+
 def subscription_ended_at(subscription):
     """When a subscription was canceled or ended; None when it does not say."""
     return to_datetime(subscription.get("canceled_at") or subscription.get("ended_at"))

@@ -43,3 +43,23 @@ def check_no_stripe_standin_in_production(app_configs, **kwargs):
             id="donations.E002",
         )
     ]
+
+
+@register(deploy=True)
+def check_pdf_libraries(app_configs, **kwargs):
+    """Receipts carry a PDF: without Pango every receipt would fail (and be retried
+    forever), so a deploy without it fails `check --deploy` instead."""
+    from . import pdfs
+
+    try:
+        pdfs.weasyprint()  # loads Pango and HarfBuzz
+    except OSError as error:
+        return [
+            Error(
+                f"WeasyPrint cannot load its libraries: {error}",
+                hint="Install libpango-1.0-0, libpangoft2-1.0-0, libharfbuzz-subset0 and "
+                "fonts-dejavu-core (see the Dockerfile).",
+                id="donations.E003",
+            )
+        ]
+    return []

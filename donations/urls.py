@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import shares, views, webhooks
+from . import my_giving_views, shares, views, webhooks
 
 app_name = "donations"
 
@@ -10,9 +10,30 @@ urlpatterns = [
     path("give/thanks/", views.thank_you, name="thank-you"),
     path("give/share/<slug:network>/", shares.share, name="share"),
     path("give/manage/", views.manage, name="manage"),
-    path("give/manage/<str:token>/", views.manage_gifts, name="manage-gifts"),
-    path("give/manage/<str:token>/portal/", views.manage_portal, name="manage-portal"),
-    path("give/manage/<str:token>/amount/", views.manage_amount, name="manage-amount"),
+    # "My giving": the address monthly donors were sent before, now every donor's.
+    path("give/manage/<str:token>/", my_giving_views.page, name="manage-gifts"),
+    path("give/manage/<str:token>/portal/", my_giving_views.manage_portal, name="manage-portal"),
+    path("give/manage/<str:token>/amount/", my_giving_views.manage_amount, name="manage-amount"),
+    path(
+        "give/manage/<str:token>/receipts/<int:gift_id>.pdf",
+        my_giving_views.receipt_pdf,
+        name="my-giving-receipt",
+    ),
+    path(
+        "give/manage/<str:token>/receipts/<int:gift_id>/send/",
+        my_giving_views.resend_receipt,
+        name="my-giving-resend",
+    ),
+    path(
+        "give/manage/<str:token>/statements/<int:year>.pdf",
+        my_giving_views.statement_pdf,
+        name="my-giving-statement",
+    ),
+    path(
+        "give/manage/<str:token>/settings/<slug:name>/",
+        my_giving_views.change_preference,
+        name="my-giving-preference",
+    ),
     path("give/<slug:slug>/", views.pledge, name="pledge"),
 ]
 

@@ -1,4 +1,5 @@
-"""The donor's pages: the form on a campaign's page, the pledge, thank-you and manage pages."""
+"""The donor's pages: the form on a campaign's page, the pledge, the thank-you page and
+the request for a "My giving" link (the signed page itself: donations.my_giving_views)."""
 
 import logging
 import re
@@ -6,9 +7,8 @@ from functools import wraps
 
 from django.conf import settings
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -20,7 +20,7 @@ from campaigns.views import render_campaign
 
 from . import fees, languages, ledger, monthly, pledges, ratelimit, stripe_facts, stripe_gateway
 from .cross_site import refuse_cross_site
-from .forms import ChangeAmountForm, DonationForm, ManageLinkForm
+from .forms import DonationForm, ManageLinkForm
 from .models import Frequency, Pledge, first_name
 
 logger = logging.getLogger(__name__)
@@ -253,7 +253,7 @@ def thank_you(request):
     return render(request, "donations/thank_you.html", context)
 
 
-# Monthly gifts: asking for a link --------------------------------------------------
+# "My giving": asking for a link --------------------------------------------------
 
 
 @csrf_exempt  # checked by csrf_protect below, once size and rate have been checked
@@ -272,103 +272,3 @@ def manage(request):
     # The e-mail in the language of this page, its links to the pages in it.
     monthly.request_manage_link(form.cleaned_data["email"], languages.active())
     return render(request, "donations/manage_sent.html", {"minutes": monthly.LINK_MAX_AGE // 60})
-
-
-# Monthly gifts: the signed page ----------------------------------------------------
-
-
-def _donor_or_problem(request, token):
-    """(donor, None) for a good link, or (None, the page explaining a bad one)."""
-    try:
-        return monthly.donor_from_token(token), None
-    except monthly.LinkExpired:
-        problem = "expired"
-    except monthly.LinkInvalid:
-        problem = "invalid"
-    response = render(
-        request,
-        "donations/manage_link_problem.html",
-        {"problem": problem, "form": ManageLinkForm()},
-        status=410 if problem == "expired" else 404,
-    )
-    return None, response
-
-
-def _private(response):
-    # The token in the address must not leave the site in a Referer header. Not
-    # "no-referrer": under it browsers post the page's forms with "Origin: null",
-    # which the CSRF check rightly refuses.
-    response["Referrer-Policy"] = "same-origin"
-    return response
-
-
-def _render_gifts(request, donor, token, *, status=200, bound=None, notice=""):
-    gifts = []
-    for gift in monthly.manageable_gifts(donor):
-        form = bound if bound is not None and bound.data.get("monthly_id") == str(gift.pk) else None
-        form = form or ChangeAmountForm(initial={"monthly_id": gift.pk})
-        form.auto_id = f"id_%s_{gift.pk}"
-        gifts.append((gift, form))
-    context = {
-        "donor": donor,
-        "token": token,
-        "gifts": gifts,
-        "notice": notice,
-        "changed": request.GET.get("changed") == "1",
-    }
-    return _private(render(request, "donations/manage_gifts.html", context, status=status))
-
-
-@require_safe
-@_no_store
-def manage_gifts(request, token):
-    donor, problem = _donor_or_problem(request, token)
-    if problem:
-        return _private(problem)
-    return _render_gifts(request, donor, token)
-
-
-@require_POST
-@_no_store
-def manage_portal(request, token):
-    """Opens Stripe's customer portal (update the card, or cancel)."""
-    donor, problem = _donor_or_problem(request, token)
-    if problem:
-        return _private(problem)
-    chosen = None
-    if request.POST.get("monthly_id", "").isdecimal():
-        chosen = monthly.manageable_gifts(donor).filter(pk=request.POST["monthly_id"]).first()
-    try:
-        url = monthly.open_portal(donor, chosen, language=languages.active())
-    except (stripe_gateway.StripeUnavailable, stripe_gateway.StripeRejected) as error:
-        unreachable = isinstance(error, stripe_gateway.StripeUnavailable)
-        notice = _("We couldn’t open the payment page just now. Nothing changed; please try again.")
-        return _render_gifts(
-            request, donor, token, status=503 if unreachable else 502, notice=notice
-        )
-    return _private(_see_other(url))
-
-
-@require_POST
-@_limit_body
-@_no_store
-def manage_amount(request, token):
-    """Changes the amount of one of the donor's monthly gifts, from the next charge on."""
-    donor, problem = _donor_or_problem(request, token)
-    if problem:
-        return _private(problem)
-    form = ChangeAmountForm(request.POST)
-    if not form.is_valid():
-        if not form.has_error("monthly_id"):
-            return _render_gifts(request, donor, token, status=400, bound=form)
-        raise Http404
-    gift = get_object_or_404(monthly.manageable_gifts(donor), pk=form.cleaned_data["monthly_id"])
-    try:
-        monthly.change_amount(gift, form.cleaned_data["amount"])
-    except (stripe_gateway.StripeUnavailable, stripe_gateway.StripeRejected) as error:
-        unreachable = isinstance(error, stripe_gateway.StripeUnavailable)
-        notice = _("We couldn’t change your gift just now. Nothing changed; please try again.")
-        return _render_gifts(
-            request, donor, token, status=503 if unreachable else 502, bound=form, notice=notice
-        )
-    return _private(_see_other(reverse("donations:manage-gifts", args=[token]) + "?changed=1"))

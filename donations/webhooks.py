@@ -95,11 +95,13 @@ def _record_invoice_failure(invoice, event):
 
 
 def _update_subscription(subscription, event):
-    ledger.apply_subscription(subscription, occurred_at=_at(event))
+    change = ledger.apply_subscription(subscription, occurred_at=_at(event))
+    monthly.confirm_change(change)
 
 
 def _end_subscription(subscription, event):
-    ledger.apply_subscription(subscription, occurred_at=_at(event), deleted=True)
+    change = ledger.apply_subscription(subscription, occurred_at=_at(event), deleted=True)
+    monthly.confirm_change(change)
 
 
 def _refund(charge, event):
@@ -192,6 +194,7 @@ INVOICE = {
     "status_transitions": {"paid_at": TIME},
     "parent": {"subscription_details": {"subscription": Ref(), "metadata": METADATA}},
     "payments": {"data": [{"payment": {"payment_intent": Ref(PAYMENT_INTENT)}}]},
+    "lines": {"data": [{"period": {"end": TIME}}]},
 }
 CHECKOUT_SESSION = {
     "id": REQUIRED_ID,
@@ -214,7 +217,7 @@ SUBSCRIPTION = {
     "metadata": METADATA,
     "canceled_at": TIME,
     "ended_at": TIME,
-    "items": {"data": [{"price": {"unit_amount": AMOUNT}}]},
+    "items": {"data": [{"price": {"unit_amount": AMOUNT}, "current_period_end": TIME}]},
 }
 DISPUTE = {"id": REQUIRED_ID, "status": TEXT, "payment_intent": Ref(), "charge": Ref()}
 

@@ -58,6 +58,11 @@ class Donor(models.Model):
     language = models.CharField(
         max_length=10, choices=settings.LANGUAGES, default="en", verbose_name=_("language")
     )
+    # The donor's own choice on "My giving": one cumulative statement a year instead
+    # of a receipt for each monthly charge (one-time gifts and checks keep theirs).
+    annual_receipt = models.BooleanField(
+        _("one annual statement instead of monthly receipts"), default=False
+    )
     is_demo = models.BooleanField(_("demo data"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
@@ -205,6 +210,9 @@ class MonthlyGift(models.Model):
     status_as_of = models.DateTimeField(null=True, blank=True, verbose_name=_("status as of"))
     started_at = models.DateTimeField(default=timezone.now, verbose_name=_("started on"))
     canceled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("canceled on"))
+    # The end of the period last paid for, by Stripe's clock (the subscription item's
+    # `current_period_end`, or the paid invoice's line period): the next charge.
+    next_charge_at = models.DateTimeField(_("next charge"), null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -70,14 +70,27 @@ class YearEndStatement(models.Model):
 
 
 class MonthlyNotice(models.Model):
-    """A "please update your card" e-mail about one failed monthly charge.
+    """An e-mail about a monthly gift that must go out once: "please update your card"
+    after a failed charge, or the confirmation of a new amount or of a cancellation.
 
-    The invoice id is unique, so Stripe's retries of a failed invoice (each its own
-    `invoice.payment_failed` event) ask the donor once.
+    A card notice is unique by its invoice, so Stripe's retries of a failed invoice
+    (each its own `invoice.payment_failed` event) ask the donor once. A cancellation
+    is unique by its `key` (one per monthly gift). An amount notice is written only
+    when the amount on file actually changes, so a replayed or echoed
+    `customer.subscription.updated` writes none.
     """
 
+    class Kind(models.TextChoices):
+        CARD = "card", _("Update your card")
+        AMOUNT = "amount", _("Amount changed")
+        CANCELED = "canceled", _("Canceled")
+
     monthly_gift = models.ForeignKey(MonthlyGift, on_delete=models.PROTECT, related_name="notices")
-    stripe_invoice_id = models.CharField(max_length=255, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.CARD)
+    stripe_invoice_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    key = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    # What the e-mail states: the monthly amount as of the change.
+    amount_cents = models.PositiveIntegerField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("e-mailed on"))
     attempts = models.PositiveIntegerField(default=0)
     error = models.CharField(max_length=300, blank=True)
@@ -85,8 +98,8 @@ class MonthlyNotice(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = _("card update notice")
-        verbose_name_plural = _("card update notices")
+        verbose_name = _("monthly gift notice")
+        verbose_name_plural = _("monthly gift notices")
 
     def __str__(self):
-        return f"Card update notice for {self.stripe_invoice_id}"
+        return f"{self.get_kind_display()} notice for monthly gift {self.monthly_gift_id}"

@@ -51,7 +51,7 @@ def test_a_donor_gives_fifty_dollars_monthly_with_the_fee_covered(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Thank you, Ana — your $51.44 monthly gift is confirmed"
     )
-    expect(page.get_by_role("link", name="Manage my monthly gift")).to_be_visible()
+    expect(page.get_by_role("main").get_by_role("link", name="Manage my giving")).to_be_visible()
     _check_quality(page)
 
     monthly = MonthlyGift.objects.get()

@@ -108,8 +108,8 @@ def test_the_pages_after_a_monthly_gift(
     _check(page, response)
 
     with page.expect_navigation() as navigation:
-        page.get_by_role("link", name=_t(lang, "Manage my monthly gift")).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(_t(lang, "Manage my monthly gift"))
+        page.get_by_role("main").get_by_role("link", name=_t(lang, "Manage my giving")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(_t(lang, "Manage my giving"))
     _check(page, navigation.value)
 
     page.get_by_label(_t(lang, "The e-mail address you gave with")).fill("ana@example.org")
@@ -122,7 +122,7 @@ def test_the_pages_after_a_monthly_gift(
     assert f"{_prefix(lang)}/give/manage/" in link
     response = page.goto(link)
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        _t(lang, "Your monthly gifts, %(name)s", name="Ana")
+        _t(lang, "My giving, %(name)s", name="Ana")
     )
     _check(page, response)
 

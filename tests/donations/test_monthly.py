@@ -10,9 +10,9 @@ from django.core import mail, signing
 
 from devtools.stripe_standin import sign_payload
 from donations import monthly as monthly_service
-from donations.models import Donor, MonthlyGift, MonthlyNotice
+from donations.models import Donor, Gift, MonthlyGift, MonthlyNotice
 
-SAME_ANSWER = "If that address has a monthly gift with us, we’ve sent a link to manage it."
+SAME_ANSWER = "If that address has given to us, we’ve sent it a link to “My giving”."
 
 
 @pytest.fixture
@@ -67,10 +67,10 @@ def test_it_answers_an_unknown_address_exactly_as_a_known_one(client, monthly_gi
     assert [m.to for m in mail.outbox] == [["ana@example.org"], ["nobody@example.org"]]
     assert "/give/manage/" in mail.outbox[0].body
     assert re.search(r"/give/manage/[^/\s]+/", mail.outbox[1].body) is None
-    assert "We have no active monthly gift for this address" in mail.outbox[1].body
+    assert "We have no gift on record for this address" in mail.outbox[1].body
 
 
-def test_it_sends_no_link_for_a_donor_who_only_gave_once(client, campaign):
+def test_it_sends_no_link_for_a_donor_with_no_gift_on_record(client, campaign):
     Donor.objects.create(name="Ana Lopez", email="ana@example.org")
     client.post("/give/manage/", {"email": "ana@example.org"})
     assert re.search(r"/give/manage/[^/\s]+/", mail.outbox[0].body) is None
@@ -180,7 +180,7 @@ def test_it_changes_the_monthly_amount_at_stripe_and_here(client, monthly_gift, 
         f"/give/manage/{token}/amount/", {"monthly_id": monthly_gift.pk, "amount": "75.50"}
     )
     assert response.status_code == 303
-    assert response["Location"] == f"/give/manage/{token}/?changed=1"
+    assert response["Location"] == f"/give/manage/{token}/?done=amount"
     subscription = stripe_standin.store.get("subscription", monthly_gift.stripe_subscription_id)
     assert subscription["items"]["data"][0]["price"]["unit_amount"] == 7550
     updates = [e for e in stripe_standin.events if e["type"] == "customer.subscription.updated"]
@@ -323,10 +323,14 @@ def _work_of_asking(client, email):
 
 def test_it_does_the_same_work_for_a_known_and_an_unknown_address(client, campaign):
     monthly_donor = Donor.objects.create(name="Ana Lopez", email="ana@example.org")
-    MonthlyGift.objects.create(
+    plan = MonthlyGift.objects.create(
         donor=monthly_donor, campaign=campaign, stripe_subscription_id="sub_x", amount_cents=5000
     )
-    Donor.objects.create(name="Bo Carter", email="bo@example.org")  # gave once only
+    Gift.objects.create(
+        donor=monthly_donor, campaign=campaign, monthly_gift=plan, amount_cents=5000
+    )
+    # On file but with no gift (its only one was never paid): nothing to show.
+    Donor.objects.create(name="Bo Carter", email="bo@example.org")
     _work_of_asking(client, "warm-up@example.org")  # caches filled once
 
     work = {
@@ -336,7 +340,7 @@ def test_it_does_the_same_work_for_a_known_and_an_unknown_address(client, campai
 
     assert work["ana@example.org"] == work["bo@example.org"] == work["nobody@example.org"]
     assert work["nobody@example.org"]["mail calls"] == [1]
-    # Only the monthly donor's e-mail holds a link.
+    # Only the e-mail of the donor with gifts holds a link.
     assert [bool(re.search(r"/give/manage/[^/\s]+/", m.body)) for m in mail.outbox[1:]] == [
         True,
         False,

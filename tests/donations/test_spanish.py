@@ -244,8 +244,8 @@ def test_a_monthly_gift_from_the_spanish_page_is_spanish_throughout(
     (receipt,) = mail.outbox
     assert IRS_ES in receipt.body and IRS_EN in receipt.body
     assert "$50.00" in receipt.body
-    # Where the donor asks for a link to change or cancel, in Spanish.
-    assert f"{_es('Manage my monthly gift')}: {settings.SITE_URL}/es/give/manage/" in receipt.body
+    # Where the donor asks for a link to "My giving", in Spanish.
+    assert f"{_es('Manage my giving')}: {settings.SITE_URL}/es/give/manage/" in receipt.body
     assert f'href="{settings.SITE_URL}/es/give/manage/"' in receipt.alternatives[0][0]
 
 
@@ -291,13 +291,11 @@ def test_it_mails_the_manage_link_in_the_language_of_the_page(
     assert answer.status_code == 200
     html = answer.content.decode()
     assert '<html lang="es">' in html
-    assert (
-        _es("If that address has a monthly gift with us, we’ve sent a link to manage it.") in html
-    )
+    assert _es("If that address has given to us, we’ve sent it a link to “My giving”.") in html
     assert 'href="/es/"' in html
 
     (message,) = mail.outbox
-    assert message.subject == _es("Your monthly gift to Open Communities Alliance")
+    assert message.subject == _es("Your link to “My giving” at Open Communities Alliance")
     assert '<html lang="es">' in message.alternatives[0][0]
     link = re.search(r"https?://\S+/give/manage/[^/\s]+/", message.body).group(0)
     assert link.startswith(settings.SITE_URL + "/es/give/manage/")
@@ -306,7 +304,7 @@ def test_it_mails_the_manage_link_in_the_language_of_the_page(
     # The same donor asking from the English page gets English.
     client.post("/give/manage/", {"email": "ana@example.org"})
     english = mail.outbox[-1]
-    assert english.subject == "Your monthly gift to Open Communities Alliance"
+    assert english.subject == "Your link to “My giving” at Open Communities Alliance"
     assert (
         re.search(r"https?://\S+/give/manage/[^/\s]+/", english.body)
         .group(0)
@@ -329,7 +327,7 @@ def test_the_spanish_manage_pages_change_the_amount_and_open_the_portal_in_spani
         f"/es/give/manage/{token}/amount/", {"monthly_id": monthly.pk, "amount": "75"}
     )
     assert changed.status_code == 303
-    assert changed["Location"] == f"/es/give/manage/{token}/?changed=1"
+    assert changed["Location"] == f"/es/give/manage/{token}/?done=amount"
     notice = client.get(changed["Location"]).content.decode()
     assert _es("Your monthly gift is changed. The new amount applies from your next charge.") in (
         notice

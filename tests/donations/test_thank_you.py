@@ -34,7 +34,9 @@ def test_it_books_a_paid_one_time_gift_and_thanks_the_donor_by_first_name(
     # Only the first name and the amount: not the surname, not the address.
     assert "Lopez" not in html
     assert "ana@example.org" not in html
-    assert "Manage my monthly gift" not in html
+    # A link to "My giving" (receipts), with nothing said about a monthly gift.
+    assert "Manage my giving" in html
+    assert "change or cancel your monthly gift" not in html
 
     gift = Gift.objects.get()
     assert (gift.amount_cents, gift.status, gift.counted) == (5144, "succeeded", True)
@@ -91,7 +93,7 @@ def test_it_books_a_monthly_gift_and_its_first_charge_once(
     response = _thanks(client, session_id)
     html = response.content.decode()
     assert "Thank you, Ana — your $51.44 monthly gift is confirmed" in html
-    assert "Manage my monthly gift" in html
+    assert "Manage my giving</a> — change or cancel your monthly gift" in html
     # Booked by the page itself, before any webhook arrived...
     assert (MonthlyGift.objects.count(), Gift.objects.count()) == (1, 1)
     # ...and the webhooks then change nothing.

@@ -10,11 +10,13 @@ class Command(BaseCommand):
         "E-mails each donor with counted gifts in YEAR (local dates) one statement of "
         "their gifts. Safe to run again: nobody gets a statement twice, and one that "
         "failed to send is sent by the next run. Donors without e-mail are listed for "
-        "a printed statement."
+        "a printed statement. Without YEAR: last year (the January cron job). Each "
+        "statement carries its PDF."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("year", type=int)
+        # Without a year: last year, so that a cron line in January needs no date sums.
+        parser.add_argument("year", type=int, nargs="?")
         parser.add_argument(
             "--dry-run",
             action="store_true",
@@ -22,6 +24,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, year, dry_run, **options):
+        if year is None:
+            year = timezone.localdate().year - 1
         if not 2000 <= year <= timezone.localdate().year:
             raise CommandError(f"{year} is not a year with gifts to report.")
         outcome = send_year_end_statements(year, dry_run=dry_run)
