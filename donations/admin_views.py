@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import checks, exports, reports
+from . import charts, checks, exports, reports
 from .admin_forms import RangeForm, VoidForm, parse_year
 from .letters import letter_context
 from .models import Deposit, Donor, Gift
@@ -51,11 +51,12 @@ def _page(request, model_admin, template, context):
 def report(request, model_admin):
     _require(request, "donations.view_reports")
     form = RangeForm(request.GET)  # empty means this year so far, all campaigns
-    figures, export_query = None, ""
+    figures, figure_charts, export_query = None, [], ""
     if form.is_valid():
         start, end = form.dates()
         campaign = form.cleaned_data.get("campaign")
         figures = reports.campaign_report(start=start, end=end, campaign=campaign)
+        figure_charts = charts.report_charts(figures)
         export_query = urlencode(
             {"campaign": campaign.pk if campaign else "", "start": start, "end": end}
         )
@@ -67,6 +68,7 @@ def report(request, model_admin):
             "title": _("Gift report"),
             "form": form,
             "report": figures,
+            "charts": figure_charts,
             "export_query": export_query,
             "can_export": request.user.has_perm("donations.export_gifts"),
             "year": timezone.localdate().year,
