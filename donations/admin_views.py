@@ -88,14 +88,18 @@ def _with_bom(lines):
     yield from lines
 
 
+def _file_date():
+    """Today in the site's time zone (not the server's, nor UTC): a file downloaded at
+    9 pm in Hartford is named for that day."""
+    return timezone.localdate(timezone=timezone.get_default_timezone()).isoformat()
+
+
 def gift_csv_response(gifts):
-    stamp = timezone.localdate().isoformat()
-    return _csv_response(exports.gifts_csv(gifts), f"gifts-{stamp}.csv")
+    return _csv_response(exports.gifts_csv(gifts), f"gifts-{_file_date()}.csv")
 
 
 def donor_csv_response(donors, year):
-    stamp = timezone.localdate().isoformat()
-    return _csv_response(exports.donors_csv(donors, year), f"donors-{year}-{stamp}.csv")
+    return _csv_response(exports.donors_csv(donors, year), f"donors-{_file_date()}.csv")
 
 
 def export_gifts(request, model_admin):
