@@ -235,9 +235,9 @@ def grouped_bars(chart_id, title, description, rows, key, key_before, fmt, *, wh
                 }
             )
         middle = left + 6 + BAR + 1
-        labels.append({"x": middle, "y": BOTTOM + 18, "text": name})
+        labels.append({"x": middle, "y": BOTTOM + 18, "text": name, "anchor": "middle"})
         if year:
-            labels.append({"x": middle, "y": BOTTOM + 34, "text": year})
+            labels.append({"x": middle, "y": BOTTOM + 34, "text": year, "anchor": "middle"})
     return {
         "id": chart_id,
         "title": title,
@@ -291,7 +291,12 @@ def methods_chart(methods):
             {"x": METHOD_LABEL - 8, "y": top + 15, "text": name, "anchor": "end"},
         )
         labels.append(
-            {"x": METHOD_LABEL + length + 6, "y": top + 15, "text": f"{amount} · {count}"},
+            {
+                "x": METHOD_LABEL + length + 6,
+                "y": top + 15,
+                "text": f"{amount} · {count}",
+                "anchor": "start",
+            },
         )
     return {
         "id": "chart-methods",
@@ -370,9 +375,9 @@ def monthly_donors_chart(*, start, end, campaign=None):
         month_name = formats.date_format(month, "YEAR_MONTH_FORMAT")
         points.append({"cx": x, "cy": y, "value": count, "tip": f"{month_name}: {count}"})
         name, year = month_label(month, first=index == 0)
-        labels.append({"x": x, "y": BOTTOM + 18, "text": name})
+        labels.append({"x": x, "y": BOTTOM + 18, "text": name, "anchor": "middle"})
         if year:
-            labels.append({"x": x, "y": BOTTOM + 34, "text": year})
+            labels.append({"x": x, "y": BOTTOM + 34, "text": year, "anchor": "middle"})
     latest = counts[-1][1] if counts else 0
     return {
         "id": "chart-monthly-donors",
