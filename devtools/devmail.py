@@ -14,6 +14,7 @@ production (the deploy check refuses DEBUG).
 
 import email
 import email.policy
+import email.utils
 import re
 import sys
 import threading
@@ -128,8 +129,17 @@ def attachments(message):
     return found
 
 
+def sent_at(message):
+    """The message's Date header as an aware datetime; None when it has none."""
+    try:
+        return email.utils.parsedate_to_datetime(str(message.get("Date", "")))
+    except (TypeError, ValueError):
+        return None
+
+
 def summary(message, mail_id):
     return {
+        "sent_at": sent_at(message),
         "id": mail_id,
         "subject": str(message.get("Subject", "")),
         "from": str(message.get("From", "")),
