@@ -96,6 +96,10 @@ def month_starts(start, end):
 
 
 def year_earlier(day):
+    """The same date a year before (February 28 for a February 29); the year 1 has
+    no year before it and stays itself (a range typed as 0001-01-01)."""
+    if day.year == datetime.MINYEAR:
+        return day
     try:
         return day.replace(year=day.year - 1)
     except ValueError:  # February 29

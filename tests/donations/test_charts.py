@@ -214,6 +214,18 @@ def test_the_charts_read_in_spanish_with_their_numbers_unlocalized(bookkeeper_cl
 
 
 @pytest.mark.parametrize(
+    ("day", "before"),
+    [
+        (datetime.date(2026, 3, 31), datetime.date(2025, 3, 31)),
+        (datetime.date(2028, 2, 29), datetime.date(2027, 2, 28)),
+        (datetime.date(1, 1, 1), datetime.date(1, 1, 1)),
+    ],
+)
+def test_a_year_earlier_is_the_same_date_where_there_is_one(day, before):
+    assert charts.year_earlier(day) == before
+
+
+@pytest.mark.parametrize(
     ("largest", "whole", "step"),
     [(0, 1, 1), (3, 1, 1), (7, 1, 2), (15000, 100, 5000), (17300, 100, 5000), (999, 1, 250)],
 )
