@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import checks, exports, reports
+from . import charts, checks, exports, reports
 from .admin_forms import RangeForm, VoidForm, parse_year
 from .letters import letter_context
 from .models import Deposit, Donor, Gift
@@ -51,11 +51,12 @@ def _page(request, model_admin, template, context):
 def report(request, model_admin):
     _require(request, "donations.view_reports")
     form = RangeForm(request.GET)  # empty means this year so far, all campaigns
-    figures, export_query = None, ""
+    figures, figure_charts, export_query = None, [], ""
     if form.is_valid():
         start, end = form.dates()
         campaign = form.cleaned_data.get("campaign")
         figures = reports.campaign_report(start=start, end=end, campaign=campaign)
+        figure_charts = charts.report_charts(figures)
         export_query = urlencode(
             {"campaign": campaign.pk if campaign else "", "start": start, "end": end}
         )
@@ -67,6 +68,7 @@ def report(request, model_admin):
             "title": _("Gift report"),
             "form": form,
             "report": figures,
+            "charts": figure_charts,
             "export_query": export_query,
             "can_export": request.user.has_perm("donations.export_gifts"),
             "year": timezone.localdate().year,
@@ -86,14 +88,18 @@ def _with_bom(lines):
     yield from lines
 
 
+def _file_date():
+    """Today in the site's time zone (not the server's, nor UTC): a file downloaded at
+    9 pm in Hartford is named for that day."""
+    return timezone.localdate(timezone=timezone.get_default_timezone()).isoformat()
+
+
 def gift_csv_response(gifts):
-    stamp = timezone.localdate().isoformat()
-    return _csv_response(exports.gifts_csv(gifts), f"gifts-{stamp}.csv")
+    return _csv_response(exports.gifts_csv(gifts), f"gifts-{_file_date()}.csv")
 
 
 def donor_csv_response(donors, year):
-    stamp = timezone.localdate().isoformat()
-    return _csv_response(exports.donors_csv(donors, year), f"donors-{year}-{stamp}.csv")
+    return _csv_response(exports.donors_csv(donors, year), f"donors-{_file_date()}.csv")
 
 
 def export_gifts(request, model_admin):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from campaigns.formatting import dollars
 
+from .labels import plain
 from .models import Gift
 from .reports import local_range
 
@@ -27,6 +28,9 @@ GIFT_COLUMNS = [
     "status",
     "campaign",
     "reference",
+    "fee_covered",
+    "deposit",
+    "memo",
 ]
 # What makes Excel, LibreOffice and Google Sheets read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -72,8 +76,23 @@ def filtered_gifts(*, campaign=None, since=None, until=None):
     return gifts
 
 
+def deposit_cell(deposit):
+    """A bank deposit as a bookkeeper finds it on the statement: its date and slip."""
+    if deposit is None:
+        return ""
+    reference = f" ({deposit.bank_reference})" if deposit.bank_reference else ""
+    return f"{deposit.deposited_on.isoformat()}{reference}"
+
+
 def gift_rows(gifts):
-    gifts = gifts.select_related("donor", "campaign").order_by("given_at", "pk")
+    """One row per gift, values in plain words (donations.labels), the campaign by title.
+
+    `fee_covered` is the part of the amount the donor added to cover the processing
+    fee (its pledge's), included in `amount`.
+    """
+    gifts = gifts.select_related("donor", "campaign", "pledge", "deposit").order_by(
+        "given_at", "pk"
+    )
     for gift in gifts.iterator(chunk_size=CHUNK_SIZE):
         yield [
             local_date(gift.given_at),
@@ -81,11 +100,14 @@ def gift_rows(gifts):
             gift.donor.email,
             dollars(gift.amount_cents, always_cents=True),
             gift.currency,
-            gift.method,
-            gift.frequency,
-            gift.status,
-            gift.campaign.slug,
+            plain("method", gift.method),
+            plain("frequency", gift.frequency),
+            plain("status", gift.status),
+            gift.campaign.title,
             gift.reference or "",
+            dollars(gift.pledge.fee_cents if gift.pledge else 0, always_cents=True),
+            deposit_cell(gift.deposit),
+            gift.memo,
         ]
 
 

@@ -206,6 +206,10 @@ if _mail["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
     }
 elif _mail["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
     _mail_options = {}
+    if DEBUG:
+        # `make run`: each message printed decoded, links whole, and kept for
+        # /dev/mail/ (devtools.devmail) instead of Django's quoted-printable source.
+        _mail["EMAIL_BACKEND"] = "devtools.devmail.ReadableConsoleBackend"
 MAILERS = {"default": {"BACKEND": _mail["EMAIL_BACKEND"], "OPTIONS": _mail_options}}
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL",

@@ -38,6 +38,9 @@ urlpatterns += [
     path("robots.txt", campaign_views.robots_txt, name="robots-txt"),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path(settings.ADMIN_PATH, admin.site.urls),
+    # Development pages (the mail `make run` sent): every view there answers 404
+    # unless DEBUG is on.
+    path("dev/", include("devtools.urls")),
 ]
 # Uploaded share images, in production too (see oca_site.media); not when MEDIA_URL
 # names another host, such as a bucket's.

@@ -10,11 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from donations import adjustments, checks, exports
-from donations.models import Donor, Gift
+from donations.models import Deposit, Donor, Gift
 
 from . import stripe_payloads as sp
 
-HEADER = "date,donor_name,donor_email,amount,currency,method,frequency,status,campaign,reference"
+HEADER = (
+    "date,donor_name,donor_email,amount,currency,method,frequency,status,campaign,reference,"
+    "fee_covered,deposit,memo"
+)
 
 
 def _at(day, hour=12, minute=0):
@@ -41,8 +44,14 @@ def gifts(campaign, make_campaign, donor, bookkeeper, log_check, online_gift):
         sp.charge(refunded.stripe_payment_intent_id, 2500, amount_refunded=2500),
         event=sp.event("charge.refunded", {}),
     )
+    slip = Deposit.objects.create(deposited_on=datetime.date(2026, 3, 12), bank_reference="SLIP-7")
     check = log_check(
-        donor=bo, amount_cents=10000, check_number="1042", received_on=datetime.date(2026, 3, 9)
+        donor=bo,
+        amount_cents=10000,
+        check_number="1042",
+        received_on=datetime.date(2026, 3, 9),
+        deposit=slip,
+        memo="Annual appeal reply",
     )
     voided = log_check(
         donor=bo, amount_cents=7500, check_number="1043", received_on=datetime.date(2026, 3, 10)
@@ -59,29 +68,49 @@ def gifts(campaign, make_campaign, donor, bookkeeper, log_check, online_gift):
     return {"card": card, "refunded": refunded, "check": check, "voided": voided, "late": late}
 
 
-def test_it_exports_every_gift_row_for_row_with_its_status(gifts, campaign):
+def test_it_exports_every_gift_row_for_row_in_plain_words(gifts, campaign):
     lines = _export().splitlines()
 
     assert lines[0] == HEADER
-    slug = campaign.slug
+    title = campaign.title
+    spring = gifts["late"].campaign.title
+    assert spring != "spring"
     assert _rows("\n".join(lines[1:])) == [
-        ["2026-01-05", "Ana Lopez", "ana@example.org", "51.40", "usd", "card", "once",
-         "succeeded", slug, gifts["card"].stripe_payment_intent_id],
-        ["2026-02-01", "Ana Lopez", "ana@example.org", "25.00", "usd", "card", "once",
-         "refunded", slug, gifts["refunded"].stripe_payment_intent_id],
-        ["2026-03-09", "Bo Carter", "", "100.00", "usd", "check", "once",
-         "succeeded", slug, "1042"],
-        ["2026-03-10", "Bo Carter", "", "75.00", "usd", "check", "once",
-         "voided", slug, "1043"],
-        ["2026-03-31", "Ana Lopez", "ana@example.org", "1.00", "usd", "wallet", "once",
-         "succeeded", "spring", gifts["late"].stripe_payment_intent_id],
+        ["2026-01-05", "Ana Lopez", "ana@example.org", "51.40", "usd", "Card", "One-time",
+         "Paid", title, gifts["card"].stripe_payment_intent_id, "0.00", "", ""],
+        ["2026-02-01", "Ana Lopez", "ana@example.org", "25.00", "usd", "Card", "One-time",
+         "Refunded", title, gifts["refunded"].stripe_payment_intent_id, "0.00", "", ""],
+        ["2026-03-09", "Bo Carter", "", "100.00", "usd", "Check", "One-time",
+         "Paid", title, "1042", "0.00", "2026-03-12 (SLIP-7)", "Annual appeal reply"],
+        ["2026-03-10", "Bo Carter", "", "75.00", "usd", "Check", "One-time",
+         "Voided", title, "1043", "0.00", "", ""],
+        ["2026-03-31", "Ana Lopez", "ana@example.org", "1.00", "usd", "Wallet", "One-time",
+         "Paid", spring, gifts["late"].stripe_payment_intent_id, "0.00", "", ""],
     ]  # fmt: skip
     assert len(lines) - 1 == Gift.objects.count()
 
 
+def test_a_monthly_charge_says_monthly_and_the_fee_its_donor_covered(
+    campaign, donor, online_gift, make_pledge
+):
+    pledge = make_pledge(amount=2574, fee_cents=74, frequency="monthly")
+    online_gift(
+        pledge=pledge,
+        amount_cents=2574,
+        frequency="monthly",
+        given_at=_at(datetime.date(2026, 5, 1)),
+    )
+
+    row = _rows(_export())[1]
+
+    assert row[3] == "25.74"
+    assert row[5:8] == ["Card", "Monthly", "Paid"]
+    assert row[10] == "0.74"
+
+
 def test_it_filters_by_campaign_and_local_dates(gifts, campaign):
     only_spring = _rows(_export("--campaign", "spring"))
-    assert [row[-1] for row in only_spring[1:]] == [gifts["late"].stripe_payment_intent_id]
+    assert [row[9] for row in only_spring[1:]] == [gifts["late"].stripe_payment_intent_id]
 
     march = _rows(_export("--since", "2026-03-01", "--until", "2026-03-31"))
     assert [row[0] for row in march[1:]] == ["2026-03-09", "2026-03-10", "2026-03-31"]
@@ -127,7 +156,7 @@ def test_a_formula_in_a_donor_name_is_defused_in_the_export(campaign, log_check)
     row = _rows(_export())[1]
 
     assert row[1] == "'=1+2"
-    assert row[-1] == "'-5"
+    assert row[9] == "'-5"
 
 
 def test_the_admin_downloads_the_gifts_as_a_stream(bookkeeper_client, gifts, campaign):
@@ -142,7 +171,9 @@ def test_the_admin_downloads_the_gifts_as_a_stream(bookkeeper_client, gifts, cam
     text = b"".join(response.streaming_content).decode("utf-8")
     assert text.startswith("\ufeff" + HEADER)
     rows = _rows(text.removeprefix("\ufeff"))
-    assert [row[7] for row in rows[1:]] == ["succeeded", "refunded"]
+    assert [row[7] for row in rows[1:]] == ["Paid", "Refunded"]
+    stamp = timezone.localdate().isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="gifts-{stamp}.csv"'
 
 
 def test_the_admin_exports_the_selected_gifts(bookkeeper_client, gifts):
@@ -152,7 +183,7 @@ def test_the_admin_exports_the_selected_gifts(bookkeeper_client, gifts):
     )
 
     rows = _rows(b"".join(response.streaming_content).decode().removeprefix("\ufeff"))
-    assert rows[1][7] == "voided" and rows[1][-1] == "1043"
+    assert rows[1][7] == "Voided" and rows[1][9] == "1043"
     assert len(rows) == 2
 
 
@@ -182,6 +213,8 @@ def test_the_donor_export_has_lifetime_and_year_totals_net_of_refunds(
 
     response = bookkeeper_client.get(reverse("admin:donations_donor_export"), {"year": "2026"})
 
+    stamp = timezone.localdate().isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="donors-{stamp}.csv"'
     rows = _rows(b"".join(response.streaming_content).decode().removeprefix("\ufeff"))
     assert rows[0] == exports.donor_columns(2026)
     by_name = {row[0]: row for row in rows[1:]}

@@ -17,7 +17,9 @@ class Command(BaseCommand):
     help = (
         "Writes every gift (all statuses, refunded and voided included) as CSV on "
         "standard output: date, donor_name, donor_email, amount, currency, method, "
-        "frequency, status, campaign, reference. Dates are local (the site's time zone)."
+        "frequency, status, campaign, reference, fee_covered, deposit, memo. Methods, "
+        "frequencies and statuses are plain words, campaigns their titles; dates are "
+        "local (the site's time zone)."
     )
 
     def add_arguments(self, parser):
