@@ -4,8 +4,11 @@ Used by `manage.py load_demo`, by `make run` and by the tests that need real cop
 """
 
 import datetime
+from pathlib import Path
 
+from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 
 from . import demo_es
 from .models import Campaign, HelpSection
@@ -130,8 +133,16 @@ CAMPAIGN_FIELDS = {
     ),
     "goal_kind": Campaign.GoalKind.DONORS,
     "goal_target": 100,
-    "starts_on": datetime.date(2016, 12, 1),
-    "ends_on": None,
+    "impact_cues": (
+        "25 = pays for a fair-housing workshop’s handouts for one family\n"
+        "50 = helps a family file a fair-housing complaint\n"
+        "100 = trains a volunteer to guide renters through a housing search\n"
+        "250 = funds a week of research for a lawsuit on segregated housing"
+    ),
+    "hero_image_alt": (
+        "An illustration of a street of varied houses and apartments at sunrise, with "
+        "neighbours walking on the sidewalk."
+    ),
     "is_published": True,
     "share_title": "Support Open Communities Alliance",
     "share_description": (
@@ -139,6 +150,21 @@ CAMPAIGN_FIELDS = {
         "Alliance, a fair-housing nonprofit."
     ),
 }
+
+
+HERO_IMAGE = Path(__file__).resolve().parent / "demo_assets" / "hero-street.png"
+# The demo looks like a campaign under way: it began some weeks ago (its activity,
+# donations.demo, is spread over them) and ends in a few weeks.
+DEMO_STARTED_DAYS_AGO = 42
+DEMO_ENDS_IN_DAYS = 33
+
+
+def demo_dates(today=None):
+    today = today or timezone.localdate()
+    return {
+        "starts_on": today - datetime.timedelta(days=DEMO_STARTED_DAYS_AGO),
+        "ends_on": today + datetime.timedelta(days=DEMO_ENDS_IN_DAYS),
+    }
 
 
 @transaction.atomic
@@ -151,9 +177,11 @@ def load_demo_campaign():
     """
     spanish = {f"{name}_es": text for name, text in demo_es.CAMPAIGN_FIELDS_ES.items()}
     campaign, created = Campaign.objects.get_or_create(
-        slug=DEMO_SLUG, defaults=CAMPAIGN_FIELDS | spanish
+        slug=DEMO_SLUG, defaults=CAMPAIGN_FIELDS | spanish | demo_dates()
     )
     if created:
+        with HERO_IMAGE.open("rb") as image:
+            campaign.hero_image.save(HERO_IMAGE.name, File(image), save=True)
         HelpSection.objects.bulk_create(
             HelpSection(
                 campaign=campaign,

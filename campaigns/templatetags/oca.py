@@ -1,6 +1,6 @@
 from django import template
 
-from campaigns import formatting
+from campaigns import formatting, hero
 from campaigns.markup import render_markdown
 
 register = template.Library()
@@ -28,3 +28,9 @@ def longdate(value):
 @register.filter
 def markdown(text):
     return render_markdown(text or "")
+
+
+@register.simple_tag
+def hero_picture(campaign):
+    """The hero image's sources and size (campaigns.hero.picture), or None."""
+    return hero.picture(campaign)
