@@ -152,7 +152,7 @@ CAMPAIGN_FIELDS = {
 }
 
 
-HERO_IMAGE = Path(__file__).resolve().parent / "demo_assets" / "hero-street.png"
+HERO_IMAGE = Path(__file__).resolve().parent / "demo_assets" / "hero-street.jpg"
 # The demo looks like a campaign under way: it began some weeks ago (its activity,
 # donations.demo, is spread over them) and ends in a few weeks.
 DEMO_STARTED_DAYS_AGO = 42

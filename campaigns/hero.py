@@ -43,27 +43,37 @@ def rendition_name(name, width, extension):
 def make_renditions(storage, name):
     """Writes the renditions of the stored image `name` that are missing; returns the
     original's (width, height). Safe to run again: a rendition already stored (same
-    name, same content, by construction) is left as it is."""
+    name, same content, by construction) is left as it is, and when all are there the
+    image is not even decoded."""
     with storage.open(name, "rb") as stored:
         image = Image.open(stored)
+        size = image.size
+        missing = [
+            (width, extension, pillow_format, options)
+            for width in rendition_widths(image.width)
+            for extension, pillow_format, options in FORMATS
+            if not storage.exists(rendition_name(name, width, extension))
+        ]
+        if not missing:
+            return size
         image.load()
-    size = image.size
     has_alpha = image.mode in ("RGBA", "LA")
-    for width in rendition_widths(image.width):
-        height = max(1, round(image.height * width / image.width))
-        scaled = image if width == image.width else image.resize((width, height), Image.LANCZOS)
-        for extension, pillow_format, options in FORMATS:
-            target = rendition_name(name, width, extension)
-            if storage.exists(target):
-                continue
-            frame = scaled
-            if pillow_format == "JPEG" and has_alpha:
-                # JPEG has no transparency: flatten on white, as the page's paper.
-                frame = Image.new("RGB", scaled.size, "white")
-                frame.paste(scaled, mask=scaled.getchannel("A"))
-            output = io.BytesIO()
-            frame.save(output, pillow_format, optimize=True, **options)
-            storage.save(target, ContentFile(output.getvalue()))
+    scaled = {}
+    for width, extension, pillow_format, options in missing:
+        if width not in scaled:
+            height = max(1, round(image.height * width / image.width))
+            scaled[width] = (
+                image if width == image.width else image.resize((width, height), Image.LANCZOS)
+            )
+        frame = scaled[width]
+        if pillow_format == "JPEG" and has_alpha:
+            # JPEG has no transparency: flatten on white, as the page's paper.
+            flat = Image.new("RGB", frame.size, "white")
+            flat.paste(frame, mask=frame.getchannel("A"))
+            frame = flat
+        output = io.BytesIO()
+        frame.save(output, pillow_format, optimize=True, **options)
+        storage.save(rendition_name(name, width, extension), ContentFile(output.getvalue()))
     return size
 
 
