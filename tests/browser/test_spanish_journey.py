@@ -48,7 +48,8 @@ def test_a_spanish_reader_gives_monthly_and_cancels_in_spanish(
     form.locator("#id_cover_fee").check()
     form.get_by_label(es("Your name")).fill("Ana Lopez")
     form.get_by_label(es("E-mail"), exact=True).fill("ana@example.org")
-    expect(form.locator("#donate-submit")).to_have_text(es("Continue to payment"))
+    # The button says what will be charged, monthly, in Spanish: "Donar $25.85 al mes".
+    expect(form.locator("#donate-submit")).to_have_text(es("Give %(amount)s monthly", amount=total))
     form.locator("#donate-submit").click()
 
     # The stand-in's checkout page, in Spanish: Stripe's locale was "es".
