@@ -21,12 +21,15 @@
 
   // As campaigns.formatting.format_money writes it, in English and in the site's
   // Spanish (es-US) alike: "$50", "$1,250.50"; `always` keeps the cents ("$50.00").
+  // By hand rather than with Intl.NumberFormat, whose first use loads locale data
+  // and would cost a phone noticeable time while the page is still loading.
   function formatCents(cents, always) {
-    var places = always || cents % 100 ? 2 : 0;
-    return "$" + new Intl.NumberFormat("en-US", {
-      minimumFractionDigits: places,
-      maximumFractionDigits: places
-    }).format(cents / 100);
+    var dollars = String(Math.floor(cents / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    var rest = cents % 100;
+    if (!always && !rest) {
+      return "$" + dollars;
+    }
+    return "$" + dollars + "." + (rest < 10 ? "0" : "") + rest;
   }
 
   // A random id for this visit of the form: the server takes it as the pledge's id, so
