@@ -105,7 +105,21 @@ class CampaignAdmin(CampaignsLookupsOnly, admin.ModelAdmin):
             _("Goal and dates"),
             {"fields": ["goal_kind", "goal_target", "starts_on", "ends_on"]},
         ),
-        (_("Donation form"), {"fields": ["preset_amounts", "monthly_by_default"]}),
+        (
+            _("Picture"),
+            {"fields": ["hero_image", "hero_image_alt", "hero_image_alt_es"]},
+        ),
+        (
+            _("Donation form"),
+            {
+                "fields": [
+                    "preset_amounts",
+                    "impact_cues",
+                    "impact_cues_es",
+                    "monthly_by_default",
+                ]
+            },
+        ),
         (
             _("Tax notice"),
             {

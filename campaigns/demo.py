@@ -4,8 +4,11 @@ Used by `manage.py load_demo`, by `make run` and by the tests that need real cop
 """
 
 import datetime
+from pathlib import Path
 
+from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 
 from . import demo_es
 from .models import Campaign, HelpSection
@@ -123,8 +126,16 @@ CAMPAIGN_FIELDS = {
     ),
     "goal_kind": Campaign.GoalKind.DONORS,
     "goal_target": 100,
-    "starts_on": datetime.date(2016, 12, 1),
-    "ends_on": None,
+    "impact_cues": (
+        "25 = pays for a fair-housing workshop’s handouts for one family\n"
+        "50 = helps a family file a fair-housing complaint\n"
+        "100 = trains a volunteer to guide renters through a housing search\n"
+        "250 = funds a week of research for a lawsuit on segregated housing"
+    ),
+    "hero_image_alt": (
+        "An illustration of a street of varied houses and apartments at sunrise, with "
+        "neighbours walking on the sidewalk."
+    ),
     "is_published": True,
     "share_title": "Support Open Communities Alliance",
     "share_description": (
@@ -159,6 +170,46 @@ def load_demo_organization():
     return organization
 
 
+HERO_IMAGE = Path(__file__).resolve().parent / "demo_assets" / "hero-street.jpg"
+# The demo looks like a campaign under way: it began some weeks ago (its activity,
+# donations.demo, is spread over them) and ends in a few weeks.
+DEMO_STARTED_DAYS_AGO = 42
+DEMO_ENDS_IN_DAYS = 33
+
+
+def demo_dates(today=None):
+    today = today or timezone.localdate()
+    return {
+        "starts_on": today - datetime.timedelta(days=DEMO_STARTED_DAYS_AGO),
+        "ends_on": today + datetime.timedelta(days=DEMO_ENDS_IN_DAYS),
+    }
+
+
+# What storing the demo picture gave (its stored name and size), kept for the process:
+# the picture's checks and re-encoding take a noticeable fraction of a second, and the
+# stored file, named by its content, is the same for every demo campaign made later.
+_stored_demo_hero = {}
+
+
+def _store_demo_hero(campaign):
+    """Gives `campaign` the demo picture: stored (with its renditions) the first time,
+    then the same stored file, as long as it is still in the storage."""
+    field = campaign.hero_image
+    folder = getattr(field.storage, "location", "")
+    known = _stored_demo_hero.get(folder)
+    if known and field.storage.exists(known["name"]):
+        campaign.hero_image.name = known["name"]
+        campaign.hero_image_width, campaign.hero_image_height = known["size"]
+        campaign.save(update_fields=["hero_image", "hero_image_width", "hero_image_height"])
+        return
+    with HERO_IMAGE.open("rb") as image:
+        campaign.hero_image.save(HERO_IMAGE.name, File(image), save=True)
+    _stored_demo_hero[folder] = {
+        "name": campaign.hero_image.name,
+        "size": (campaign.hero_image_width, campaign.hero_image_height),
+    }
+
+
 @transaction.atomic
 def load_demo_campaign():
     """Creates the demo campaign and its five sections, in English and Spanish (the
@@ -170,9 +221,10 @@ def load_demo_campaign():
     load_demo_organization()
     spanish = {f"{name}_es": text for name, text in demo_es.CAMPAIGN_FIELDS_ES.items()}
     campaign, created = Campaign.objects.get_or_create(
-        slug=DEMO_SLUG, defaults=CAMPAIGN_FIELDS | spanish
+        slug=DEMO_SLUG, defaults=CAMPAIGN_FIELDS | spanish | demo_dates()
     )
     if created:
+        _store_demo_hero(campaign)
         HelpSection.objects.bulk_create(
             HelpSection(
                 campaign=campaign,

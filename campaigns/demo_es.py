@@ -138,4 +138,14 @@ CAMPAIGN_FIELDS_ES = {
     "share_title": SHARE_TITLE,
     "share_description": SHARE_DESCRIPTION,
     "tax_statement": TAX_STATEMENT,
+    "impact_cues": (
+        "25 = cubre los materiales de un taller de vivienda justa para una familia\n"
+        "50 = ayuda a una familia a presentar una queja por discriminación en la vivienda\n"
+        "100 = capacita a un voluntario para acompañar a inquilinos en su búsqueda de vivienda\n"
+        "250 = financia una semana de investigación para una demanda contra la segregación"
+    ),
+    "hero_image_alt": (
+        "Ilustración de una calle con casas y edificios variados al amanecer, con vecinos "
+        "caminando por la acera."
+    ),
 }

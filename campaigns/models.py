@@ -8,11 +8,15 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from . import http_cache
+from .formatting import format_money
+from .hero import HeroImageField
 from .images import ShareImageField, validate_share_image
+from .impact import ImpactCueError, parse_impact_cues
 from .organization import Organization  # noqa: F401 (a model of this app)
 from .translated import (
     MARKDOWN_HELP,
     SPANISH_HELP,
+    LocalizedText,
     TranslatedCopy,
     _spanish,
     _spanish_markdown_help,
@@ -75,6 +79,8 @@ class Campaign(TranslatedCopy, models.Model):
         "tax_statement",
         "share_title",
         "share_description",
+        "hero_image_alt",
+        "impact_cues",
     )
 
     class GoalKind(models.TextChoices):
@@ -140,6 +146,38 @@ class Campaign(TranslatedCopy, models.Model):
         _spanish(_("closing appeal")), blank=True, help_text=_spanish_markdown_help()
     )
 
+    # The picture at the top of the page (campaigns.hero), with its renditions.
+    hero_image = HeroImageField(
+        _("hero image"),
+        upload_to="hero/",
+        blank=True,
+        validators=[validate_share_image],
+        help_text=_(
+            "The picture at the top of the page, at least 1600 pixels wide "
+            "(JPEG, PNG or WebP, up to 10 MB). Smaller copies for phones are made for you."
+        ),
+    )
+    hero_image_alt = models.CharField(
+        _("hero image description"),
+        max_length=250,
+        blank=True,
+        validators=[single_line],
+        help_text=_(
+            "What the picture shows, for people who cannot see it (read aloud by screen "
+            "readers). Required with a picture."
+        ),
+    )
+    hero_image_alt_es = models.CharField(
+        _spanish(_("hero image description")),
+        max_length=250,
+        blank=True,
+        validators=[single_line],
+        help_text=SPANISH_HELP,
+    )
+    # Of the stored image, set when it is stored: the page reserves its box.
+    hero_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+
     # How to give.
     preset_amounts = models.CharField(
         _("preset amounts"),
@@ -147,6 +185,17 @@ class Campaign(TranslatedCopy, models.Model):
         default="25,50,100,250",
         validators=[validate_preset_amounts],
         help_text=_("Whole dollars, separated by commas."),
+    )
+    impact_cues = models.TextField(
+        _("what each amount does"),
+        blank=True,
+        help_text=_(
+            "One line per preset amount, shown beside it on the form: "
+            "“50 = helps a family file a fair-housing complaint”."
+        ),
+    )
+    impact_cues_es = models.TextField(
+        _spanish(_("what each amount does")), blank=True, help_text=SPANISH_HELP
     )
     monthly_by_default = models.BooleanField(
         _("monthly pre-selected"),
@@ -294,6 +343,48 @@ class Campaign(TranslatedCopy, models.Model):
     def clean(self):
         if self.ends_on and self.starts_on and self.ends_on <= self.starts_on:
             raise ValidationError({"ends_on": _("The end date must be after the start date.")})
+        errors = {}
+        if self.hero_image and not self.hero_image_alt.strip():
+            errors["hero_image_alt"] = _(
+                "Describe the picture for people who cannot see it, or remove the picture."
+            )
+        for name in ("impact_cues", "impact_cues_es"):
+            try:
+                cues = parse_impact_cues(getattr(self, name))
+            except ImpactCueError as error:
+                errors[name] = error.messages
+                continue
+            unknown = sorted(set(cues) - set(self._presets_or_none() or cues))
+            if unknown:
+                errors[name] = _(
+                    "%(amounts)s is not one of the preset amounts. Give a line to each "
+                    "preset amount only."
+                ) % {"amounts": ", ".join(format_money(cents) for cents in unknown)}
+        if errors:
+            raise ValidationError(errors)
+
+    def _presets_or_none(self):
+        try:
+            validate_preset_amounts(self.preset_amounts)
+        except ValidationError:
+            return None  # the preset field has its own error
+        return self.preset_amounts_cents
+
+    def impact_cue(self, cents):
+        """What a gift of `cents` does, in the page's language (a LocalizedText), or ""."""
+        cues = self.in_language("impact_cues")
+        try:
+            text = parse_impact_cues(cues).get(cents, "")
+        except ImpactCueError:
+            return ""
+        return LocalizedText(text, cues.language, cues.is_fallback) if text else ""
+
+    @property
+    def days_left(self):
+        """Whole days until the campaign ends, today counted; None without an end date."""
+        if self.ends_on is None:
+            return None
+        return max(0, (self.ends_on - timezone.localdate()).days + 1)
 
     @property
     def is_running(self):

@@ -8,4 +8,10 @@ urlpatterns = [
     path("", views.featured, name="featured"),
     path("campaigns/<slug:slug>/", views.detail, name="detail"),
     path("campaigns/<slug:slug>/feed/", views.feed_page, name="feed"),
+    path("campaigns/<slug:slug>/feed/after/<str:after>/", views.feed_page, name="feed-after"),
+    path(
+        "campaigns/<slug:slug>/feed/after/<str:after>/items/",
+        views.feed_items,
+        name="feed-items",
+    ),
 ]

@@ -74,15 +74,10 @@ def detail(request, slug):
     return render_campaign(request, _get_campaign_for_user(request.user, slug))
 
 
-@require_safe
-@public_page
-def feed_page(request, slug):
-    """The feed after a cursor: a page of its own without JavaScript, or with
-    `?fragment=1` only the items and the next "Show more" (static/js/feed.js)."""
+def _feed_response(request, slug, after, *, fragment):
     campaign = _get_campaign_for_user(request.user, slug)
-    fragment = request.GET.get("fragment") == "1"
     try:
-        page = feed.page(campaign.pk, after=request.GET.get("after", ""))
+        page = feed.page(campaign.pk, after=after)
     except feed.InvalidCursor:
         error = _("This link to more reactions is not valid. It may have been cut short.")
         if fragment:
@@ -93,6 +88,28 @@ def feed_page(request, slug):
     if fragment:
         return render(request, "campaigns/includes/feed.html#feed-list", context)
     return render(request, "campaigns/feed_page.html", context)
+
+
+@require_safe
+@public_page
+def feed_page(request, slug, after=""):
+    """The feed from its newest items, or after a cursor (/feed/after/<cursor>/): a page of
+    its own, what "Show more" opens without JavaScript.
+
+    The cursor is in the path, not the query string, so that every page of the feed is
+    a public page that HTTP caches keep (campaigns.http_cache). The older form,
+    `?after=<cursor>` (with `&fragment=1` for the items alone), is still answered.
+    """
+    after = after or request.GET.get("after", "")
+    return _feed_response(request, slug, after, fragment=request.GET.get("fragment") == "1")
+
+
+@require_safe
+@public_page
+def feed_items(request, slug, after):
+    """Only the items after the cursor and the next "Show more" link, as an HTML fragment
+    that static/js/feed.js adds to the list in place; public and cacheable as the page."""
+    return _feed_response(request, slug, after, fragment=True)
 
 
 @require_safe

@@ -1,11 +1,14 @@
 """The demo campaign's gifts and activity: the 2017 page's feed, re-enacted.
 
 Every "donated", "started a monthly donation", Facebook post and tweet of the original
-page comes back with its original time, as a demo gift (booked through the ledger,
-which publishes it) or a demo share. Earlier anonymous gifts stand for the supporters
-whose lines had scrolled off the original page. Nothing shown is typed in: the donor
-count and total come from `gift_sync.refresh_progress`, the number of reactions from the
-feed's own count.
+page comes back as a demo gift (booked through the ledger, which publishes it) or a
+demo share. Their times are the original ones moved to the weeks before the day the
+demo is loaded (`DemoClock`): the original rhythm (the year-end rush, quiet summer
+weeks) squeezed into the last six weeks, the newest line a couple of hours old, so
+that the demo reads as a campaign under way rather than one from years ago. Earlier
+anonymous gifts stand for the supporters whose lines had scrolled off the original
+page. Nothing shown is typed in: the donor count and total come from
+`gift_sync.refresh_progress`, the number of reactions from the feed's own count.
 
 The names are invented. Donors, gifts and feed items are flagged `is_demo`, have no
 e-mail address and send no receipt.
@@ -14,6 +17,7 @@ e-mail address and send no receipt.
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from campaigns import feed, progress
 from campaigns.models import FeedItem
@@ -87,8 +91,28 @@ EARLIER_EVERY = datetime.timedelta(hours=8, minutes=41)
 AMOUNTS_CENTS = [2500, 5000, 10000, 2500, 25000, 5000, 3500, 10000]
 
 
+# The seed's timeline is mapped onto the weeks before now: its newest line NEWEST_AGO
+# before now, its oldest gift SPREAD before that (campaigns.demo starts the demo
+# campaign before the oldest).
+NEWEST_AGO = datetime.timedelta(hours=2, minutes=17)
+SPREAD = datetime.timedelta(days=40)
+
+
 def _when(text):
     return datetime.datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z")
+
+
+class DemoClock:
+    """Moves a time of the 2017 seed to the same place in the weeks before `now`."""
+
+    def __init__(self, now):
+        self.newest = _when(SEED_ACTIVITY[0][1])
+        self.scale = SPREAD / (self.newest - EARLIER_FROM)
+        self.end = now - NEWEST_AGO
+
+    def __call__(self, seed_time):
+        moved = self.end - (self.newest - seed_time) * self.scale
+        return moved.replace(microsecond=0)
 
 
 def _demo_donor(name):
@@ -97,13 +121,16 @@ def _demo_donor(name):
 
 
 def _demo_gift(campaign, donor, *, given_at, amount_cents, display_as, **fields):
-    """Books one demo gift through the ledger once; returns whether it was new."""
+    """Books one demo gift through the ledger once; returns whether it was new.
+
+    Each demo donor gives once, so the gift is found by its donor: a later run, on
+    another day, finds it although the times it would give have moved."""
     gift, created = Gift.objects.get_or_create(
         campaign=campaign,
         donor=donor,
-        given_at=given_at,
         is_demo=True,
         defaults={
+            "given_at": given_at,
             "amount_cents": amount_cents,
             "donor_name": donor.name,
             "display_as": display_as,
@@ -120,21 +147,23 @@ def _demo_gift(campaign, donor, *, given_at, amount_cents, display_as, **fields)
 
 
 @transaction.atomic
-def load_demo_activity(campaign):
-    """Adds the demo gifts and shares to `campaign`; returns (gifts, shares) added.
+def load_demo_activity(campaign, *, now=None):
+    """Adds the demo gifts and shares to `campaign`, dated in the weeks before `now`;
+    returns (gifts, shares) added.
 
-    Safe to run again: what exists is found (gifts by donor and time, shares by feed
-    key) and nothing is added twice. The campaign row is locked first, so two runs
+    Safe to run again: what exists is found (gifts by donor, shares by feed key) and
+    nothing is added twice. The campaign row is locked first, so two runs
     at once do one after the other.
     """
     progress.lock_campaign(campaign.pk)
+    when = DemoClock(now or timezone.now())
     gifts = shares = 0
     for index in range(EARLIER_ANONYMOUS_GIFTS):
         is_check = index % 5 == 4
         gifts += _demo_gift(
             campaign,
             _demo_donor(f"Demo supporter {101 + index}"),
-            given_at=EARLIER_FROM + index * EARLIER_EVERY,
+            given_at=when(EARLIER_FROM + index * EARLIER_EVERY),
             amount_cents=AMOUNTS_CENTS[index % len(AMOUNTS_CENTS)],
             display_as=ANONYMOUS,
             method=Gift.Method.CHECK if is_check else Gift.Method.CARD,
@@ -142,7 +171,7 @@ def load_demo_activity(campaign):
         )
     # Oldest first, so that of two lines at the same second the one listed above
     # (the newer) gets the higher id and sorts first, as on the original page.
-    for number, (what, when, name, display_as, message) in enumerate(
+    for number, (what, seed_time, name, display_as, message) in enumerate(
         reversed(SEED_ACTIVITY), start=1
     ):
         donor = _demo_donor(name)
@@ -155,7 +184,7 @@ def load_demo_activity(campaign):
                 kind=SHARE_KINDS[what],
                 display_name=public_name(donor.name, display_as),
                 message=message,
-                occurred_at=_when(when),
+                occurred_at=when(_when(seed_time)),
                 is_demo=True,
             )
             continue
@@ -163,7 +192,7 @@ def load_demo_activity(campaign):
         gifts += _demo_gift(
             campaign,
             donor,
-            given_at=_when(when),
+            given_at=when(_when(seed_time)),
             amount_cents=AMOUNTS_CENTS[number % len(AMOUNTS_CENTS)],
             display_as=display_as,
             public_message=message,

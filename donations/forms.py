@@ -266,15 +266,20 @@ class DonationForm(forms.Form):
         return items
 
     def amount_choices(self):
-        """(value, label, fee label) of the preset radio buttons."""
+        """(value, label, fee label, impact cue) of the preset radio buttons; the cue is
+        what staff wrote that this amount does, in the page's language, or ""."""
         return [
             (
                 dollars(cents),
                 format_money(cents),
                 format_money(fee_to_cover(cents), always_cents=True),
+                self.campaign.impact_cue(cents),
             )
             for cents in self.presets
         ]
+
+    def is_monthly(self):
+        return self["frequency"].value() == Frequency.MONTHLY
 
     def shown_fee(self):
         """The fee for the amount chosen now, as text; None when no amount is valid yet."""

@@ -10,14 +10,20 @@ import sys
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 from django.utils import translation
 
 from .middleware import database_unavailable_response, language_of
 
+# The logo error pages show: the drawing that ships with the site, not the uploaded one
+# (campaigns.context_processors reads that from the database).
+ERROR_PAGE_LOGO = "img/oca-logo.svg"
+
 
 def page_not_found(request, exception):
     with translation.override(language_of(request)):
-        return render(request, "404.html", status=404)
+        context = {"site_logo_url": static(ERROR_PAGE_LOGO)}
+        return render(request, "404.html", context, status=404)
 
 
 def server_error(request):

@@ -1,4 +1,4 @@
-"""Uploaded files (campaigns' share images), served by the app itself at MEDIA_URL.
+"""Uploaded files (campaigns' share and hero images), served by the app itself at MEDIA_URL.
 
 Why this and not a bucket: the only uploads are a handful of share images that staff
 add, read by link-preview crawlers rather than by every visitor. A folder on the app
@@ -29,8 +29,9 @@ CONTENT_TYPES = {
     ".png": "image/png",
     ".webp": "image/webp",
 }
-# "share/<32 hex digits>.jpg", as campaigns.images names what it stores.
-CONTENT_HASHED = re.compile(r"(?:.+/)?[0-9a-f]{32}\.(?:jpg|png)")
+# "share/<32 hex digits>.jpg", as campaigns.images names what it stores, and a hero
+# image's renditions, "hero/<32 hex digits>-960.webp" (campaigns.hero).
+CONTENT_HASHED = re.compile(r"(?:.+/)?[0-9a-f]{32}(?:-[0-9]{2,4})?\.(?:jpg|png|webp)")
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Files from before names were hashed: their name may one day be reused.
 REVALIDATE = "public, max-age=3600"

@@ -1,6 +1,6 @@
 from django import template
 
-from campaigns import formatting
+from campaigns import formatting, hero
 from campaigns.markup import render_markdown
 from campaigns.organization import Organization
 
@@ -36,3 +36,9 @@ def organization():
     """`{% organization as org %}`: the organization's details where no request's context
     processors ran (mail, letters)."""
     return Organization.current()
+
+
+@register.simple_tag
+def hero_picture(campaign):
+    """The hero image's sources and size (campaigns.hero.picture), or None."""
+    return hero.picture(campaign)

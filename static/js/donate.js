@@ -19,9 +19,17 @@
     return whole * 100 + parseInt(fraction, 10);
   }
 
-  function formatCents(cents) {
-    var lang = document.documentElement.lang || "en";
-    return new Intl.NumberFormat(lang, { style: "currency", currency: "USD" }).format(cents / 100);
+  // As campaigns.formatting.format_money writes it, in English and in the site's
+  // Spanish (es-US) alike: "$50", "$1,250.50"; `always` keeps the cents ("$50.00").
+  // By hand rather than with Intl.NumberFormat, whose first use loads locale data
+  // and would cost a phone noticeable time while the page is still loading.
+  function formatCents(cents, always) {
+    var dollars = String(Math.floor(cents / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    var rest = cents % 100;
+    if (!always && !rest) {
+      return "$" + dollars;
+    }
+    return "$" + dollars + "." + (rest < 10 ? "0" : "") + rest;
   }
 
   // A random id for this visit of the form: the server takes it as the pledge's id, so
@@ -58,6 +66,10 @@
     var feeKnown = form.querySelector(".fee-known");
     var feeUnknown = form.querySelector(".fee-unknown");
     var submit = form.querySelector("#donate-submit");
+    var coverFee = form.querySelector("#id_cover_fee");
+    var monthly = form.querySelector('input[name="frequency"][value="monthly"]');
+    var frequencies = form.querySelectorAll('input[name="frequency"]');
+    var perMonth = form.querySelectorAll("[data-per-month]");
 
     // donations.fees: charge = ceil((gift + fixed) * num / den), in whole cents.
     function feeFor(gift) {
@@ -74,15 +86,54 @@
       return null;
     }
 
+    // The gift chosen now, in cents, or null while none is valid.
+    function giftCents() {
+      var choice = selected();
+      var gift = null;
+      if (choice === otherRadio) {
+        gift = parseMoney(otherInput.value);
+      } else if (choice) {
+        gift = parseMoney(choice.value);
+      }
+      return gift !== null && gift >= min && gift <= max ? gift : null;
+    }
+
+    // "$25/month" on the presets while monthly is chosen.
+    function showFrequency() {
+      var isMonthly = !!(monthly && monthly.checked);
+      for (var i = 0; i < perMonth.length; i++) {
+        perMonth[i].hidden = !isMonthly;
+      }
+    }
+
+    // The button says what will be charged: "Give $51.44 monthly", "Give $50 now".
+    // The wordings come from the page (data-label-*), in its language.
+    function showTotal() {
+      if (!submit) return;
+      if (!submit.dataset.plainLabel) {
+        submit.dataset.plainLabel = submit.textContent;
+      }
+      var gift = giftCents();
+      if (gift === null) {
+        submit.textContent = submit.dataset.plainLabel;
+        return;
+      }
+      var total = gift + (coverFee && coverFee.checked ? feeFor(gift) : 0);
+      var wording = monthly && monthly.checked ? submit.dataset.labelMonthly : submit.dataset.labelOnce;
+      if (wording) {
+        submit.textContent = wording.replace("__AMOUNT__", formatCents(total));
+      }
+    }
+
     function showFee() {
       var choice = selected();
       var text = null;
       if (choice && choice !== otherRadio && choice.dataset.fee) {
         text = choice.dataset.fee;
       } else if (choice === otherRadio) {
-        var gift = parseMoney(otherInput.value);
-        if (gift !== null && gift >= min && gift <= max) {
-          text = formatCents(feeFor(gift));
+        var gift = giftCents();
+        if (gift !== null) {
+          text = formatCents(feeFor(gift), true);
         }
       }
       if (feeAmount && text) {
@@ -92,6 +143,7 @@
         feeKnown.hidden = !text;
         feeUnknown.hidden = !!text;
       }
+      showTotal();
     }
 
     function showOther(focus) {
@@ -115,7 +167,17 @@
       });
     }
     otherInput.addEventListener("input", showFee);
+    for (var f = 0; f < frequencies.length; f++) {
+      frequencies[f].addEventListener("change", function () {
+        showFrequency();
+        showTotal();
+      });
+    }
+    if (coverFee) {
+      coverFee.addEventListener("change", showTotal);
+    }
     showOther(false);
+    showFrequency();
     showFee();
 
     var summary = form.querySelector("#error-summary");

@@ -1,6 +1,6 @@
 // "Show more" in the activity feed, in place. Without this script the link opens the
 // next page of the feed; with it, the next items are fetched as an HTML fragment
-// (the same view, ?fragment=1) and added to the list. Focus moves to the first new
+// (feed/after/<cursor>/items/) and added to the list. Focus moves to the first new
 // item, so a keyboard or screen-reader user carries on reading where the new items
 // begin, and a polite status message says that more were added.
 (function () {
@@ -53,8 +53,8 @@
       busy = true;
       link.setAttribute("aria-disabled", "true");
 
-      var url = new URL(link.href, window.location.href);
-      url.searchParams.set("fragment", "1");
+      // The items alone, at their own public (cacheable) address.
+      var url = new URL(link.dataset.itemsUrl || link.href, window.location.href);
       fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" })
         .then(function (response) {
           if (!response.ok) throw new Error("HTTP " + response.status);

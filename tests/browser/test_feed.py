@@ -68,8 +68,9 @@ def _shown_times(page):
 def test_it_announces_the_goal_meter_and_passes_axe(page, live_server, demo):
     page.goto(_url(live_server, demo.get_absolute_url()))
     bar = page.get_by_role("progressbar")
-    expect(bar).to_have_accessible_name("84 donors / 100 donors")
-    assert _progressbar_values(page) == ("84 donors / 100 donors", 84, 100)
+    expect(bar).to_have_accessible_name("84 of 100 donors")
+    assert _progressbar_values(page) == ("84 of 100 donors", 84, 100)
+    expect(page.locator(".goal-facts")).to_have_text(re.compile(r"^84% of the goal\d+ days left$"))
     expect(page.get_by_text("Showing 88 reactions")).to_be_visible()
     assert_no_axe_violations(page)
 
@@ -78,6 +79,8 @@ def test_it_serves_valid_html(live_server, demo):
     assert_valid_html(_raw_html(_url(live_server, demo.get_absolute_url())))
     assert_valid_html(_raw_html(_url(live_server, f"/campaigns/{SLUG}/feed/")))
     broken = _raw_html(_url(live_server, f"/campaigns/{SLUG}/feed/?after=broken"), status=400)
+    assert_valid_html(broken)
+    broken = _raw_html(_url(live_server, f"/campaigns/{SLUG}/feed/after/broken/"), status=400)
     assert_valid_html(broken)
 
 
@@ -88,7 +91,11 @@ def test_it_shows_more_in_place_and_moves_focus_to_the_new_items(page, live_serv
     assert _shown_times(page) == expected[:20]
 
     page.get_by_role("link", name="Show more").focus()
-    page.keyboard.press("Enter")
+    # The next items come from their own public address, which any HTTP cache keeps.
+    with page.expect_response(re.compile(r"/feed/after/[\w-]+/items/$")) as fetched:
+        page.keyboard.press("Enter")
+    assert fetched.value.status == 200
+    assert "public" in fetched.value.headers["cache-control"]
     expect(page.locator("[data-feed-list] > li")).to_have_count(40)
     assert page.url == _url(live_server, demo.get_absolute_url())  # stayed on the page
     expect(page.locator("[data-feed-list] > li:nth-child(21)")).to_be_focused()
@@ -113,7 +120,7 @@ def test_it_shows_more_as_a_page_of_its_own_without_javascript(browser, live_ser
         page.goto(_url(live_server, demo.get_absolute_url()))
         assert _shown_times(page) == expected[:20]
         page.get_by_role("link", name="Show more").click()
-        assert f"/campaigns/{SLUG}/feed/?after=" in page.url
+        assert re.search(rf"/campaigns/{SLUG}/feed/after/[\w-]+/$", page.url)
         expect(page.get_by_role("heading", level=1)).to_contain_text("Supporters of")
         assert _shown_times(page) == expected[20:40]
         page.get_by_role("link", name="Show more").click()
@@ -124,6 +131,25 @@ def test_it_shows_more_as_a_page_of_its_own_without_javascript(browser, live_ser
         expect(page.get_by_role("link", name="Share on Facebook")).to_be_visible()
     finally:
         context.close()
+
+
+def test_the_feed_page_shows_more_in_place_and_leads_to_the_form(page, live_server, demo):
+    expected = _expected_times(demo)
+    page.goto(_url(live_server, f"/campaigns/{SLUG}/feed/"))
+    assert _shown_times(page) == expected[:20]
+    # The demo reads as a campaign under way: its newest reactions are hours old.
+    expect(page.locator("[data-feed-list] > li time").first).to_have_text(
+        re.compile(r"^\d+ hours? ago$")
+    )
+    page.get_by_role("link", name="Show more").click()
+    expect(page.locator("[data-feed-list] > li")).to_have_count(40)
+    assert page.url == _url(live_server, f"/campaigns/{SLUG}/feed/")
+    assert _shown_times(page) == expected[:40]
+    assert_no_axe_violations(page)
+
+    page.get_by_role("link", name="Join them: give to this campaign").click()
+    page.wait_for_url(re.compile(rf"/campaigns/{SLUG}/#give$"))
+    expect(page.locator("#donation-form")).to_be_in_viewport()
 
 
 def test_it_copies_the_link_with_javascript(page, live_server, demo):

@@ -40,7 +40,7 @@ def test_a_donor_gives_fifty_dollars_monthly_with_the_fee_covered(
     form.get_by_label(re.compile("to cover the processing fee")).check()
     form.get_by_label("Your name").fill("Ana Lopez")
     form.get_by_label("E-mail").fill("ana@example.org")
-    form.get_by_role("button", name="Continue to payment").click()
+    form.get_by_role("button", name="Give $51.44 monthly", exact=True).click()
 
     # Stripe's page (the stand-in's) shows what will be charged.
     page.wait_for_url(standin.url + "/checkout/**")
@@ -80,7 +80,7 @@ def test_a_donor_gives_once_and_a_declined_card_books_nothing(live_server, campa
     form.get_by_label("$100").check()
     form.get_by_label("Your name").fill("Ben Ortiz")
     form.get_by_label("E-mail").fill("ben@example.org")
-    form.get_by_role("button", name="Continue to payment").click()
+    form.get_by_role("button", name="Give $100 now", exact=True).click()
     page.wait_for_url(standin.url + "/checkout/**")
     page.locator("#pay").click()
     page.wait_for_url(re.compile(r"/give/thanks/"))
@@ -96,7 +96,7 @@ def test_a_donor_gives_once_and_a_declined_card_books_nothing(live_server, campa
     form.get_by_label("Monthly").check()
     form.get_by_label("Your name").fill("Cy Park")
     form.get_by_label("E-mail").fill("cy@example.org")
-    form.get_by_role("button", name="Continue to payment").click()
+    form.get_by_role("button", name="Give $75 monthly", exact=True).click()
     page.wait_for_url(standin.url + "/checkout/**")
     page.locator("#decline").click()
     expect(page.locator("#error")).to_have_text("Your card was declined.")
@@ -123,7 +123,7 @@ def test_a_mistake_is_explained_and_the_summary_gets_the_focus(
     for current in (page, mobile_page):
         form = _open_form(current, url)
         form.get_by_label("Your name").fill("Ana <b>")
-        form.get_by_role("button", name="Continue to payment").click()
+        form.get_by_role("button", name="Give $50 now", exact=True).click()
         summary = current.locator("#error-summary")
         expect(summary).to_be_focused()
         expect(summary).to_contain_text("Enter your e-mail address")
@@ -163,7 +163,7 @@ def test_a_strangers_unpaid_pledge_with_a_donors_address_changes_nothing(
         form.get_by_label("Your name").fill("Hacked Byattacker")
         form.get_by_label("E-mail").fill("victor@example.org")
         form.get_by_label("My full name").check()
-        form.get_by_role("button", name="Continue to payment").click()
+        form.get_by_role("button", name="Give $50 now", exact=True).click()
         form.page.wait_for_url(standin.url + "/checkout/**")  # and leaves without paying
     finally:
         stranger.close()
@@ -172,7 +172,7 @@ def test_a_strangers_unpaid_pledge_with_a_donors_address_changes_nothing(
     form.get_by_label("Your name").fill("Victor Ruiz")
     form.get_by_label("E-mail").fill("victor@example.org")
     form.get_by_label("My full name").check()
-    form.get_by_role("button", name="Continue to payment").click()
+    form.get_by_role("button", name="Give $50 now", exact=True).click()
     page.wait_for_url(standin.url + "/checkout/**")
     page.locator("#pay").click()
     page.wait_for_url(re.compile(r"/give/thanks/"))

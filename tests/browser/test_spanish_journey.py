@@ -43,12 +43,15 @@ def test_a_spanish_reader_gives_monthly_and_cancels_in_spanish(
     _check_quality(page)
 
     form = page.locator("#donation-form")
-    form.get_by_label("$25", exact=True).check()
+    # By its accessible name, which is the amount alone; what the amount does (the
+    # text beside it in the label) is the radio's description.
+    form.get_by_role("radio", name="$25", exact=True).check()
     form.get_by_label(es("Monthly"), exact=True).check()
     form.locator("#id_cover_fee").check()
     form.get_by_label(es("Your name")).fill("Ana Lopez")
     form.get_by_label(es("E-mail"), exact=True).fill("ana@example.org")
-    expect(form.locator("#donate-submit")).to_have_text(es("Continue to payment"))
+    # The button says what will be charged, monthly, in Spanish: "Donar $25.85 al mes".
+    expect(form.locator("#donate-submit")).to_have_text(es("Give %(amount)s monthly", amount=total))
     form.locator("#donate-submit").click()
 
     # The stand-in's checkout page, in Spanish: Stripe's locale was "es".

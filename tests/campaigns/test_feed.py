@@ -27,7 +27,13 @@ def _names(html):
 
 
 def _more_href(html):
-    match = re.search(r'<p class="feed-more" data-feed-more><a href="([^"]+)">', html)
+    match = re.search(r'<p class="feed-more" data-feed-more><a [^>]*href="([^"]+)"', html)
+    return match.group(1).replace("&amp;", "&") if match else None
+
+
+def _items_href(html):
+    """The address "Show more" fetches the next items from (static/js/feed.js)."""
+    match = re.search(r'<p class="feed-more" data-feed-more><a [^>]*data-items-url="([^"]+)"', html)
     return match.group(1).replace("&amp;", "&") if match else None
 
 
@@ -111,7 +117,7 @@ def test_it_never_shows_an_email_address_or_an_amount(client, make_campaign):
     _publish(campaign, 25)  # so that there is a next page too
     page = client.get(campaign.get_absolute_url()).content.decode()
     next_page = client.get(reverse("campaigns:feed", args=[campaign.slug])).content.decode()
-    fragment = client.get(_more_href(page) + "&fragment=1").content.decode()
+    fragment = client.get(_items_href(page)).content.decode()
     for html in (page, next_page, fragment):
         assert "private@example.org" not in html
         assert "1,234.56" not in html and "1234.56" not in html
@@ -245,7 +251,9 @@ def test_it_shows_the_newest_20_and_the_total(client, make_campaign):
     html = client.get(campaign.get_absolute_url()).content.decode()
     assert _names(html) == [f"item {i}" for i in range(44, 24, -1)]
     assert "Showing 45 reactions" in html
-    assert _more_href(html).startswith(f"/campaigns/{campaign.slug}/feed/?after=")
+    # The cursor is in the path: every page of the feed is a public, cacheable page.
+    assert re.fullmatch(rf"/campaigns/{campaign.slug}/feed/after/[\w-]+/", _more_href(html))
+    assert _items_href(html) == _more_href(html) + "items/"
 
 
 def test_it_pages_without_repeats_or_gaps_when_items_arrive_between_pages(client, make_campaign):
@@ -287,9 +295,9 @@ def test_it_pages_without_repeats_or_gaps_when_items_arrive_between_pages(client
 def test_it_runs_the_next_page_as_the_same_html_or_as_a_fragment(client, make_campaign):
     campaign = make_campaign()
     _publish(campaign, 25)
-    href = _more_href(client.get(campaign.get_absolute_url()).content.decode())
-    page = client.get(href)
-    fragment = client.get(href + "&fragment=1")
+    html = client.get(campaign.get_absolute_url()).content.decode()
+    page = client.get(_more_href(html))
+    fragment = client.get(_items_href(html))
     assert page.status_code == fragment.status_code == 200
     expected = [f"item {i}" for i in range(4, -1, -1)]
     assert _names(page.content.decode()) == _names(fragment.content.decode()) == expected
@@ -315,6 +323,13 @@ def test_it_explains_a_broken_show_more_link(client, make_campaign, cursor):
     fragment = client.get(url + "&fragment=1")
     assert fragment.status_code == 400
     assert fragment.content.decode().startswith("This link to more reactions is not valid")
+    # The same cursor in the path, as the site now links to it.
+    page = client.get(reverse("campaigns:feed-after", args=[campaign.slug, cursor]))
+    assert page.status_code == 400
+    assert "Start from the newest reactions" in page.content.decode()
+    items = client.get(reverse("campaigns:feed-items", args=[campaign.slug, cursor]))
+    assert items.status_code == 400
+    assert items.content.decode().startswith("This link to more reactions is not valid")
 
 
 def test_it_decodes_only_its_own_cursors(make_campaign):
@@ -400,21 +415,32 @@ def test_it_runs_the_same_queries_with_10_or_10000_gifts(client, make_campaign):
     assert small_page == large_page
     assert "Showing 10 reactions" in small_html
     assert "Showing 10000 reactions" in large_html
-    assert "<strong>1 donor</strong>" in small_html
-    assert "<strong>1000 donors</strong>" in large_html
+    assert "<strong>1</strong> of " in small_html
+    assert "<strong>1000</strong> of " in large_html
 
     # The next page, near the top and far down the feed, as a page and as a fragment.
     feed_url = reverse("campaigns:feed", args=[large.slug])
     newest_first = FeedItem.objects.filter(campaign=large).order_by("-occurred_at", "-id")
     far_down, after_it = newest_first[9000], newest_first[9001]
-    deep = f"{feed_url}?after={feed.encode_cursor(far_down)}"
-    counts = {
+    cursor = feed.encode_cursor(far_down)
+    deep = reverse("campaigns:feed-after", args=[large.slug, cursor])
+    pages = {
         _queries(client, _more_href(small_html) or reverse("campaigns:feed", args=[small.slug]))[0],
         _queries(client, _more_href(large_html))[0],
         _queries(client, deep)[0],
-        _queries(client, deep + "&fragment=1")[0],
+        # Links made before the cursor moved into the path still work, at the same cost.
+        _queries(client, f"{feed_url}?after={cursor}")[0],
     }
-    assert len(counts) == 1
+    assert len(pages) == 1
+    # The items alone ("Show more") skip the page around them (its header reads the
+    # organization's logo), and cost the same near the top and far down.
+    near_top = feed.encode_cursor(newest_first[5])
+    fragments = {
+        _queries(client, reverse("campaigns:feed-items", args=[large.slug, near_top]))[0],
+        _queries(client, reverse("campaigns:feed-items", args=[large.slug, cursor]))[0],
+    }
+    assert len(fragments) == 1
+    assert fragments.pop() <= pages.pop()
     assert _names(client.get(deep).content.decode())[0] == after_it.display_name
 
 

@@ -4,9 +4,10 @@ Gifts are booked through the ledger as Stripe's events and the check log book th
 invoices of a monthly gift, one-time gifts, checks, refunds and voids.
 """
 
+import datetime
 import re
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaigns.models import Campaign
 from donations import adjustments, ledger
@@ -49,7 +50,8 @@ def _progress(campaign):
 
 def _goal_html(client, campaign):
     html = client.get(campaign.get_absolute_url()).content.decode()
-    return html[html.index('<div class="goal">') : html.index("</progress>") + 11]
+    start = html.index('<div class="goal">')
+    return html[start : html.index("</div>", start) + 6]
 
 
 def test_it_counts_each_donor_once_across_monthly_one_time_and_check_gifts(client, make_campaign):
@@ -69,7 +71,7 @@ def test_it_counts_each_donor_once_across_monthly_one_time_and_check_gifts(clien
     ben = donor("Ben Ross", email="")
     check = give(campaign, ben, amount=20000, method=Gift.Method.CHECK, check_number="1001")
     assert _progress(campaign) == (2, 38000)
-    assert "<strong>2 donors</strong> / 50 donors" in _goal_html(client, campaign)
+    assert "<strong>2</strong> of 50 donors" in _goal_html(client, campaign)
 
     # Refunding one monthly charge leaves Ana counted through her other gifts.
     _refund(first, first.amount_cents)
@@ -77,7 +79,7 @@ def test_it_counts_each_donor_once_across_monthly_one_time_and_check_gifts(clien
     # A bounced check takes Ben off the goal.
     change(check, voided_at=timezone.now(), void_reason="Bounced")
     assert _progress(campaign) == (1, 15500)
-    assert "<strong>1 donor</strong> / 50 donors" in _goal_html(client, campaign)
+    assert "<strong>1</strong> of 50 donors" in _goal_html(client, campaign)
 
 
 def test_it_keeps_a_partly_refunded_donor_and_drops_a_fully_refunded_one(make_campaign):
@@ -114,9 +116,9 @@ def test_it_counts_only_this_campaigns_gifts(make_campaign):
 
 def test_it_shows_a_new_gift_at_once(client, make_campaign):
     campaign = make_campaign(goal_target=100)
-    assert "<strong>0 donors</strong> / 100 donors" in _goal_html(client, campaign)
+    assert "<strong>0</strong> of 100 donors" in _goal_html(client, campaign)
     give(campaign)
-    assert "<strong>1 donor</strong> / 100 donors" in _goal_html(client, campaign)
+    assert "<strong>1</strong> of 100 donors" in _goal_html(client, campaign)
     assert 'value="1"' in _goal_html(client, campaign)
 
 
@@ -145,6 +147,33 @@ def test_it_caps_the_bar_but_not_the_figures_past_the_goal(client, make_campaign
     give(campaign)
     give(campaign)
     html = _goal_html(client, campaign)
-    assert "<strong>2 donors</strong> / 1 donor" in html
+    assert "<strong>2</strong> of 1 donor" in html
     assert ">100% of the goal</progress>" in html
     assert Donor.objects.count() == 2
+
+
+def test_it_says_the_percentage_and_the_days_left(client, make_campaign):
+    today = timezone.localdate()
+    campaign = make_campaign(
+        goal_target=4, starts_on=today - datetime.timedelta(days=3), ends_on=today
+    )
+    give(campaign, donor("Ana Lopez"))
+    html = _goal_html(client, campaign)
+    assert '<span class="goal-percent">25% of the goal</span>' in html
+    # The last day of the campaign is a day left, not none.
+    assert '<span class="goal-days">1 day left</span>' in html
+
+    Campaign.objects.filter(pk=campaign.pk).update(ends_on=today + datetime.timedelta(days=9))
+    assert '<span class="goal-days">10 days left</span>' in _goal_html(client, campaign)
+    with translation.override("es"):
+        spanish = client.get(campaign.get_absolute_url()).content.decode()
+    assert "<strong>1</strong> de 4 donantes" in spanish
+    assert '<span class="goal-days">Quedan 10 días</span>' in spanish
+    assert '<span class="goal-percent">25% de la meta</span>' in spanish
+
+
+def test_it_leaves_out_the_days_when_the_campaign_has_no_end(client, make_campaign):
+    campaign = make_campaign(goal_target=4, ends_on=None)
+    html = _goal_html(client, campaign)
+    assert "goal-percent" in html
+    assert "goal-days" not in html

@@ -96,16 +96,16 @@ def test_a_gift_a_refund_and_a_hidden_item_show_on_the_next_request(
     campaign = make_campaign(goal_target=10)
     url = campaign.get_absolute_url()
     first = give(campaign, donor("Ana Lopez"))
-    assert "<strong>1 donor</strong>" in client.get(url).content.decode()
+    assert "<strong>1</strong> of 10 donors" in client.get(url).content.decode()
 
     give(campaign, donor("Ben Ortiz"))
     html = client.get(url).content.decode()
-    assert "<strong>2 donors</strong>" in html
+    assert "<strong>2</strong> of 10 donors" in html
     assert _names(html) == ["Ben Ortiz", "Ana Lopez"]
 
     change(first, refunded_cents=first.amount_cents)
     html = client.get(url).content.decode()
-    assert "<strong>1 donor</strong>" in html
+    assert "<strong>1</strong> of 10 donors" in html
     assert _names(html) == ["Ben Ortiz"]
 
     feed.hide([FeedItem.objects.get(display_name="Ben Ortiz").pk], reason="Asked", user=superuser)
@@ -181,15 +181,29 @@ def test_sessions_and_query_strings_get_their_own_private_page(client, make_camp
     assert "public" in _cache_control(anonymous)
 
 
-def test_the_feed_page_is_public_and_its_fragment_private(client, make_campaign):
+def test_every_page_of_the_feed_and_its_fragment_are_public(client, make_campaign):
     campaign = make_campaign()
     for number in range(25):
         give(campaign, donor(f"Donor {number}"))
     url = f"/campaigns/{campaign.slug}/feed/"
     assert "public" in _cache_control(client.get(url))
     html = client.get(campaign.get_absolute_url()).content.decode()
-    more = re.search(r'href="(/campaigns/[^"]+/feed/\?after=[^"]+)"', html).group(1)
-    assert {"private", "no-store"} <= _cache_control(client.get(more + "&fragment=1"))
+    # "Show more": the next page, and the items alone that the script fetches, each at
+    # an address of its own without a query string, so that a cache keeps them.
+    more = re.search(r'href="(/campaigns/[^"]+/feed/after/[^"/]+/)"', html).group(1)
+    items = re.search(r'data-items-url="(/campaigns/[^"]+/feed/after/[^"/]+/items/)"', html)
+    for address in (more, items.group(1)):
+        response = client.get(address)
+        assert response.status_code == 200
+        assert "public" in _cache_control(response)
+        assert "ETag" in response
+        again = client.get(address, headers={"If-None-Match": response["ETag"]})
+        assert again.status_code == 304
+    assert "Donor 4" in client.get(items.group(1)).content.decode()
+    # The query-string form of older links is still answered, for that request only.
+    legacy = client.get(url + "?after=" + more.rstrip("/").rpartition("/")[2] + "&fragment=1")
+    assert legacy.status_code == 200
+    assert {"private", "no-store"} <= _cache_control(legacy)
 
 
 def test_the_page_is_rendered_when_the_cache_is_down(client, make_campaign, caplog):

@@ -141,8 +141,8 @@ def test_it_links_a_campaign_page_to_itself_in_the_other_language(client, campai
 def test_it_keeps_the_feed_cursor_when_switching(client, campaign):
     _publish(campaign, feed.PAGE_SIZE + 3)
     first = _html(client.get(f"/es/campaigns/{campaign.slug}/feed/"))
-    more = re.search(r'<p class="feed-more" data-feed-more><a href="([^"]+)">', first).group(1)
-    assert more.startswith(f"/es/campaigns/{campaign.slug}/feed/?after=")
+    more = re.search(r'<p class="feed-more" data-feed-more><a [^>]*href="([^"]+)"', first).group(1)
+    assert more.startswith(f"/es/campaigns/{campaign.slug}/feed/after/")
     second = _html(client.get(more.replace("&amp;", "&")))
     [(href, *_)] = _switch(second)
     assert href == more.removeprefix("/es")
@@ -342,14 +342,14 @@ def test_it_writes_the_feed_in_the_pages_language(client, campaign):
         monthly = translation.gettext("started a monthly donation")
         show_more = translation.gettext("Show more")
     page = feed.page(campaign.pk)
-    html = _html(
-        client.get(
-            f"/es/campaigns/{campaign.slug}/feed/",
-            {"after": page.next_cursor, "fragment": "1"},
-        )
-    )
+    html = _html(client.get(f"/es/campaigns/{campaign.slug}/feed/after/{page.next_cursor}/items/"))
     assert f"</span> {monthly} <time" in html
     assert "Thank you, OCA!" in html  # a donor's message, as written
-    more = re.search(r'<p class="feed-more" data-feed-more><a href="([^"]+)">([^<]+)</a>', html)
-    assert more.group(1).startswith(f"/es/campaigns/{campaign.slug}/feed/?after=")
-    assert more.group(2) == show_more
+    more = re.search(
+        r'<p class="feed-more" data-feed-more><a [^>]*href="([^"]+)" data-items-url="([^"]+)">'
+        r"([^<]+)</a>",
+        html,
+    )
+    assert more.group(1).startswith(f"/es/campaigns/{campaign.slug}/feed/after/")
+    assert more.group(2) == more.group(1) + "items/"
+    assert more.group(3) == show_more

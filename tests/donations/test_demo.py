@@ -4,9 +4,11 @@ import re
 
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
+from campaigns.demo import load_demo_campaign
 from campaigns.models import Campaign, FeedItem
-from donations.demo import SEED_ACTIVITY
+from donations.demo import EARLIER_FROM, SEED_ACTIVITY, load_demo_activity
 from donations.models import Donor, Gift
 
 
@@ -39,34 +41,74 @@ def test_it_reads_84_of_100_donors_from_the_ledger(db):
 def test_it_shows_the_goal_and_the_count_on_the_page(client, db):
     campaign = _load()
     html = client.get(campaign.get_absolute_url()).content.decode()
-    assert "<strong>84 donors</strong> / 100 donors" in html
+    assert "<strong>84</strong> of 100 donors" in html
     visible = FeedItem.objects.filter(campaign=campaign, hidden=False, withdrawn=False).count()
     assert campaign.feed_count == visible
     assert f"Showing {visible} reactions" in html
 
 
-def test_it_recreates_every_line_of_the_seed_feed_with_its_time(db):
-    campaign = _load()
+NOW = datetime.datetime(2026, 11, 28, 15, 0, tzinfo=datetime.UTC)
+
+
+def _load_at(now):
+    campaign, _created = load_demo_campaign()
+    return campaign, load_demo_activity(campaign, now=now)
+
+
+def test_it_recreates_every_line_of_the_seed_feed_in_the_weeks_before_today(db):
+    campaign, _added = _load_at(NOW)
     kinds = {
         "donated": "donated",
         "monthly": "monthly",
         "facebook": "shared_facebook",
         "x": "shared_x",
     }
-    newest = list(
-        FeedItem.objects.filter(campaign=campaign).order_by("-occurred_at", "-id")[
-            : len(SEED_ACTIVITY)
-        ]
-    )
+    items = list(FeedItem.objects.filter(campaign=campaign).order_by("-occurred_at", "-id"))
+    newest = items[: len(SEED_ACTIVITY)]
     assert len(newest) == 30
-    for item, (what, when, _name, _choice, message) in zip(newest, SEED_ACTIVITY, strict=True):
+    for item, (what, _when, _name, _choice, message) in zip(newest, SEED_ACTIVITY, strict=True):
         assert item.kind == kinds[what]
-        assert item.occurred_at == datetime.datetime.strptime(when, "%Y-%m-%d %H:%M:%S %z")
         assert item.message == message
         assert item.is_demo
-    # The original offsets survive: a summer line at -04:00, a winter one at -05:00.
-    assert newest[0].occurred_at.isoformat() == "2017-10-28T14:48:43+00:00"
-    assert newest[-1].occurred_at.isoformat() == "2016-12-22T14:42:33+00:00"
+    # Not "9 years ago": the newest line is a couple of hours old, the oldest gift about
+    # six weeks, and none is older than the campaign or in the future.
+    assert newest[0].occurred_at == NOW - datetime.timedelta(hours=2, minutes=17)
+    oldest = items[-1].occurred_at
+    assert NOW - datetime.timedelta(days=41) < oldest < NOW - datetime.timedelta(days=40)
+    assert oldest.date() >= campaign.starts_on
+    gifts = Gift.objects.filter(campaign=campaign)
+    assert min(gifts.values_list("given_at", flat=True)) == oldest
+    assert max(gifts.values_list("given_at", flat=True)) == newest[0].occurred_at
+
+    # The original rhythm survives, scaled: lines of the same second still share one,
+    # and each line sits where it sat between the newest and the oldest of 2017.
+    seed = [
+        datetime.datetime.strptime(when, "%Y-%m-%d %H:%M:%S %z") for _, when, *_ in SEED_ACTIVITY
+    ]
+    span, seed_span = newest[0].occurred_at - oldest, seed[0] - EARLIER_FROM
+    for item, seed_time in zip(newest, seed, strict=True):
+        moved = (newest[0].occurred_at - item.occurred_at) / span
+        original = (seed[0] - seed_time) / seed_span
+        assert abs(moved - original) < 1e-6
+    assert newest[8].occurred_at == newest[9].occurred_at  # "monthly" and a gift, 07:32:19
+
+
+def test_it_finds_what_it_made_when_run_on_a_later_day(db):
+    campaign, added = _load_at(NOW)
+    assert added == (84, 4)
+    times = sorted(FeedItem.objects.values_list("occurred_at", flat=True))
+    _campaign, added_again = _load_at(NOW + datetime.timedelta(days=3))
+    assert added_again == (0, 0)
+    assert sorted(FeedItem.objects.values_list("occurred_at", flat=True)) == times
+    assert Gift.objects.count() == 84
+
+
+def test_it_starts_the_demo_campaign_weeks_ago_and_ends_it_weeks_ahead(db):
+    campaign = _load()
+    today = timezone.localdate()
+    assert campaign.starts_on == today - datetime.timedelta(days=42)
+    assert campaign.ends_on == today + datetime.timedelta(days=33)
+    assert campaign.is_running
 
 
 def test_it_honours_the_display_choices_of_the_demo_donors(client, db):
