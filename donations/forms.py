@@ -19,6 +19,7 @@ from campaigns.formatting import dollars, format_money, parse_money
 
 from .fees import fee_to_cover
 from .models import DisplayChoice, Frequency
+from .supporters import UPDATES_WORDING
 
 OTHER = "other"
 # Control characters (newlines included) in a name would break the lines of a
@@ -129,6 +130,8 @@ class DonationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": _("Keep the message to 280 characters or fewer.")},
     )
+    # Unticked unless the donor ticks it: consent is opt-in (donations.supporters).
+    updates = forms.BooleanField(label=UPDATES_WORDING, required=False)
     # The honeypot: hidden from people and from assistive technology, filled by bots.
     website = forms.CharField(label=_("Leave this field empty"), required=False)
     # One per rendering of the form: the pledge's id, so a double submission is one pledge.

@@ -21,7 +21,7 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import adjustments, stripe_facts
+from . import adjustments, alerts, stripe_facts
 from .donors import donor_for_payment
 from .gift_sync import save_gift
 from .models import Frequency, Gift, MonthlyGift, Pledge
@@ -323,6 +323,8 @@ def apply_subscription(subscription, *, occurred_at, deleted=False):
         monthly.status = status
         monthly.canceled_at = stripe_facts.subscription_ended_at(subscription) or occurred_at
         monthly.status_as_of = occurred_at
+        # Reached once: a canceled monthly gift returns above.
+        alerts.monthly_canceled(monthly)
     elif monthly.status_as_of is None or occurred_at >= monthly.status_as_of:
         monthly.status, monthly.status_as_of = status, occurred_at
         unit_amount = stripe_facts.subscription_amount(subscription)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import shares, views, webhooks
+from . import shares, supporter_views, views, webhooks
 
 app_name = "donations"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("give/manage/<str:token>/", views.manage_gifts, name="manage-gifts"),
     path("give/manage/<str:token>/portal/", views.manage_portal, name="manage-portal"),
     path("give/manage/<str:token>/amount/", views.manage_amount, name="manage-amount"),
+    path("give/updates/stop/<str:token>/", supporter_views.stop_updates, name="stop-updates"),
     path("give/<slug:slug>/", views.pledge, name="pledge"),
 ]
 
