@@ -35,7 +35,6 @@ class StaffAlertPreferenceForm(forms.ModelForm):
     gifts_from = DollarsField(
         label=_("E-mail me each gift of at least"),
         required=False,
-        max_length=20,
         help_text=_("In dollars, such as 1,000. Leave empty for no alert about single gifts."),
     )
 
