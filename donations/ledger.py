@@ -186,6 +186,9 @@ def _attach_payer(monthly, pledge, customer_id):
         fields.append("stripe_customer_id")
     if fields:
         monthly.save(update_fields=fields)
+    if "donor" in fields and monthly.status == MonthlyGift.Status.CANCELED:
+        # Its cancellation arrived first, when it had no donor to alert staff about.
+        alerts.monthly_canceled(monthly)
     return monthly.donor
 
 

@@ -258,3 +258,20 @@ def test_no_alert_goes_to_a_former_staff_member(
         _replay_with_duplicates(client, settings, days_events)
     assert _alerts_to(bea) == []
     assert len(_alerts_to(root)) == 3
+
+
+def test_events_in_reverse_order_still_alert_once(
+    client, settings, staff, days_events, django_capture_on_commit_callbacks
+):
+    """Stripe promises no order: the cancellation may come before the payment that
+    tells whose gift it was. The alert waits for the donor, and goes once."""
+    bea, root, _edna = staff
+    with django_capture_on_commit_callbacks(execute=True):
+        _replay_with_duplicates(client, settings, list(reversed(days_events)))
+    subjects = sorted(message.subject for message in _alerts_to(bea))
+    assert subjects == [
+        "Gift of $1,000.00 from Ana Peña",
+        "Monthly gift cancelled by Zoë Ávila",
+        "New monthly gift from Zoë Ávila",
+    ]  # a charge that failed after the gift had ended is no news
+    assert len(_alerts_to(root)) == 3
