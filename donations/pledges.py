@@ -124,7 +124,7 @@ def _pledge_for(campaign, data):
         # the page that showed them: what the consent will say once this is paid.
         "wants_updates": wants_updates,
         "updates_wording": str(UPDATES_WORDING) if wants_updates else "",
-        "source_path": campaign.get_absolute_url(),
+        "source_path": data.get("source") or campaign.get_absolute_url(),
     }
     token = data.get("token") or _token_without_script(campaign, data)
     if token:

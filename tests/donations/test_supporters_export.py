@@ -57,6 +57,17 @@ def test_a_paid_gift_records_the_consent_with_its_words_language_and_page(give, 
     assert consent.is_active
 
 
+def test_the_consent_names_the_page_that_showed_the_box(client, give):
+    assert '<input type="hidden" name="source" value="/">' in client.get("/").content.decode()
+    give(updates="on", source="/")
+    assert UpdatesConsent.objects.get().source == "/"
+
+
+def test_a_source_that_is_no_path_of_ours_is_not_recorded(give, campaign):
+    give(updates="on", source="https://evil.example/\n")
+    assert UpdatesConsent.objects.get().source == campaign.get_absolute_url()
+
+
 def test_a_spanish_page_records_the_spanish_words(give, campaign):
     give(prefix="/es", updates="on", email="zoe@example.org")
     consent = UpdatesConsent.objects.get()
