@@ -83,15 +83,19 @@ def withdraw(key):
 
 
 @transaction.atomic
-def relabel(key, display_name):
-    """Shows the item for `key` under another name (its giver chose another display);
-    returns whether it changed. Retires cached pages when it did."""
+def rename(key, display_name):
+    """Shows the item for `key` under another name (its donor changed how they appear).
+
+    Changes nothing when the name is already that one; a visible item's change retires
+    the cached public pages. Returns whether the name changed.
+    """
     item = _locked(source_key=key)
     display_name = display_name[:150]
     if item is None or item.display_name == display_name:
         return False
     FeedItem.objects.filter(pk=item.pk).update(display_name=display_name)
-    Campaign.objects.filter(pk=item.campaign_id).update(feed_version=F("feed_version") + 1)
+    if not (item.withdrawn or item.hidden):
+        Campaign.objects.filter(pk=item.campaign_id).update(feed_version=F("feed_version") + 1)
     return True
 
 

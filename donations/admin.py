@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from campaigns.formatting import format_money
 from campaigns.models import Campaign
 
-from . import admin_views, checks, receipts
+from . import admin_supporters, admin_views, checks, receipts
 from . import donors as donors_service
 from .admin_forms import CHECK_FORM_FIELDS, CheckGiftForm
 
@@ -46,7 +46,7 @@ class DonorAdmin(admin.ModelAdmin):
         "created_at",
     ]
     readonly_fields = ["gifts_link", "stripe_customer_id", "created_at"]
-    actions = ["export_donors", "merge_donors"]
+    actions = ["export_donors", "export_supporters", "merge_donors"]
 
     def has_delete_permission(self, request, obj=None):
         return False  # a donor's gifts keep pointing at them
@@ -86,6 +86,13 @@ class DonorAdmin(admin.ModelAdmin):
     def export_donors(self, request, queryset):
         return admin_views.donor_csv_response(queryset, timezone.localdate().year)
 
+    @admin.action(
+        permissions=["export"],
+        description=_("Export the selected donors who want updates (Mailchimp CSV)"),
+    )
+    def export_supporters(self, request, queryset):
+        return admin_supporters.supporters_csv_response("mailchimp", queryset)
+
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
@@ -93,6 +100,11 @@ class DonorAdmin(admin.ModelAdmin):
                 "export/",
                 view(lambda request: admin_views.export_donors(request, self)),
                 name="donations_donor_export",
+            ),
+            path(
+                "supporters/",
+                view(lambda request: admin_supporters.export_supporters(request, self)),
+                name="donations_donor_supporters",
             ),
             *super().get_urls(),
         ]
@@ -365,6 +377,7 @@ class GiftAdmin(admin.ModelAdmin):
             mount("export/", admin_views.export_gifts, "donations_gift_export"),
             mount("letters/", admin_views.letters, "donations_gift_letters"),
             mount("void/", admin_views.void, "donations_gift_void"),
+            mount("alerts/", admin_supporters.my_alerts, "donations_gift_alerts"),
             *super().get_urls(),
         ]
 

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from .models import Donor, Gift, MonthlyGift, Pledge, YearEndStatement
+from .models import Donor, Gift, MonthlyGift, Pledge, UpdatesConsent, YearEndStatement
 
 
 def find_donor(email):
@@ -90,7 +90,7 @@ def merge_donors(keep, other):
         raise CannotMerge(
             _("Both donors were sent a year-end statement for %(years)s.") % {"years": years}
         )
-    for model in (Gift, MonthlyGift, Pledge, YearEndStatement):
+    for model in (Gift, MonthlyGift, Pledge, YearEndStatement, UpdatesConsent):
         model.objects.filter(donor=other).update(donor=keep)
     for field in ("street", "city", "state", "postal_code"):
         if not getattr(keep, field) and getattr(other, field):

@@ -19,6 +19,7 @@ from campaigns.formatting import dollars, format_money, parse_money
 
 from .fees import fee_to_cover
 from .models import DisplayChoice, Frequency
+from .supporters import UPDATES_WORDING
 
 OTHER = "other"
 # Control characters (newlines included) in a name would break the lines of a
@@ -129,8 +130,13 @@ class DonationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": _("Keep the message to 280 characters or fewer.")},
     )
+    # Unticked unless the donor ticks it: consent is opt-in (donations.supporters).
+    updates = forms.BooleanField(label=UPDATES_WORDING, required=False)
     # The honeypot: hidden from people and from assistive technology, filled by bots.
     website = forms.CharField(label=_("Leave this field empty"), required=False)
+    # The path of the page that showed the form (the same for every visitor of it):
+    # where a consent to updates was given.
+    source = forms.CharField(required=False, widget=forms.HiddenInput)
     # One per rendering of the form: the pledge's id, so a double submission is one pledge.
     token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
@@ -145,7 +151,7 @@ class DonationForm(forms.Form):
         self.is_spam = False
 
     @classmethod
-    def for_page(cls, campaign, query):
+    def for_page(cls, campaign, query, path=""):
         """An unbound form with the choices of `?amount=50&frequency=monthly&fee=1`.
 
         It carries no token: the page is the same for every visitor. The browser
@@ -153,6 +159,7 @@ class DonationForm(forms.Form):
         without."""
         presets = campaign.preset_amounts_cents
         initial = {
+            "source": path,
             "frequency": Frequency.MONTHLY if campaign.monthly_by_default else Frequency.ONCE,
             "display_as": DisplayChoice.FIRST_NAME,
             "amount": dollars(presets[1] if len(presets) > 1 else presets[0]),
@@ -184,6 +191,18 @@ class DonationForm(forms.Form):
         if MESSAGE_FORBIDDEN.search(message):
             raise forms.ValidationError(_("The message contains characters we can’t show."))
         return message
+
+    def clean_source(self):
+        # Only a path of this site, on one line; anything else is recorded as nothing.
+        source = self.cleaned_data["source"]
+        if (
+            len(source) > 300
+            or not source.startswith("/")
+            or source.startswith("//")
+            or NAME_FORBIDDEN.search(source)
+        ):
+            return ""
+        return source
 
     def clean_token(self):
         # Anything but a UUID (an old or forged page) just means a new pledge.

@@ -8,8 +8,8 @@ from django.db.models import Count, Sum
 from campaigns import feed, progress
 from campaigns.models import FeedItem
 
-from . import receipts
-from .models import Frequency, Gift
+from . import alerts, receipts, supporters
+from .models import Frequency, Gift, is_listed
 
 
 def save_gift(gift, *, created=False):
@@ -29,27 +29,39 @@ def save_gift(gift, *, created=False):
 
 
 def sync_gift(gift):
-    """Brings the feed, the campaign's progress and the receipt in line with a gift.
+    """Brings the feed, the campaign's progress, the receipt, the donor's consent to
+    updates and the staff's alerts in line with a gift.
 
-    Called after every change to a gift, online or check; idempotent.
+    Called after every change to a gift, online or check; idempotent. Consent and
+    alerts follow the money: only a counted (paid) gift gives either.
     """
+    sync_feed(gift)
     if gift.counted:
-        kind = _feed_kind(gift)
-        if kind:
-            feed.publish(
-                campaign_id=gift.campaign_id,
-                key=gift.feed_key,
-                kind=kind,
-                display_name=gift.public_name,
-                message=gift.public_message,
-                occurred_at=gift.given_at,
-                is_demo=gift.is_demo,
-            )
         if gift.receipt_status == Gift.Receipt.PENDING:
             receipts.schedule_receipt(gift)
+        supporters.consent_from_gift(gift)
+        alerts.gift_counted(gift)
+    refresh_progress(gift.campaign_id)
+
+
+def sync_feed(gift):
+    """The gift's feed line: shown, under its display choice, while it counts and is
+    listed; withdrawn otherwise ("don't list my gift" is counted, never shown)."""
+    kind = _feed_kind(gift)
+    if gift.counted and kind and is_listed(gift.display_as):
+        item = feed.publish(
+            campaign_id=gift.campaign_id,
+            key=gift.feed_key,
+            kind=kind,
+            display_name=gift.public_name,
+            message=gift.public_message,
+            occurred_at=gift.given_at,
+            is_demo=gift.is_demo,
+        )
+        if item.display_name != gift.public_name[:150]:
+            feed.rename(gift.feed_key, gift.public_name)
     else:
         feed.withdraw(gift.feed_key)
-    refresh_progress(gift.campaign_id)
 
 
 def _feed_kind(gift):

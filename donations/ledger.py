@@ -22,7 +22,7 @@ from typing import NamedTuple
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import adjustments, stripe_facts
+from . import adjustments, alerts, stripe_facts
 from .donors import donor_for_payment
 from .gift_sync import save_gift
 from .models import Frequency, Gift, MonthlyGift, Pledge
@@ -187,6 +187,9 @@ def _attach_payer(monthly, pledge, customer_id):
         fields.append("stripe_customer_id")
     if fields:
         monthly.save(update_fields=fields)
+    if "donor" in fields and monthly.status == MonthlyGift.Status.CANCELED:
+        # Its cancellation arrived first, when it had no donor to alert staff about.
+        alerts.monthly_canceled(monthly)
     return monthly.donor
 
 
@@ -341,6 +344,8 @@ def apply_subscription(subscription, *, occurred_at, deleted=False):
         monthly.status_as_of = occurred_at
         monthly.next_charge_at = None
         kind = "canceled"
+        # Reached once: a canceled monthly gift returns above.
+        alerts.monthly_canceled(monthly)
     elif monthly.status_as_of is None or occurred_at >= monthly.status_as_of:
         monthly.status, monthly.status_as_of = status, occurred_at
         unit_amount = stripe_facts.subscription_amount(subscription)

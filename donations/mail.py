@@ -44,8 +44,11 @@ def site_address():
     return settings.SITE_URL if home == "/" else settings.SITE_URL + home
 
 
-def build(template, to, subject, context, language=None):
+def build(template, to, subject, context, language=None, headers=None):
     """The message to `to` rendered from email/<template>.txt and .html.
+
+    `headers`: extra headers, such as an update's List-Unsubscribe
+    (donations.supporters.list_unsubscribe_headers).
 
     Rendered in `language` (the site's by default); a subject or context values that
     are translated, formatted or reversed into links must be made under
@@ -56,6 +59,7 @@ def build(template, to, subject, context, language=None):
             subject=str(subject),
             body=render_to_string(f"email/{template}.txt", context),
             to=[to],
+            headers=headers,
         )
         message.attach_alternative(render_to_string(f"email/{template}.html", context), "text/html")
     return message

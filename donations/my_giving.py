@@ -10,10 +10,8 @@ can reach another donor's gift.
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns import feed
-
-from . import monthly, ratelimit, receipts, statements
-from .models import Donor, Gift, public_name
+from . import display, monthly, ratelimit, receipts, statements
+from .models import Donor
 
 # However often the button is pressed, a donor gets at most this many receipts re-sent
 # an hour: a signed link must not become a way to flood an inbox.
@@ -75,17 +73,11 @@ def current_display(donor):
 
 @transaction.atomic
 def set_display(donor, choice):
-    """Shows every gift of the donor under `choice` in the feed, from now on.
-
-    Their gifts already in the feed are relabelled (and the cached public pages
-    retired). Idempotent: the same choice twice changes nothing the second time.
+    """Shows every gift of the donor under `choice` in the feed, from now on, "don't
+    list my gift" included (donations.display.change_display: feed and share lines
+    renamed, withdrawn or brought back; later monthly charges follow). Idempotent.
     """
-    gifts = Gift.objects.select_for_update().filter(donor=donor).exclude(display_as=choice)
-    changed = list(gifts)
-    Gift.objects.filter(pk__in=[gift.pk for gift in changed]).update(display_as=choice)
-    for gift in changed:
-        feed.relabel(gift.feed_key, public_name(gift.donor_name, choice))
-    return len(changed)
+    return display.change_display(donor, choice)
 
 
 def set_annual_receipt(donor, annual):

@@ -8,11 +8,13 @@ templates/donations/my_giving/<name>.html.
 """
 
 from django import forms
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.validators import single_line
 
-from . import my_giving
+from . import my_giving, supporters
 from .models import DisplayChoice
 
 
@@ -74,6 +76,41 @@ class ReceiptChoiceForm(Preference):
 
     def save(self, donor):
         my_giving.set_annual_receipt(donor, self.cleaned_data["annual_receipt"])
+
+
+class UpdatesChoiceForm(Preference):
+    """Hearing from OCA: the consent given or withdrawn here is recorded with its time,
+    the words shown, the language and this page as its source (donations.supporters)."""
+
+    updates = forms.TypedChoiceField(
+        label=_("Updates from OCA"),
+        choices=[
+            ("1", supporters.UPDATES_WORDING),
+            ("0", _("Don’t send me updates")),
+        ],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose whether you want updates."),
+            "invalid_choice": _("Choose whether you want updates."),
+        },
+    )
+
+    saved_message = _("Your choice about updates is saved.")
+
+    @staticmethod
+    def initial_for(donor):
+        return {"updates": "1" if supporters.is_subscribed(donor) else "0"}
+
+    def save(self, donor):
+        if self.cleaned_data["updates"]:
+            supporters.give_consent(
+                donor,
+                source=reverse("donations:manage"),
+                language=translation.get_language(),
+            )
+        else:
+            supporters.withdraw_consent(donor, supporters.Withdrawal.MY_GIVING)
 
 
 def _line(label, max_length, *, required=False, autocomplete=""):

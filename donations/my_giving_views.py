@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from . import languages, monthly, my_giving, pdfs, receipts, stripe_gateway
 from .forms import ChangeAmountForm, ManageLinkForm
-from .my_giving_forms import DetailsForm, DisplayForm, ReceiptChoiceForm
+from .my_giving_forms import DetailsForm, DisplayForm, ReceiptChoiceForm, UpdatesChoiceForm
 from .views import _limit_body, _see_other
 
 # The choices on the page, each its own small form (donations.my_giving_forms), in the
@@ -25,6 +25,7 @@ from .views import _limit_body, _see_other
 PREFERENCES = {
     "display": DisplayForm,
     "receipts": ReceiptChoiceForm,
+    "updates": UpdatesChoiceForm,
     "details": DetailsForm,
 }
 

@@ -20,6 +20,7 @@ from campaigns.formatting import dollars
 from . import languages, stripe_gateway
 from .donors import find_donor  # noqa: F401 (the public name of the lookup)
 from .models import Pledge
+from .supporters import UPDATES_WORDING
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def _same_request(pledge, *, campaign, data):
         and pledge.gift_cents == data["gift_cents"]
         and pledge.amount_cents == data["amount_cents"]
         and pledge.language == languages.active()
+        and pledge.wants_updates == data.get("updates", False)
         and pledge.status in (Pledge.Status.CREATED, Pledge.Status.OPEN)
     )
 
@@ -89,6 +91,7 @@ def _token_without_script(campaign, data):
         data["amount_cents"],
         data["display_as"],
         data["public_message"],
+        data.get("updates", False),
         languages.active(),
         window,
     ]
@@ -105,6 +108,7 @@ def _pledge_for(campaign, data):
     The same submission arriving twice finds its pledge (and, through the gateway's
     idempotency key, its checkout session); a changed or finished one gets a new pledge.
     """
+    wants_updates = bool(data.get("updates"))
     fields = {
         "campaign": campaign,
         "name": data["name"],
@@ -116,6 +120,11 @@ def _pledge_for(campaign, data):
         "display_as": data["display_as"],
         "public_message": data["public_message"],
         "language": languages.active(),
+        # The words the box was ticked under, as shown (in the page's language), and
+        # the page that showed them: what the consent will say once this is paid.
+        "wants_updates": wants_updates,
+        "updates_wording": str(UPDATES_WORDING) if wants_updates else "",
+        "source_path": data.get("source") or campaign.get_absolute_url(),
     }
     token = data.get("token") or _token_without_script(campaign, data)
     if token:

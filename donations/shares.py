@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET
 from campaigns import feed
 from campaigns.models import Campaign, FeedItem
 
-from .models import Gift
+from .models import Gift, is_listed
 
 logger = logging.getLogger(__name__)
 
@@ -77,12 +77,14 @@ def _shared_gift(request, campaign):
 
 def record_share(request, network, campaign):
     """Publishes the share of the donor whose browser this is, if any; returns whether
-    it did. The name and display choice are those of their paid gift.
+    it did. The name and display choice are those of their paid gift (none for a gift
+    they asked not to list).
 
     Keyed `share:<network>:<donor>:<campaign>`, so a second click changes nothing.
     """
     gift = _shared_gift(request, campaign)
-    if gift is None:
+    if gift is None or not is_listed(gift.display_as):
+        # A gift the donor asked not to list leaves no trace in the feed, shares included.
         return False
     feed.publish(
         campaign_id=campaign.pk,

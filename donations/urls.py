@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import my_giving_views, shares, views, webhooks
+from . import my_giving_views, shares, supporter_views, views, webhooks
 
 app_name = "donations"
 
@@ -34,6 +34,7 @@ urlpatterns = [
         my_giving_views.change_preference,
         name="my-giving-preference",
     ),
+    path("give/updates/stop/<str:token>/", supporter_views.stop_updates, name="stop-updates"),
     path("give/<slug:slug>/", views.pledge, name="pledge"),
 ]
 

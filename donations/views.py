@@ -114,7 +114,7 @@ def campaign_page_context(request, campaign):
     if not campaign.is_running:
         return {"donation_form_template": CLOSED_TEMPLATE}
     return {
-        "donation_form": DonationForm.for_page(campaign, request.GET),
+        "donation_form": DonationForm.for_page(campaign, request.GET, request.path),
         "donation_form_template": FORM_TEMPLATE,
         "donation_cancelled": request.GET.get("cancelled") == "1",
         "fee_scale": fees.fee_scale(),

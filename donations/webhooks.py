@@ -29,7 +29,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import adjustments, ledger, monthly, stripe_facts, stripe_gateway
+from . import adjustments, alerts, ledger, monthly, stripe_facts, stripe_gateway
 from .models import ProcessedEvent
 from .stripe_gateway import MalformedEvent
 from .views import bad_length, declared_length
@@ -92,6 +92,7 @@ def _record_invoice_failure(invoice, event):
     monthly_gift = ledger.record_invoice_failure(invoice, occurred_at=_at(event))
     if monthly_gift is not None:
         monthly.ask_to_update_card(monthly_gift, invoice_id=invoice["id"])
+        alerts.monthly_charge_failed(monthly_gift, invoice["id"])
 
 
 def _update_subscription(subscription, event):

@@ -6,14 +6,26 @@ deleted: refunds, disputes and voids change a gift's state, and `counted` says
 whether it still counts toward totals, the goal and the feed.
 
 One module per concern, all imported from here: who gives and what they pledged
-(`donors`), the gifts (`gifts`), the bank deposits of checks (`deposits`), and what
-the site records of its own work (`records`).
+(`donors`), the gifts (`gifts`), the bank deposits of checks (`deposits`), what
+the site records of its own work (`records`), supporters' consent to hear from OCA
+(`supporters`) and the staff's gift alerts (`alerts`).
 """
 
+from .alerts import StaffAlert, StaffAlertPreference
 from .deposits import Deposit
-from .donors import DisplayChoice, Donor, Frequency, MonthlyGift, Pledge, first_name, public_name
+from .donors import (
+    DisplayChoice,
+    Donor,
+    Frequency,
+    MonthlyGift,
+    Pledge,
+    first_name,
+    is_listed,
+    public_name,
+)
 from .gifts import MAX_CHECK_CENTS, Gift, GiftQuerySet
 from .records import MonthlyNotice, PendingAdjustment, ProcessedEvent, YearEndStatement
+from .supporters import UpdatesConsent
 
 __all__ = [
     "MAX_CHECK_CENTS",
@@ -28,7 +40,11 @@ __all__ = [
     "PendingAdjustment",
     "Pledge",
     "ProcessedEvent",
+    "StaffAlert",
+    "StaffAlertPreference",
+    "UpdatesConsent",
     "YearEndStatement",
     "first_name",
+    "is_listed",
     "public_name",
 ]

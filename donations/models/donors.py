@@ -17,6 +17,14 @@ class DisplayChoice(models.TextChoices):
     FULL_NAME = "full", _("My full name")
     FIRST_NAME = "first", _("My first name only")
     ANONYMOUS = "anonymous", _("Anonymous (“Someone”)")
+    # NationBuilder's "private donation": counted in the goal and totals, never in the
+    # feed (nor in anything made from it, such as the lines of shares).
+    PRIVATE = "private", _("Don’t list my gift")
+
+
+def is_listed(choice):
+    """Whether a gift with this display choice appears in the public feed at all."""
+    return choice != DisplayChoice.PRIVATE
 
 
 def first_name(name):
@@ -132,6 +140,14 @@ class Pledge(models.Model):
         verbose_name=_("shown in the public feed as"),
     )
     public_message = models.CharField(max_length=280, blank=True, verbose_name=_("public message"))
+    # "Send me occasional updates": what was ticked and the exact words it was ticked
+    # under, in the language shown, and the page that showed them. It consents nothing
+    # until the pledge is paid (donations.supporters.consent_from_gift).
+    wants_updates = models.BooleanField(_("asked for updates"), default=False)
+    updates_wording = models.CharField(
+        max_length=300, blank=True, verbose_name=_("updates wording shown")
+    )
+    source_path = models.CharField(max_length=300, blank=True, verbose_name=_("page"))
     # The language of the page the form was sent from: Checkout, the pages Stripe sends
     # the donor back to, and the gift's e-mails are in it.
     language = models.CharField(

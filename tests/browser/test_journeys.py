@@ -168,12 +168,17 @@ def test_a_phone_donor_gives_with_the_keyboard_alone(live_server, campaign, stan
     _press(page, "Tab", form.get_by_label("My first name only"))
     _press(page, "Tab", form.get_by_label("A public message (optional)"))
     page.keyboard.type("For fair housing.")
+    updates = form.get_by_label("Send me occasional updates from OCA")
+    _press(page, "Tab", updates)
+    expect(updates).not_to_be_checked()  # opt-in: unticked until the donor ticks it
+    page.keyboard.press("Space")
+    expect(updates).to_be_checked()
     # The honeypot field is skipped: it is out of the tab order.
     submit = form.locator("#donate-submit")
     _press(page, "Tab", submit)
     expect(submit).to_have_text("Give $36.10 now")
     # Back once and forth again: Shift+Tab retraces the same order.
-    _press(page, "Shift+Tab", form.get_by_label("A public message (optional)"))
+    _press(page, "Shift+Tab", updates)
     _press(page, "Tab", submit)
     page.keyboard.press("Enter")
 
@@ -191,6 +196,8 @@ def test_a_phone_donor_gives_with_the_keyboard_alone(live_server, campaign, stan
     assert (gift.amount_cents, gift.frequency) == (3610, "once")
     assert gift.donor.email == "dee@example.org"
     assert gift.public_message == "For fair housing."
+    consent = gift.donor.consents.get()  # given with the payment, in the words shown
+    assert (consent.wording, consent.language) == ("Send me occasional updates from OCA", "en")
 
 
 def test_an_editor_rewrites_a_section_and_the_public_page_shows_it(

@@ -514,7 +514,8 @@ def test_it_refuses_an_address_at_a_local_host_or_ip_on_the_donation_form(
 
 
 @pytest.mark.parametrize("email", LOCAL_ADDRESSES)
-def test_it_refuses_a_manage_link_for_a_local_host_or_ip_and_sends_nothing(client, email):
+def test_it_refuses_a_manage_link_for_a_local_host_or_ip_and_sends_nothing(db, client, email):
+    # (The page's header reads the organization's logo from the database.)
     response = client.post("/give/manage/", {"email": email})
     assert response.status_code == 400
     assert LOCAL_MESSAGE in response.content.decode()

@@ -5,13 +5,20 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from donations.models import Deposit, MonthlyGift, ProcessedEvent, YearEndStatement
+from donations.models import (
+    Deposit,
+    MonthlyGift,
+    ProcessedEvent,
+    StaffAlert,
+    UpdatesConsent,
+    YearEndStatement,
+)
 
 DONATIONS_MODELS = [model for model in admin.site._registry if model._meta.app_label == "donations"]
 
 
 @pytest.fixture
-def one_of_each(campaign, donor, deposit, log_check, online_gift):
+def one_of_each(campaign, donor, deposit, log_check, online_gift, bookkeeper):
     """A row of every donations model that has an admin page."""
     check = log_check(deposit=deposit)
     gift = online_gift()
@@ -20,6 +27,8 @@ def one_of_each(campaign, donor, deposit, log_check, online_gift):
     )
     YearEndStatement.objects.create(donor=donor, year=2025, total_cents=100, gift_count=1)
     ProcessedEvent.objects.create(event_id="evt_roles", type="invoice.paid", created=timezone.now())
+    UpdatesConsent.objects.create(donor=donor, wording="Yes", language="en", source="/")
+    StaffAlert.objects.create(user=bookkeeper, kind="gift", key=str(gift.pk))
     return {"check": check, "gift": gift}
 
 
@@ -39,6 +48,10 @@ def _every_donations_page(one_of_each):
         reverse("admin:donations_gift_report"),
         reverse("admin:donations_gift_export"),
         reverse("admin:donations_donor_export"),
+        reverse("admin:donations_donor_supporters") + "?tool=mailchimp",
+        reverse("admin:donations_donor_supporters") + "?tool=action-network",
+        reverse("admin:donations_updatesconsent_import"),
+        reverse("admin:donations_gift_alerts"),
         reverse("admin:donations_gift_letters") + f"?ids={check.pk}",
         reverse("admin:donations_gift_void") + f"?ids={check.pk}",
         reverse("admin:donations_deposit_close", args=[Deposit.objects.get().pk]),
@@ -106,6 +119,10 @@ def test_bookkeepers_reach_every_page_they_need(bookkeeper_client, one_of_each):
         reverse("admin:donations_gift_report"),
         reverse("admin:donations_gift_export"),
         reverse("admin:donations_donor_export"),
+        reverse("admin:donations_donor_supporters") + "?tool=mailchimp",
+        reverse("admin:donations_donor_supporters") + "?tool=action-network",
+        reverse("admin:donations_updatesconsent_import"),
+        reverse("admin:donations_gift_alerts"),
         reverse("admin:donations_gift_letters") + f"?ids={check.pk}",
         reverse("admin:donations_gift_void") + f"?ids={check.pk}",
         reverse("admin:donations_deposit_close", args=[check.deposit_id]),
