@@ -6,17 +6,21 @@ deleted: refunds, disputes and voids change a gift's state, and `counted` says
 whether it still counts toward totals, the goal and the feed.
 
 One module per concern, all imported from here: who gives and what they pledged
-(`donors`), the gifts (`gifts`), the bank deposits of checks (`deposits`), and what
-the site records of its own work (`records`).
+(`donors`), the gifts (`gifts`), the bank deposits of checks and of Stripe payouts
+(`deposits`), Stripe's balance transactions and payouts (`payouts`), and what the
+site records of its own work (`records`).
 """
 
 from .deposits import Deposit
 from .donors import DisplayChoice, Donor, Frequency, MonthlyGift, Pledge, first_name, public_name
 from .gifts import MAX_CHECK_CENTS, Gift, GiftQuerySet
+from .payouts import GIFT_KINDS, BalanceTransaction, StripePayout
 from .records import MonthlyNotice, PendingAdjustment, ProcessedEvent, YearEndStatement
 
 __all__ = [
+    "GIFT_KINDS",
     "MAX_CHECK_CENTS",
+    "BalanceTransaction",
     "Deposit",
     "DisplayChoice",
     "Donor",
@@ -28,6 +32,7 @@ __all__ = [
     "PendingAdjustment",
     "Pledge",
     "ProcessedEvent",
+    "StripePayout",
     "YearEndStatement",
     "first_name",
     "public_name",
