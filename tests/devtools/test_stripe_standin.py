@@ -549,8 +549,11 @@ def test_it_opens_and_closes_disputes(client, standin, receiver):
     intent_id = standin.store.get("checkout.session", session.id)["payment_intent"]
 
     dispute = standin.dispute(intent_id)
-    created = receiver.events()[-1]
-    assert created.type == "charge.dispute.created"
+    created, withdrawn = receiver.events()[-2:]
+    assert (created.type, withdrawn.type) == (
+        "charge.dispute.created",
+        "charge.dispute.funds_withdrawn",
+    )
     assert set(created.data.object.to_dict()) == shape("dispute")
     assert created.data.object.payment_intent == intent_id
     assert (created.data.object.amount, created.data.object.status) == (5200, "needs_response")
@@ -615,7 +618,12 @@ def test_it_records_events_without_a_webhook_url():
         (event,) = standin.events
         assert event["type"] == "checkout.session.completed"
         assert event["pending_webhooks"] == 0
-        assert event["delivery"] == {"delivered": False, "held": False, "attempts": []}
+        assert event["delivery"] == {
+        "delivered": False,
+        "held": False,
+        "dropped": False,
+        "attempts": [],
+    }
 
 
 def test_it_creates_lists_and_updates_customers(client):
