@@ -11,6 +11,7 @@ never leave it (`public`).
 import calendar
 import contextlib
 import copy
+import json
 import secrets
 import string
 import threading
@@ -97,8 +98,10 @@ def format_amount(amount, currency):
 
 
 def public(obj):
-    """A deep copy of `obj` without the stand-in's own `_` keys."""
-    return {key: copy.deepcopy(value) for key, value in obj.items() if not key.startswith("_")}
+    """A deep copy of `obj` without the stand-in's own `_` keys. Objects hold only JSON
+    values, and a JSON round trip copies them several times faster than deepcopy (lists
+    of a hundred large objects are copied on every page)."""
+    return json.loads(json.dumps({key: value for key, value in obj.items() if key[0] != "_"}))
 
 
 def list_object(data, url, has_more=False):

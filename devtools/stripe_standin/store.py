@@ -111,11 +111,9 @@ class Store:
     def find(self, kind, **filters):
         """Objects of one kind matching `filters`, newest first (as Stripe lists them)."""
         with self.lock:
-            found = [
-                obj
-                for obj in self.by_kind.get(kind, {}).values()
-                if all(obj.get(k) == v for k, v in filters.items())
-            ]
+            found = list(self.by_kind.get(kind, {}).values())
+        if filters:
+            found = [obj for obj in found if all(obj.get(k) == v for k, v in filters.items())]
         # Dicts keep insertion order, so reversing breaks ties of the same second.
         return sorted(reversed(found), key=lambda obj: obj["created"], reverse=True)
 
