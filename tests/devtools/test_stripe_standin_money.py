@@ -75,6 +75,18 @@ def test_a_bank_debit_books_a_payment_with_the_ach_fee_capped_at_five_dollars(
     assert txn.available_on == int(datetime(2026, 10, 7, tzinfo=UTC).timestamp())
 
 
+def test_the_fee_is_reached_from_the_payment_intent_as_the_site_reaches_it(client, standin):
+    charge = gift(client, standin)
+    intent = client.v1.payment_intents.retrieve(
+        charge.payment_intent, params={"expand": ["latest_charge.balance_transaction"]}
+    )
+    assert intent.latest_charge.balance_transaction.fee == 181
+    listed = client.v1.charges.list(
+        params={"payment_intent": charge.payment_intent, "expand": ["data.balance_transaction"]}
+    )
+    assert [c.balance_transaction.net for c in listed.data] == [5200 - 181]
+
+
 def test_a_pending_bank_debit_has_no_balance_transaction_yet(client, standin):
     session = open_session(client)
     standin.pay(session.id, outcome="delayed")
@@ -207,6 +219,18 @@ def test_a_payout_sweeps_the_available_balance_to_the_bank(client, standin, rece
     created, paid = receiver.events()[-2:]
     assert (created.data.object.status, paid.data.object.status) == ("pending", "paid")
     assert po.arrival_date == int(datetime(2026, 10, 6, tzinfo=UTC).timestamp())
+    # As the site asks for them: each line with the object it is about.
+    expanded = client.v1.balance_transactions.list(
+        params={"payout": po.id, "expand": ["data.source"]}
+    ).data
+    assert sorted(t.source.object for t in expanded) == [
+        "charge",
+        "charge",
+        "charge",
+        "dispute",
+        "payout",
+        "refund",
+    ]
 
     assert [b.amount for b in client.v1.balance.retrieve().available] == [0]
     assert standin.run_payouts() == []  # nothing twice
