@@ -208,6 +208,35 @@ def create_portal_session(*, customer_id, return_url, locale=None):
     return _call(client().v1.billing_portal.sessions.create, params=params)
 
 
+# Fees and payouts (donations.balance, donations.payouts) ----------------------------
+
+
+def retrieve_balance_transaction(txn_id):
+    """One balance transaction: a charge's gross, Stripe's fee and the net."""
+    return _call(client().v1.balance_transactions.retrieve, txn_id)
+
+
+def refunds_of_charge(charge_id):
+    """Every refund of a charge, each with its balance transaction expanded."""
+    return list(
+        _list_all(
+            client().v1.refunds.list,
+            {"charge": charge_id, "expand": ["data.balance_transaction"]},
+        )
+    )
+
+
+def payout_balance_transactions(payout_id):
+    """Every balance transaction an (automatic) payout paid out, and its own, each
+    with its source expanded (the charge, refund or dispute it is about)."""
+    return list(
+        _list_all(
+            client().v1.balance_transactions.list,
+            {"payout": payout_id, "expand": ["data.source"]},
+        )
+    )
+
+
 class MalformedEvent(Exception):
     """A correctly signed webhook body that is not an event as Stripe sends them."""
 
