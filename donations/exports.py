@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from campaigns.formatting import dollars
 
+from .fee_totals import with_fee_figures
 from .models import Gift
 from .reports import local_range
 
@@ -27,6 +28,12 @@ GIFT_COLUMNS = [
     "status",
     "campaign",
     "reference",
+    # Stripe's figures (donations.fee_totals): its fees, the part the donor covered,
+    # what stays with OCA, and the charge's balance transaction.
+    "stripe_fee",
+    "fee_covered",
+    "net",
+    "balance_transaction",
 ]
 # What makes Excel, LibreOffice and Google Sheets read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -73,7 +80,7 @@ def filtered_gifts(*, campaign=None, since=None, until=None):
 
 
 def gift_rows(gifts):
-    gifts = gifts.select_related("donor", "campaign").order_by("given_at", "pk")
+    gifts = with_fee_figures(gifts.select_related("donor", "campaign")).order_by("given_at", "pk")
     for gift in gifts.iterator(chunk_size=CHUNK_SIZE):
         yield [
             local_date(gift.given_at),
@@ -86,6 +93,10 @@ def gift_rows(gifts):
             gift.status,
             gift.campaign.slug,
             gift.reference or "",
+            dollars(gift.fees_cents, always_cents=True),
+            dollars(gift.covered_cents, always_cents=True),
+            dollars(gift.net_to_oca_cents, always_cents=True),
+            gift.stripe_balance_transaction_id or "",
         ]
 
 
