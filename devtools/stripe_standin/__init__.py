@@ -16,7 +16,8 @@ Money (balance.py, payouts.py). Every succeeded charge books a balance transacti
 halves rounded up), `payment` for a US bank debit (0.8 % capped at $5), both with
 reporting_category `charge`, `fee_details` [{type: stripe_fee}], `pending` until
 `available_on` (midnight UTC two business days later for a card, four for a bank
-debit). A refund books a `refund` (negative, no fee); a dispute an `adjustment`
+debit). A refund books a `refund` (`payment_refund` for a bank debit; negative, no
+fee); a dispute an `adjustment`
 (reporting_category `dispute`: the amount negative, fee 1500) on the dispute's
 `balance_transactions`, and a won dispute a second one (`dispute_reversal`, both back),
 with Stripe's `charge.dispute.funds_withdrawn` / `funds_reinstated` events. Payouts are

@@ -6,8 +6,9 @@ and out of the account's Stripe balance, shaped as in the API version the site p
   `charge`, the gross `amount`, Stripe's `fee` (with `fee_details`) and `net`. Its net
   is `pending` until `available_on` (two business days for a card, four for a bank
   debit, at midnight UTC) and `available` after.
-- A refund books a `refund` transaction: the refunded amount, negative, no fee (Stripe
-  keeps the fee of the charge), available at once.
+- A refund books a `refund` transaction (`payment_refund` for a bank debit): the
+  refunded amount, negative, no fee (Stripe keeps the fee of the charge), available
+  at once.
 - A dispute books an `adjustment` (reporting_category `dispute`): the disputed amount,
   negative, and the $15.00 dispute fee. A won dispute gives both back in a second
   `adjustment` (reporting_category `dispute_reversal`).
@@ -145,8 +146,11 @@ def book_charge(store, charge):
 
 
 def book_refund(store, refund, charge):
+    """A refund's transaction: `refund` for a card, `payment_refund` for a local
+    payment method (the bank debit), as Stripe types them; both reported as refunds."""
+    local = charge["payment_method_details"]["type"] == "us_bank_account"
     txn = transaction(
-        kind="refund",
+        kind="payment_refund" if local else "refund",
         amount=-refund["amount"],
         currency=refund["currency"],
         source=refund["id"],

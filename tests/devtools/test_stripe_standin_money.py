@@ -73,6 +73,9 @@ def test_a_bank_debit_books_a_payment_with_the_ach_fee_capped_at_five_dollars(
     assert (txn.amount, txn.fee, txn.net) == (amount, fee, amount - fee)
     # Four business days: Thursday -> Wednesday.
     assert txn.available_on == int(datetime(2026, 10, 7, tzinfo=UTC).timestamp())
+    refund = standin.refund(charge.payment_intent, amount=1000)
+    back = client.v1.balance_transactions.retrieve(refund["balance_transaction"])
+    assert (back.type, back.reporting_category, back.net) == ("payment_refund", "refund", -1000)
 
 
 def test_the_fee_is_reached_from_the_payment_intent_as_the_site_reaches_it(client, standin):
