@@ -17,11 +17,10 @@ halves rounded up), `payment` for a US bank debit (0.8 % capped at $5), both wit
 reporting_category `charge`, `fee_details` [{type: stripe_fee}], `pending` until
 `available_on` (midnight UTC two business days later for a card, four for a bank
 debit). A refund books a `refund` (`payment_refund` for a bank debit; negative, no
-fee); a dispute an `adjustment`
-(reporting_category `dispute`: the amount negative, fee 1500) on the dispute's
-`balance_transactions`, and a won dispute a second one (`dispute_reversal`, both back),
-with Stripe's `charge.dispute.funds_withdrawn` / `funds_reinstated` events. Payouts are
-automatic and run when told:
+fee); a dispute an `adjustment` (reporting_category `dispute`: the amount negative, fee
+1500) on the dispute's `balance_transactions`, and a won dispute a second one
+(`dispute_reversal`, both back), with Stripe's `charge.dispute.funds_withdrawn` /
+`funds_reinstated` events. Payouts are automatic and run when told:
 
     standin.set_clock(datetime(2026, 10, 1, 9, tzinfo=UTC))  # freeze the stand-in's time
     standin.advance_clock(days=4)      # (or seconds=...); set_clock(None): real time
