@@ -102,9 +102,7 @@ def list_invoices(standin, params, _id, _origin):
 
 
 def list_invoice_payments(standin, params, _id, _origin):
-    found = standin.store.find("invoice_payment")
-    if params.get("invoice"):
-        found = [p for p in found if p["invoice"] == params["invoice"]]
+    found = standin.store.find("invoice_payment", **_given(params, "invoice"))
     payment = params.get("payment") or {}
     if isinstance(payment, dict) and payment.get("payment_intent"):
         found = [p for p in found if p["payment"]["payment_intent"] == payment["payment_intent"]]
@@ -133,31 +131,30 @@ def create_refund(standin, params, _id, origin):
     return _answer(standin, params, refund, records)
 
 
-def _filtered(params, names, found):
-    """Keeps the objects whose fields equal the params among `names` that were given."""
-    wanted = {name: params[name] for name in names if params.get(name)}
-    return [obj for obj in found if all(obj.get(k) == v for k, v in wanted.items())]
+def _given(params, *names):
+    """The filters among `names` that the request gave, for `Store.find`."""
+    return {name: params[name] for name in names if params.get(name)}
 
 
 def list_charges(standin, params, _id, _origin):
-    found = _filtered(params, ("customer", "payment_intent"), standin.store.find("charge"))
+    found = standin.store.find("charge", **_given(params, "customer", "payment_intent"))
     return 200, standin.store.page(found, params, "/v1/charges"), []
 
 
 def list_refunds(standin, params, _id, _origin):
-    found = _filtered(params, ("charge", "payment_intent"), standin.store.find("refund"))
+    found = standin.store.find("refund", **_given(params, "charge", "payment_intent"))
     return 200, standin.store.page(found, params, "/v1/refunds"), []
 
 
 def list_disputes(standin, params, _id, _origin):
-    found = _filtered(params, ("charge", "payment_intent"), standin.store.find("dispute"))
+    found = standin.store.find("dispute", **_given(params, "charge", "payment_intent"))
     return 200, standin.store.page(found, params, "/v1/disputes"), []
 
 
 def list_payouts(standin, params, _id, _origin):
     if params.get("status"):
         one_of(params["status"], payouts.STATUSES, "status")
-    found = _filtered(params, ("status", "destination"), standin.store.find("payout"))
+    found = standin.store.find("payout", **_given(params, "status", "destination"))
     found = created_between(found, params.get("arrival_date"), "arrival_date")
     return 200, standin.store.page(found, params, "/v1/payouts"), []
 
@@ -166,11 +163,10 @@ def list_balance_transactions(standin, params, _id, _origin):
     """`?payout=po_...` lists what that payout swept and its own `payout` transaction
     (Stripe lists these for automatic payouts only, which all of the stand-in's are)."""
     store = standin.store
-    found = store.find("balance_transaction")
+    found = store.find("balance_transaction", **_given(params, "source", "type", "currency"))
     if params.get("payout"):
         store.get("payout", params["payout"], "payout")
         found = [txn for txn in found if txn["_payout"] == params["payout"]]
-    found = _filtered(params, ("type", "source", "currency"), found)
     return 200, store.page(found, params, "/v1/balance_transactions"), []
 
 
