@@ -13,8 +13,9 @@ booked it, and the checks of donations.webhooks run on it first.
 Safe to run twice, at any time, beside the webhook: an object already in the ledger
 is not touched, and one that is booked goes through the same idempotent,
 row-locking functions, so a webhook arriving at the same moment cannot book it
-twice. Each object is booked in its own transaction: a failure leaves the ones
-before it booked and the one that failed unwritten, and the next run takes it up.
+twice. Each page of objects is booked in one transaction, each object in a
+savepoint of its own: a failure leaves the pages before it booked and the object
+that failed unwritten, and the next run takes it up.
 """
 
 import datetime
@@ -55,6 +56,7 @@ class Reconciliation:
     until: datetime.datetime
     tallies: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
+    pending: list = field(default_factory=list)  # bookings waiting for `_flush`
 
     def tally(self, kind):
         return self.tallies.setdefault(kind, Tally())
@@ -85,22 +87,41 @@ def reconcile(*, since, until):
         _unmatched_charges(run, charges)
     except (stripe_gateway.StripeUnavailable, stripe_gateway.StripeRejected) as error:
         run.errors.append(f"Stripe: {error}")
+    except DatabaseError as error:
+        # The page being booked was rolled back whole; the pages before it stay.
+        run.errors.append(f"Database: {error}")
     return run
 
 
 def _book(run, kind, object_id, function, *args, **kwargs):
-    """Runs one booking function in its own transaction; records what came of it."""
-    tally = run.tally(kind)
-    try:
-        with transaction.atomic():
-            result = function(*args, **kwargs)
-    except (stripe_gateway.StripeUnavailable, stripe_gateway.StripeRejected):
-        raise
-    except (MalformedEvent, DatabaseError, ValidationError, KeyError, TypeError, ValueError) as e:
-        logger.exception("Reconciling %s %s failed", kind, object_id)
-        run.errors.append(f"{object_id}: {type(e).__name__}: {e}")
-        return
-    (tally.booked if result is not None else tally.unmatched).append(object_id)
+    """Queues one booking function for the page's transaction (see `_flush`)."""
+    run.pending.append((kind, object_id, function, args, kwargs))
+
+
+def _flush(run):
+    """Books a page's queued objects: one transaction, each object in a savepoint.
+
+    One commit per page instead of per object (a commit waits for the disk), and
+    still all or nothing per object: one that fails is rolled back to its savepoint
+    and recorded, and the others are booked. Whatever had to be fetched from Stripe
+    was fetched before, so no lock is held while Stripe answers.
+    """
+    pending, run.pending = run.pending, []
+    outcomes = []
+    with transaction.atomic():
+        for kind, object_id, function, args, kwargs in pending:
+            try:
+                with transaction.atomic():
+                    result = function(*args, **kwargs)
+            except (MalformedEvent, ValidationError, KeyError, TypeError, ValueError) as e:
+                logger.exception("Reconciling %s %s failed", kind, object_id)
+                run.errors.append(f"{object_id}: {type(e).__name__}: {e}")
+                continue
+            outcomes.append((kind, object_id, result is not None))
+    # Counted once committed: a failed commit books nothing, and says nothing booked.
+    for kind, object_id, booked in outcomes:
+        tally = run.tally(kind)
+        (tally.booked if booked else tally.unmatched).append(object_id)
 
 
 def _checked(run, obj, shape):
@@ -188,6 +209,7 @@ def _sessions(run, charges):
                 _session_of_monthly_gift(run, session, pledge, monthly)
             else:
                 _one_time_session(run, session, gifts, charges)
+        _flush(run)
 
 
 def _pledges(pledge_ids):
@@ -288,6 +310,7 @@ def _invoices(run, charges):
                 payment_intent=payment_intent,
                 occurred_at=stripe_facts.invoice_paid_at(invoice),
             )
+        _flush(run)
 
 
 def _subscriptions(run):
@@ -321,6 +344,7 @@ def _subscriptions(run):
                 occurred_at=timezone.now(),
                 deleted=subscription.get("status") == "canceled",
             )
+        _flush(run)
 
 
 # Refunds and disputes --------------------------------------------------------------
@@ -375,6 +399,7 @@ def _refunds(run, charges):
                     summary.charge,
                     event=event,
                 )
+        _flush(run)
 
 
 def _disputes(run):
@@ -421,6 +446,7 @@ def _disputes(run):
                     event=_as_event(kind, dispute),
                     closed=closed,
                 )
+        _flush(run)
 
 
 def _as_event(kind, obj):
