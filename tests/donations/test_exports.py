@@ -14,7 +14,10 @@ from donations.models import Donor, Gift
 
 from . import stripe_payloads as sp
 
-HEADER = "date,donor_name,donor_email,amount,currency,method,frequency,status,campaign,reference"
+HEADER = (
+    "date,donor_name,donor_email,amount,currency,method,frequency,status,campaign,reference,"
+    "stripe_fee,fee_covered,net,balance_transaction"
+)
 
 
 def _at(day, hour=12, minute=0):
@@ -66,22 +69,24 @@ def test_it_exports_every_gift_row_for_row_with_its_status(gifts, campaign):
     slug = campaign.slug
     assert _rows("\n".join(lines[1:])) == [
         ["2026-01-05", "Ana Lopez", "ana@example.org", "51.40", "usd", "card", "once",
-         "succeeded", slug, gifts["card"].stripe_payment_intent_id],
+         "succeeded", slug, gifts["card"].stripe_payment_intent_id, "0.00", "0.00", "51.40", ""],
         ["2026-02-01", "Ana Lopez", "ana@example.org", "25.00", "usd", "card", "once",
-         "refunded", slug, gifts["refunded"].stripe_payment_intent_id],
+         "refunded", slug, gifts["refunded"].stripe_payment_intent_id, "0.00", "0.00", "0.00",
+         ""],
         ["2026-03-09", "Bo Carter", "", "100.00", "usd", "check", "once",
-         "succeeded", slug, "1042"],
+         "succeeded", slug, "1042", "0.00", "0.00", "100.00", ""],
         ["2026-03-10", "Bo Carter", "", "75.00", "usd", "check", "once",
-         "voided", slug, "1043"],
+         "voided", slug, "1043", "0.00", "0.00", "0.00", ""],
         ["2026-03-31", "Ana Lopez", "ana@example.org", "1.00", "usd", "wallet", "once",
-         "succeeded", "spring", gifts["late"].stripe_payment_intent_id],
+         "succeeded", "spring", gifts["late"].stripe_payment_intent_id, "0.00", "0.00", "1.00",
+         ""],
     ]  # fmt: skip
     assert len(lines) - 1 == Gift.objects.count()
 
 
 def test_it_filters_by_campaign_and_local_dates(gifts, campaign):
     only_spring = _rows(_export("--campaign", "spring"))
-    assert [row[-1] for row in only_spring[1:]] == [gifts["late"].stripe_payment_intent_id]
+    assert [row[9] for row in only_spring[1:]] == [gifts["late"].stripe_payment_intent_id]
 
     march = _rows(_export("--since", "2026-03-01", "--until", "2026-03-31"))
     assert [row[0] for row in march[1:]] == ["2026-03-09", "2026-03-10", "2026-03-31"]
@@ -127,7 +132,7 @@ def test_a_formula_in_a_donor_name_is_defused_in_the_export(campaign, log_check)
     row = _rows(_export())[1]
 
     assert row[1] == "'=1+2"
-    assert row[-1] == "'-5"
+    assert row[9] == "'-5"
 
 
 def test_the_admin_downloads_the_gifts_as_a_stream(bookkeeper_client, gifts, campaign):
@@ -152,7 +157,7 @@ def test_the_admin_exports_the_selected_gifts(bookkeeper_client, gifts):
     )
 
     rows = _rows(b"".join(response.streaming_content).decode().removeprefix("\ufeff"))
-    assert rows[1][7] == "voided" and rows[1][-1] == "1043"
+    assert rows[1][7] == "voided" and rows[1][9] == "1043"
     assert len(rows) == 2
 
 
