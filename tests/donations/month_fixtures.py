@@ -52,6 +52,11 @@ def _online(campaign, donor, pi, amount, fee, given_at, **fields):
 
 @pytest.fixture
 def october(campaign, donor, bookkeeper):
+    return build_october(campaign, donor, bookkeeper)
+
+
+def build_october(campaign, donor, bookkeeper):
+    """Makes the month (see the module); returns the payout, the deposit, a gift."""
     # September: one gift, so October opens with its net at Stripe.
     september = _online(campaign, donor, "pi_sep", 2000, 88, at(1) - datetime.timedelta(days=5))
     _line("txn_pi_sep", Kind.CHARGE, 2000, 88, september.given_at, september)
