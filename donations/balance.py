@@ -27,12 +27,14 @@ logger = logging.getLogger(__name__)
 
 
 def _gift_for(charge_id, payment_intent_id):
+    """The gift of a charge, locked. Every path locks a gift before its lines (the
+    gift's booking, a refund, a payout listing), so two of them never deadlock."""
     lookup = Q()
     if charge_id:
         lookup |= Q(stripe_charge_id=charge_id)
     if payment_intent_id:
         lookup |= Q(stripe_payment_intent_id=payment_intent_id)
-    return Gift.objects.filter(lookup).only("pk").first() if lookup else None
+    return Gift.objects.select_for_update().filter(lookup).only("pk").first() if lookup else None
 
 
 def _locked_line(facts, defaults):
