@@ -200,3 +200,55 @@ def test_a_payout_of_another_shape_is_refused_and_books_nothing(client, settings
     )
     assert response.status_code == 400
     assert not StripePayout.objects.exists() and not BalanceTransaction.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payout_listed_while_its_gifts_are_booked_ends_the_same(
+    paid_week, stripe_standin, settings
+):
+    """Two app servers: one books the week's gifts while the other receives the
+    payout's two events at once. One deposit, every line with its gift, no deadlock."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (CI runs it)")
+    paid_week()
+    records = [{k: v for k, v in r.items() if k != "delivery"} for r in stripe_standin.events]
+    gift_events = [e for e in records if not e["type"].startswith("payout.")]
+    payout_events = [e for e in records if e["type"].startswith("payout.")]
+    barrier = threading.Barrier(1 + len(payout_events))
+    statuses = []
+
+    def post_all(events):
+        try:
+            barrier.wait()
+            for event in events:
+                body = json.dumps(event).encode()
+                response = Client().post(
+                    "/stripe/webhook/",
+                    body,
+                    content_type="application/json",
+                    HTTP_STRIPE_SIGNATURE=sign_payload(body, settings.STRIPE_WEBHOOK_SECRET),
+                )
+                statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post_all, args=(gift_events,))] + [
+        threading.Thread(target=post_all, args=([event],)) for event in payout_events
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert statuses == [200] * len(records)
+
+    payout = StripePayout.objects.get()
+    assert Deposit.objects.filter(kind=Deposit.Kind.STRIPE_PAYOUT).count() == 1
+    assert payout.status == "paid" and payout.reconciliation == "balanced"
+    lines = payout.lines.exclude(kind="payout")
+    assert lines.count() == 4 and not lines.filter(gift__isnull=True).exists()
+    assert not Gift.objects.filter(stripe_fee_cents__isnull=True).exists()
