@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from campaigns.formatting import format_money
 
@@ -141,7 +141,7 @@ class DepositAdmin(admin.ModelAdmin):
                     payout.get_reconciliation_display(),
                 )
             return _("Paid, reconciled")
-        return _("Closed") if obj.is_closed else _("Open")
+        return _("Closed") if obj.is_closed else pgettext("deposit", "Open")
 
     @admin.action(permissions=["change"], description=_("Close selected deposits"))
     def close_deposits(self, request, queryset):
