@@ -189,7 +189,52 @@ def fill_ledger(standin, sessions, lost):
     )
     MonthlyGift.objects.bulk_create(monthly)
     Gift.objects.bulk_create(gifts, batch_size=2000)
+    fill_balance(found, {g.stripe_charge_id: g for g in gifts})
     return len(gifts)
+
+
+def fill_balance(found, gifts_by_charge):
+    """The balance transactions of the gifts in the ledger, with each gift's fee."""
+    from donations.models import BalanceTransaction, Gift
+
+    kinds = {"charge": "charge", "refund": "refund", "dispute": "dispute"}
+    lines, fees = [], []
+    for txn in found.values():
+        if txn["object"] != "balance_transaction" or txn["type"] == "payout":
+            continue
+        source = found.get(txn["source"]) or {}
+        charge_id = source["id"] if source.get("object") == "charge" else source.get("charge")
+        gift = gifts_by_charge.get(charge_id)
+        if gift is None:
+            continue  # a lost gift's: reconcile books it
+        kind = kinds.get(txn["reporting_category"], "other")
+        lines.append(
+            BalanceTransaction(
+                stripe_id=txn["id"],
+                kind=kind,
+                stripe_type=txn["type"],
+                reporting_category=txn["reporting_category"],
+                amount_cents=txn["amount"],
+                fee_cents=txn["fee"],
+                net_cents=txn["net"],
+                source_id=txn["source"],
+                charge_id=charge_id,
+                payment_intent_id=gift.stripe_payment_intent_id,
+                gift=gift,
+                created=stripe_time(txn["created"]),
+                available_on=stripe_time(txn["available_on"]),
+            )
+        )
+        if kind == "charge":
+            gift.stripe_balance_transaction_id = txn["id"]
+            gift.stripe_fee_cents, gift.stripe_net_cents = txn["fee"], txn["net"]
+            fees.append(gift)
+    BalanceTransaction.objects.bulk_create(lines, batch_size=2000)
+    Gift.objects.bulk_update(
+        fees,
+        ["stripe_balance_transaction_id", "stripe_fee_cents", "stripe_net_cents"],
+        batch_size=2000,
+    )
 
 
 def stripe_time(timestamp):

@@ -29,10 +29,19 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import adjustments, ledger, stripe_facts, stripe_gateway
-from .models import Gift, MonthlyGift, Pledge
+from . import adjustments, balance, ledger, payouts, stripe_facts, stripe_gateway
+from .models import BalanceTransaction, Gift, MonthlyGift, Pledge, StripePayout
 from .stripe_gateway import MalformedEvent
-from .webhooks import CHARGE, CHECKOUT_SESSION, DISPUTE, INVOICE, SUBSCRIPTION, check_shape
+from .webhooks import (
+    BALANCE_TRANSACTION,
+    CHARGE,
+    CHECKOUT_SESSION,
+    DISPUTE,
+    INVOICE,
+    PAYOUT,
+    SUBSCRIPTION,
+    check_shape,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +93,8 @@ def reconcile(*, since, until):
         _subscriptions(run)
         _refunds(run, charges)
         _disputes(run)
+        _balance_transactions(run)
+        _payouts(run)
         _unmatched_charges(run, charges)
     except (stripe_gateway.StripeUnavailable, stripe_gateway.StripeRejected) as error:
         run.errors.append(f"Stripe: {error}")
@@ -459,6 +470,68 @@ def _as_event(kind, obj):
         "created": int(timezone.now().timestamp()),
         "data": {"object": obj},
     }
+
+
+# Money at Stripe: fees, and payouts to the bank ------------------------------------
+
+
+def _balance_transactions(run):
+    """Balance transactions the ledger lacks: the fee and net of gifts booked above
+    (or whose fee Stripe could not say when the webhook came), refunds', disputes'
+    and Stripe's own. Booked as the webhook books them (donations.balance), after
+    the gifts, so that each finds its gift."""
+    tally = run.tally("balance_transactions")
+    listing = stripe_gateway.list_balance_transactions(since=run.since, until=run.until)
+    for page in itertools.batched(listing, BATCH):
+        tally.listed += len(page)
+        page = [t for t in page if _checked(run, t, BALANCE_TRANSACTION)]
+        known = set(
+            BalanceTransaction.objects.filter(stripe_id__in=[t["id"] for t in page]).values_list(
+                "stripe_id", flat=True
+            )
+        )
+        for txn in page:
+            if txn["id"] not in known:
+                _book(run, "balance_transactions", txn["id"], balance.book_balance_transaction, txn)
+        _flush(run)
+
+
+def _payouts(run):
+    """Payouts the ledger lacks, or whose state or lines it does not have yet: each
+    with the balance transactions it paid out, so it is reconciled to the cent."""
+    tally = run.tally("payouts")
+    for page in itertools.batched(
+        stripe_gateway.list_payouts(since=run.since, until=run.until), BATCH
+    ):
+        tally.listed += len(page)
+        page = [p for p in page if _checked(run, p, PAYOUT)]
+        known = {
+            p.stripe_payout_id: p
+            for p in StripePayout.objects.filter(stripe_payout_id__in=[p["id"] for p in page])
+        }
+        for payout in page:
+            have = known.get(payout["id"])
+            automatic = payout.get("automatic") is not False
+            if (
+                have is not None
+                and have.status == payout.get("status")
+                and (have.lines_listed_at is not None or not automatic)
+            ):
+                continue
+            transactions = None
+            if automatic:  # Stripe lists the lines of automatic payouts only
+                transactions = stripe_gateway.payout_balance_transactions(payout["id"])
+                if not all(_checked(run, t, BALANCE_TRANSACTION) for t in transactions):
+                    continue
+            _book(
+                run,
+                "payouts",
+                payout["id"],
+                payouts.book_payout,
+                payout,
+                transactions=transactions,
+            )
+        _flush(run)
 
 
 # What Stripe holds that is not ours -------------------------------------------------

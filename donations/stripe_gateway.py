@@ -407,3 +407,15 @@ def retrieve_charge(charge_id):
 
 def retrieve_dispute(dispute_id):
     return _call(client().v1.disputes.retrieve, dispute_id)
+
+
+def list_balance_transactions(*, since, until):
+    """The period's balance transactions, each with its source (charge, refund...)."""
+    return _list_all(
+        client().v1.balance_transactions.list,
+        {"expand": ["data.source"], **_created(since, until)},
+    )
+
+
+def list_payouts(*, since, until):
+    return _list_all(client().v1.payouts.list, _created(since, until))

@@ -4,6 +4,7 @@ import datetime
 import io
 import json
 import random
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -12,9 +13,40 @@ from django.utils import timezone
 
 from devtools.stripe_standin import sign_payload
 from donations import stripe_gateway
-from donations.models import Gift, MonthlyGift
+from donations.models import BalanceTransaction, Gift, MonthlyGift, StripePayout
 
-from .webhook_helpers import ledger_snapshot
+from .webhook_helpers import ledger_snapshot as gifts_snapshot
+
+
+def ledger_snapshot():
+    """The gifts (webhook_helpers), with each one's fee and net, and the money at
+    Stripe: every balance transaction with its gift and payout, and every payout."""
+    snapshot = gifts_snapshot()
+    snapshot["fees"] = sorted(
+        Gift.objects.values_list(
+            "stripe_payment_intent_id",
+            "stripe_balance_transaction_id",
+            "stripe_fee_cents",
+            "stripe_net_cents",
+        )
+    )
+    snapshot["balance"] = sorted(
+        BalanceTransaction.objects.values_list(
+            "stripe_id",
+            "kind",
+            "amount_cents",
+            "fee_cents",
+            "net_cents",
+            "gift__stripe_payment_intent_id",
+            "payout__stripe_payout_id",
+        )
+    )
+    snapshot["payouts"] = sorted(
+        StripePayout.objects.values_list(
+            "stripe_payout_id", "status", "amount_cents", "reconciliation", "difference_cents"
+        )
+    )
+    return snapshot
 
 
 @pytest.fixture
@@ -37,7 +69,9 @@ def give(make_pledge, stripe_standin):
 
 @pytest.fixture
 def a_month_of_gifts(give, stripe_standin):
-    """One-time gifts, monthly gifts with renewals, refunds, a lost dispute, a cancel."""
+    """One-time gifts, monthly gifts with renewals, refunds, a lost dispute, a cancel,
+    and a payout; all of it made from ten days ago on."""
+    stripe_standin.set_clock(int(time.time()) - 10 * 24 * 3600)
     once = [
         give(f"once{i}@example.org", amount=amount)
         for i, amount in enumerate([2500, 5000, 10000, 25000, 7500, 1500])
@@ -54,6 +88,9 @@ def a_month_of_gifts(give, stripe_standin):
     dispute = stripe_standin.dispute(once[2]["payment_intent"])
     stripe_standin.close_dispute(dispute["id"], won=False)
     stripe_standin.cancel_subscription(monthly[2]["subscription"])
+    # A week later Stripe pays out what is available.
+    stripe_standin.advance_clock(days=7)
+    assert stripe_standin.run_payouts()
     return [{k: v for k, v in event.items() if k != "delivery"} for event in stripe_standin.events]
 
 
@@ -103,12 +140,12 @@ def test_it_books_what_dropped_webhooks_missed_and_nothing_on_a_second_run(
     _deliver(client, settings, [e for i, e in enumerate(events) if i not in dropped])
     assert ledger_snapshot() != full
 
-    output = _reconcile("--days", "1")
+    output = _reconcile("--days", "11")
     assert ledger_snapshot() == full
     booked = int(output.rsplit("Booked ", 1)[1].split()[0])
     assert booked > 0, output
 
-    again = _reconcile("--days", "1")
+    again = _reconcile("--days", "11")
     assert "Booked 0 missing object(s)." in again
     assert "\n    booked " not in again
     assert ledger_snapshot() == full
@@ -117,7 +154,8 @@ def test_it_books_what_dropped_webhooks_missed_and_nothing_on_a_second_run(
 def test_a_ledger_the_webhook_completed_needs_nothing(client, settings, a_month_of_gifts):
     _deliver(client, settings, a_month_of_gifts)
     before = ledger_snapshot()
-    output = _reconcile("--since", timezone.localdate().isoformat())
+    since = timezone.localdate() - datetime.timedelta(days=11)
+    output = _reconcile("--since", since.isoformat())
     assert "Booked 0 missing object(s)." in output
     assert "Checkout Sessions: 9 listed, 0 booked now" in output
     assert ledger_snapshot() == before
@@ -125,7 +163,7 @@ def test_a_ledger_the_webhook_completed_needs_nothing(client, settings, a_month_
 
 def test_with_no_webhook_at_all_the_ledger_is_built_from_stripe(client, settings, a_month_of_gifts):
     full = _the_full_stream(client, settings, a_month_of_gifts)
-    output = _reconcile("--days", "2")
+    output = _reconcile("--days", "12")
     assert ledger_snapshot() == full
     for line in [
         "Checkout Sessions: 9 listed, 9 booked now",
@@ -133,9 +171,18 @@ def test_with_no_webhook_at_all_the_ledger_is_built_from_stripe(client, settings
         "subscriptions: 3 listed, 1 booked now",
         "refunds: 2 listed, 2 booked now",
         "disputes: 1 listed, 1 booked now",
+        "payouts: 1 listed, 1 booked now",
         "charges: 15 listed\n",
     ]:
         assert line in output, output
+    # Every gift has its fee, and the payout adds up to the cent.
+    assert not Gift.objects.filter(stripe_fee_cents__isnull=True).exists()
+    payout = StripePayout.objects.get()
+    assert (payout.status, payout.reconciliation, payout.difference_cents) == (
+        "paid",
+        "balanced",
+        0,
+    )
     assert MonthlyGift.objects.filter(status=MonthlyGift.Status.CANCELED).count() == 1
 
 
@@ -153,10 +200,10 @@ def test_when_stripe_fails_it_says_so_exits_non_zero_and_books_nothing_half(
     settings.STRIPE_MAX_RETRIES = 0
     stripe_standin.fail_next(1, status=500)
     with pytest.raises(CommandError, match="next run tries the rest again"):
-        _reconcile("--days", "1")
+        _reconcile("--days", "11")
     assert not Gift.objects.exists()
     # The next run, Stripe answering again, books everything.
-    output = _reconcile("--days", "1")
+    output = _reconcile("--days", "11")
     assert Gift.objects.count() == 15, output
 
 

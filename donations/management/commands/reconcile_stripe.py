@@ -12,6 +12,8 @@ KINDS = [
     ("subscriptions", "subscriptions"),
     ("refunds", "refunds"),
     ("disputes", "disputes"),
+    ("balance_transactions", "balance transactions"),
+    ("payouts", "payouts"),
     ("charges", "charges"),
 ]
 
@@ -25,11 +27,12 @@ def _date(option, value):
 
 class Command(BaseCommand):
     help = (
-        "Lists from Stripe the Checkout Sessions, invoices, charges, refunds and disputes "
-        "created in a period and books whatever the ledger lacks, through the functions "
-        "the webhook uses. Safe to run at any time and as often as wanted (hourly from "
-        "cron, say): nothing is booked twice. Exits 1 when Stripe failed or an object "
-        "could not be booked; what was booked stays booked, and the next run goes on."
+        "Lists from Stripe the Checkout Sessions, invoices, charges, refunds, disputes, "
+        "balance transactions and payouts created in a period and books whatever the "
+        "ledger lacks, through the functions the webhook uses. Safe to run at any time "
+        "and as often as wanted (hourly from cron, say): nothing is booked twice. Exits "
+        "1 when Stripe failed or an object could not be booked; what was booked stays "
+        "booked, and the next run goes on."
     )
 
     def add_arguments(self, parser):
