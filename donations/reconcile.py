@@ -25,7 +25,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -46,6 +46,17 @@ from .webhooks import (
 logger = logging.getLogger(__name__)
 
 BATCH = stripe_gateway.PAGE_SIZE
+# What one object can go wrong with, rolled back to its savepoint while the rest of
+# its page is booked. Anything else (the database gone, say) ends the run.
+BOOKING_ERRORS = (
+    MalformedEvent,
+    ValidationError,
+    IntegrityError,
+    DataError,
+    KeyError,
+    TypeError,
+    ValueError,
+)
 # Dispute statuses after which Stripe's decision is final.
 CLOSED_DISPUTES = frozenset({"won", "lost", "warning_closed", "prevented"})
 
@@ -124,7 +135,7 @@ def _flush(run):
             try:
                 with transaction.atomic():
                     result = function(*args, **kwargs)
-            except (MalformedEvent, ValidationError, KeyError, TypeError, ValueError) as e:
+            except BOOKING_ERRORS as e:
                 logger.exception("Reconciling %s %s failed", kind, object_id)
                 run.errors.append(f"{object_id}: {type(e).__name__}: {e}")
                 continue
