@@ -103,11 +103,13 @@ def book_payout(payout_obj, *, transactions=None):
     _merge_status(payout, facts)
     if transactions is not None:
         for txn in transactions:
-            book_balance_transaction(txn, payout=payout)
-            if (txn.get("type") == "payout") and stripe_facts.expanded_id(
-                txn.get("source")
-            ) == payout.stripe_payout_id:
-                payout.balance_transaction_id = payout.balance_transaction_id or txn["id"]
+            line = book_balance_transaction(txn, payout=payout)
+            if (
+                line.kind == BalanceTransaction.Kind.PAYOUT
+                and line.source_id == payout.stripe_payout_id
+            ):
+                # Its own transaction, when the payout object did not name it.
+                payout.balance_transaction_id = payout.balance_transaction_id or line.stripe_id
         payout.lines_listed_at = timezone.now()
     _reconcile(payout)
     payout.save()
