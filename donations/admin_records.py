@@ -44,16 +44,16 @@ class DepositAdmin(admin.ModelAdmin):
     """
 
     form = DepositForm
+    # The name says the kind and the bank reference ("Stripe payout of ... (po_...)"),
+    # so the list fits a laptop's width beside its filters.
     list_display = [
         "__str__",
-        "kind",
+        "state_display",
         "deposited_on",
-        "bank_reference",
         "check_count",
         "checks_total",
         "expected_display",
         "difference_display",
-        "state_display",
     ]
     list_filter = [
         "kind",

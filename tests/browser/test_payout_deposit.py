@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from campaigns.demo import load_demo_campaign
 from donations import stripe_gateway
-from donations.models import Pledge, StripePayout
+from donations.models import Deposit, Pledge, StripePayout
 from tests.quality import assert_no_axe_violations
 
 from .test_backoffice import _bookkeepers
@@ -58,7 +58,18 @@ def test_a_bookkeeper_reads_a_reconciled_payout(live_server, page, standin):
     page.fill("#id_username", "bea")
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
-    # One Deposits list; the payout's row leads to its page.
+    # One Deposits list: the check deposits and the payouts, each with its state.
+    Deposit.objects.create(
+        deposited_on=datetime.date(2026, 10, 9), bank_reference="SLIP-12", expected_total_cents=5000
+    )
+    page.reload()
+    expect(page.locator("#result_list tbody tr")).to_have_count(2)
+    expect(page.locator("#result_list")).to_contain_text("Paid, reconciled")
+    expect(page.locator("#result_list")).to_contain_text("SLIP-12")
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if folder:
+        page.click("#toggle-nav-sidebar")  # the room a bookkeeper makes for the figures
+        page.screenshot(path=str(Path(folder) / "deposits-list-1280.png"), full_page=True)
     page.click(f"text=Stripe payout of 2026-10-12 ({stripe_payout['id']})")
 
     # $175 less fees of $1.75, $1.03 and $3.20, less the $5 refunded.
@@ -69,5 +80,5 @@ def test_a_bookkeeper_reads_a_reconciled_payout(live_server, page, standin):
     expect(page.locator("tr.payout-line-unmatched")).to_have_count(0)
     expect(page.get_by_role("link", name="Ana Lopez")).to_be_visible()
     assert_no_axe_violations(page)
-    if folder := os.environ.get("SCREENSHOT_DIR"):
+    if folder:
         page.screenshot(path=str(Path(folder) / "payout-reconciled-1280.png"), full_page=True)
