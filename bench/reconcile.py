@@ -185,7 +185,7 @@ def fill_ledger(standin, sessions, lost):
         gift.derive_status()
         gifts.append(gift)
     Pledge.objects.bulk_update(
-        [g.pledge for g in gifts], ["donor", "status", "stripe_checkout_session_id"]
+        [g.pledge for g in gifts], ["donor", "status", "stripe_checkout_session_id"], batch_size=500
     )
     MonthlyGift.objects.bulk_create(monthly)
     Gift.objects.bulk_create(gifts, batch_size=2000)
@@ -233,7 +233,7 @@ def fill_balance(found, gifts_by_charge):
     Gift.objects.bulk_update(
         fees,
         ["stripe_balance_transaction_id", "stripe_fee_cents", "stripe_net_cents"],
-        batch_size=2000,
+        batch_size=500,
     )
 
 
