@@ -378,6 +378,8 @@ class GiftAdmin(admin.ModelAdmin):
             mount("letters/", admin_views.letters, "donations_gift_letters"),
             mount("void/", admin_views.void, "donations_gift_void"),
             mount("alerts/", admin_supporters.my_alerts, "donations_gift_alerts"),
+            mount("month-end/", admin_views.month_end, "donations_gift_month_end"),
+            mount("month-end/journal/", admin_views.journal, "donations_gift_journal"),
             *super().get_urls(),
         ]
 

@@ -7,11 +7,11 @@ from django.core.exceptions import ValidationError
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext_lazy
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from campaigns.formatting import format_money
 
-from . import admin_views, checks
+from . import admin_views, checks, payouts
 from .admin_forms import DepositForm
 from .models import Deposit, Gift, MonthlyGift, ProcessedEvent, YearEndStatement
 
@@ -56,18 +56,31 @@ class DepositStateFilter(admin.SimpleListFilter):
 
 @admin.register(Deposit)
 class DepositAdmin(admin.ModelAdmin):
+    """Check deposits and Stripe payouts in one list, as the bank statement shows them.
+
+    A check deposit is made and closed by staff; a Stripe payout deposit is written
+    by donations.payouts from Stripe's events and is only looked at: its page lists
+    the payout's lines (donations/payout_lines.html).
+    """
+
     form = DepositForm
+    # The name says the kind and the bank reference ("Stripe payout of ... (po_...)"),
+    # so the list fits a laptop's width beside its filters.
     list_display = [
         "__str__",
+        "state_display",
         "deposited_on",
-        "bank_reference",
         "check_count",
         "checks_total",
         "expected_display",
         "difference_display",
-        "closed_at",
     ]
-    list_filter = [DepositStateFilter]
+    list_filter = [
+        DepositStateFilter,
+        "kind",
+        "payout__status",
+        "payout__reconciliation",
+    ]
     search_fields = ["bank_reference"]
     date_hierarchy = "deposited_on"
     actions = ["close_deposits"]
@@ -76,18 +89,23 @@ class DepositAdmin(admin.ModelAdmin):
         css = {"all": ["css/backoffice.css"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_check_totals()
+        return super().get_queryset(request).with_check_totals().select_related("payout")
 
     def get_fields(self, request, obj=None):
+        if obj is not None and obj.is_payout:
+            return ["kind", "deposited_on", "bank_reference", "expected_display"]
         if obj is not None and obj.is_closed:
             return ["deposited_on", "bank_reference", "expected_display", "closed_at", "closed_by"]
         return ["deposited_on", "bank_reference", "expected_total"]
 
     def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_payout:
+            return ["kind", "deposited_on", "bank_reference", "expected_display"]
         return ["expected_display", "closed_at", "closed_by"] if obj is not None else []
 
     def has_change_permission(self, request, obj=None):
-        # A closed deposit matches the bank's slip and stays as it is.
+        # A closed deposit matches the bank's slip and stays as it is; a payout is
+        # Stripe's record (closed from the start).
         return super().has_change_permission(request, obj) and not (obj and obj.is_closed)
 
     def has_delete_permission(self, request, obj=None):
@@ -95,19 +113,31 @@ class DepositAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("checks"), ordering="check_count")
     def check_count(self, obj):
-        return obj.check_count
+        return "—" if obj.is_payout else obj.check_count
 
-    @admin.display(description=_("sum of checks"), ordering="check_total_cents")
+    @admin.display(description=_("sum of checks or lines"), ordering="check_total_cents")
     def checks_total(self, obj):
+        if obj.is_payout:
+            total = obj.payout.lines_total_cents
+            return "—" if total is None else payouts.signed_money(total, obj.payout.currency)
         return format_money(obj.check_total_cents, always_cents=True)
 
     @admin.display(description=_("expected total"), ordering="expected_total_cents")
     def expected_display(self, obj):
+        if obj.is_payout:
+            return payouts.signed_money(obj.payout.amount_cents, obj.payout.currency)
         return format_money(obj.expected_total_cents, always_cents=True)
 
     @admin.display(description=_("difference"))
     def difference_display(self, obj):
-        difference = obj.check_total_cents - obj.expected_total_cents
+        if obj.is_payout:
+            difference = obj.payout.difference_cents
+            if difference is None:
+                return "—"
+            # The lines less the payout, as for checks: negative when lines are missing.
+            difference = -difference
+        else:
+            difference = obj.check_total_cents - obj.expected_total_cents
         if not difference:
             return format_money(0, always_cents=True)
         sign = "+" if difference > 0 else "−"
@@ -116,6 +146,22 @@ class DepositAdmin(admin.ModelAdmin):
             sign,
             format_money(abs(difference), always_cents=True),
         )
+
+    @admin.display(description=_("state"))
+    def state_display(self, obj):
+        if obj.is_payout:
+            payout = obj.payout
+            if not payout.reached_bank:
+                return format_html(
+                    '<strong class="payout-not-paid">{}</strong>', payout.get_status_display()
+                )
+            if not payout.is_balanced:
+                return format_html(
+                    '<strong class="deposit-mismatch">{}</strong>',
+                    payout.get_reconciliation_display(),
+                )
+            return _("Paid, reconciled")
+        return _("Closed") if obj.is_closed else pgettext("deposit", "Open")
 
     @admin.action(permissions=["change"], description=_("Close selected deposits"))
     def close_deposits(self, request, queryset):
@@ -147,7 +193,11 @@ class DepositAdmin(admin.ModelAdmin):
         ]
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
+        if obj is not None and obj.is_payout:
+            context["deposit"] = obj
+            context["payout"] = obj.payout
+            context.update(payouts.payout_page(obj.payout))
+        elif obj is not None:
             context["deposit"] = obj
             context["summary"] = obj.check_summary()
             context["checks"] = obj.gifts.filter(method=Gift.Method.CHECK).select_related("donor")

@@ -15,10 +15,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import charts, checks, exports, reports
+from . import accounting, charts, checks, exports, reports
 from .admin_forms import RangeForm, VoidForm, parse_year
 from .letters import letter_context
 from .models import Deposit, Donor, Gift
+from .month_end import Month, month_end_figures
 
 
 def _require(request, *perms):
@@ -229,3 +230,45 @@ def close_deposit(request, model_admin, object_id):
             "deposit_url": page,
         },
     )
+
+
+# Month-end close -------------------------------------------------------------------
+
+
+def _month(request):
+    """The month asked for (?month=YYYY-MM), or the last one; with an error when the
+    text is not a month."""
+    asked = request.GET.get("month")
+    month = Month.parse(asked) if asked else None
+    if asked and month is None:
+        messages.error(
+            request, _("“%(month)s” is not a month; showing the last one.") % {"month": asked}
+        )
+    return month or Month.parse(timezone.localdate().strftime("%Y-%m")).previous()
+
+
+def month_end(request, model_admin):
+    _require(request, "donations.view_reports")
+    month = _month(request)
+    return _page(
+        request,
+        model_admin,
+        "admin/donations/month_end.html",
+        {
+            "title": _("Month-end close"),
+            "close": month_end_figures(month),
+            "can_export": request.user.has_perm("donations.export_gifts"),
+        },
+    )
+
+
+def journal(request, model_admin):
+    _require(request, "donations.export_gifts")
+    month = _month(request)
+    # No byte-order mark (unlike the other exports, made for Excel): QuickBooks reads
+    # the header's first cell as the column "Journal No." only without one.
+    response = StreamingHttpResponse(
+        accounting.journal_csv(month), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="journal-{month}.csv"'
+    return response

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from campaigns.formatting import dollars
 
+from .fee_totals import with_fee_figures
 from .labels import plain
 from .models import Gift
 from .reports import local_range
@@ -28,7 +29,12 @@ GIFT_COLUMNS = [
     "status",
     "campaign",
     "reference",
+    # Stripe's figures (donations.fee_totals): its fees, the part the donor covered,
+    # what stays with OCA, and the charge's balance transaction.
+    "stripe_fee",
     "fee_covered",
+    "net",
+    "balance_transaction",
     "deposit",
     "memo",
 ]
@@ -88,9 +94,9 @@ def gift_rows(gifts):
     """One row per gift, values in plain words (donations.labels), the campaign by title.
 
     `fee_covered` is the part of the amount the donor added to cover the processing
-    fee (its pledge's), included in `amount`.
+    fee, included in `amount`; `stripe_fee` and `net` are Stripe's figures once known.
     """
-    gifts = gifts.select_related("donor", "campaign", "pledge", "deposit").order_by(
+    gifts = with_fee_figures(gifts.select_related("donor", "campaign", "deposit")).order_by(
         "given_at", "pk"
     )
     for gift in gifts.iterator(chunk_size=CHUNK_SIZE):
@@ -105,7 +111,10 @@ def gift_rows(gifts):
             plain("status", gift.status),
             gift.campaign.title,
             gift.reference or "",
-            dollars(gift.pledge.fee_cents if gift.pledge else 0, always_cents=True),
+            dollars(gift.fees_cents, always_cents=True),
+            dollars(gift.covered_cents, always_cents=True),
+            dollars(gift.net_to_oca_cents, always_cents=True),
+            gift.stripe_balance_transaction_id or "",
             deposit_cell(gift.deposit),
             gift.memo,
         ]

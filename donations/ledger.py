@@ -22,7 +22,7 @@ from typing import NamedTuple
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import adjustments, alerts, stripe_facts
+from . import adjustments, alerts, balance, stripe_facts
 from .donors import donor_for_payment
 from .gift_sync import save_gift
 from .models import Frequency, Gift, MonthlyGift, Pledge
@@ -81,7 +81,9 @@ def _fill_in_charge(gift, payment):
 # One-time gifts --------------------------------------------------------------------
 
 
-def book_checkout_session(session, *, payment_intent=None, occurred_at=None, failed=False):
+def book_checkout_session(
+    session, *, payment_intent=None, occurred_at=None, failed=False, balance_transaction=None
+):
     """Books what a completed Checkout Session says.
 
     Payment mode: the one-time gift, keyed by its PaymentIntent (pending for a
@@ -89,6 +91,8 @@ def book_checkout_session(session, *, payment_intent=None, occurred_at=None, fai
     for `..._failed`). Subscription mode: the monthly gift, keyed by its
     subscription; its charges are booked by `book_invoice`, including the first
     when the session comes with its invoice expanded (the thank-you page).
+    `balance_transaction`, when fetched, is the charge's: its fee and net are booked
+    with the gift (donations.balance, once by its id).
     Returns the gift or monthly gift, or None when the session is not ours.
     """
     pledge = _pledge_from_metadata(session.get("metadata"))
@@ -149,6 +153,7 @@ def book_checkout_session(session, *, payment_intent=None, occurred_at=None, fai
         _fill_in_charge(gift, payment)
     adjustments.apply_parked(gift)
     save_gift(gift, created=created)
+    balance.book_gift_balance(gift, balance_transaction)
     return gift
 
 
@@ -210,7 +215,7 @@ def _locked_monthly_gift(subscription_id, metadata, *, amount_cents=None):
     return monthly
 
 
-def book_invoice(invoice, *, payment_intent=None, occurred_at=None):
+def book_invoice(invoice, *, payment_intent=None, occurred_at=None, balance_transaction=None):
     """Books one paid monthly charge (`invoice.paid`), the first one included.
 
     Keyed by the invoice id. Linked to its monthly gift through
@@ -218,7 +223,8 @@ def book_invoice(invoice, *, payment_intent=None, occurred_at=None):
     checkout session that started the subscription, the metadata snapshot there
     (pledge id) is enough to create the monthly gift itself. `payment_intent`, when
     given, is the one that paid the invoice (with its charge): it names the method
-    and the id that refunds and disputes of this charge will refer to.
+    and the id that refunds and disputes of this charge will refer to;
+    `balance_transaction`, when fetched, its charge's fee and net (donations.balance).
     """
     subscription = stripe_facts.invoice_subscription(invoice)
     amount = invoice.get("amount_paid") or 0
@@ -278,6 +284,7 @@ def book_invoice(invoice, *, payment_intent=None, occurred_at=None):
         monthly.save(update_fields=["next_charge_at"])
     adjustments.apply_parked(gift)
     save_gift(gift, created=created)
+    balance.book_gift_balance(gift, balance_transaction)
     return gift
 
 

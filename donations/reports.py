@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from .fee_totals import fee_totals
 from .models import Gift, MonthlyGift
 
 NET = Sum(F("amount_cents") - F("refunded_cents"), default=0)
@@ -98,4 +99,6 @@ def campaign_report(*, start, end, campaign=None):
         **adjustments,
         "monthly_donors": monthly_totals["donors"],
         "monthly_cents": monthly_totals["monthly_cents"],
+        # Gross, Stripe's fees, fees donors covered, and net (donations.fee_totals).
+        "money": fee_totals(gifts),
     }

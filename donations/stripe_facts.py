@@ -188,3 +188,132 @@ def event_object(event):
 def event_created(event):
     """When Stripe created an event (now, for one that does not say)."""
     return to_datetime(event.get("created")) or timezone.now()
+
+
+# Balance transactions and payouts ---------------------------------------------------
+
+# What a balance transaction is to the ledger, in the words of BalanceTransaction.Kind.
+# Stripe's `reporting_category` is the grouping it recommends for accounting; `type`
+# is the fallback for a transaction that does not carry one.
+_KIND_BY_CATEGORY = {
+    "charge": "charge",
+    "refund": "refund",
+    "refund_failure": "refund_failure",
+    "dispute": "dispute",
+    "dispute_reversal": "dispute_reversal",
+    "fee": "stripe_fee",
+    "payout": "payout",
+    "payout_reversal": "payout_failure",
+    "other_adjustment": "adjustment",
+}
+_KIND_BY_TYPE = {
+    "charge": "charge",
+    "payment": "charge",
+    "refund": "refund",
+    "payment_refund": "refund",
+    "refund_failure": "refund_failure",
+    "payment_failure_refund": "refund_failure",
+    "stripe_fee": "stripe_fee",
+    "payout": "payout",
+    "payout_failure": "payout_failure",
+    "payout_cancel": "payout_failure",
+    "adjustment": "adjustment",
+}
+
+
+class BalanceFacts(NamedTuple):
+    txn_id: str
+    kind: str
+    stripe_type: str
+    reporting_category: str
+    amount: int
+    fee: int
+    net: int
+    currency: str
+    source_id: str
+    # The charge and PaymentIntent it concerns, when its source says (or the caller
+    # knows); "" when unknown.
+    charge_id: str
+    payment_intent_id: str
+    description: str
+    created: datetime.datetime
+    available_on: datetime.datetime | None
+
+
+def _balance_kind(txn, source_id):
+    kind = _KIND_BY_CATEGORY.get(txn.get("reporting_category") or "")
+    if kind is None:
+        kind = _KIND_BY_TYPE.get(txn.get("type") or "", "other")
+        if kind == "adjustment" and source_id.startswith("dp_"):
+            # A dispute's debit, or its reversal when the money comes back.
+            kind = "dispute" if (txn.get("amount") or 0) < 0 else "dispute_reversal"
+    return kind
+
+
+def balance_facts(txn, *, charge_id=None, payment_intent_id=None):
+    """What a balance transaction says: its kind, amount, fee and net, and what it is
+    about. Its source may be an id or the object (expanded): a charge names its
+    PaymentIntent, a refund or dispute its charge and PaymentIntent."""
+    source = txn.get("source")
+    source_id = expanded_id(source) or ""
+    source_obj = expanded(source) or {}
+    if source_id.startswith(("ch_", "py_")):
+        charge_id = charge_id or source_id
+    else:
+        charge_id = charge_id or expanded_id(source_obj.get("charge"))
+    payment_intent_id = payment_intent_id or expanded_id(source_obj.get("payment_intent"))
+    amount, fee = txn.get("amount") or 0, txn.get("fee") or 0
+    return BalanceFacts(
+        txn_id=txn["id"],
+        kind=_balance_kind(txn, source_id),
+        stripe_type=txn.get("type") or "",
+        reporting_category=txn.get("reporting_category") or "",
+        amount=amount,
+        fee=fee,
+        # Stripe states net = amount - fee; it is computed here so the two never disagree.
+        net=amount - fee,
+        currency=txn.get("currency") or "usd",
+        source_id=source_id,
+        charge_id=charge_id or "",
+        payment_intent_id=payment_intent_id or "",
+        description=(txn.get("description") or "")[:300],
+        created=to_datetime(txn.get("created")) or timezone.now(),
+        available_on=to_datetime(txn.get("available_on")),
+    )
+
+
+def charge_balance_transaction(payment_intent):
+    """The balance transaction of a PaymentIntent's latest charge: the object when it
+    came expanded, else its id (or None while the charge has none)."""
+    charge = expanded(payment_intent.get("latest_charge")) if payment_intent else None
+    return (charge or {}).get("balance_transaction")
+
+
+class PayoutFacts(NamedTuple):
+    payout_id: str
+    amount: int
+    currency: str
+    status: str
+    arrival_date: datetime.date
+    balance_transaction_id: str
+    failure_code: str
+    failure_message: str
+    created: datetime.datetime
+
+
+def payout_facts(payout):
+    """What a payout (`payout.*`) says; its arrival date as the date in UTC, as Stripe
+    gives it (midnight UTC of the day the bank is expected to show it)."""
+    created = to_datetime(payout.get("created")) or timezone.now()
+    arrival = to_datetime(payout.get("arrival_date")) or created
+    return PayoutFacts(
+        payout_id=payout["id"],
+        amount=payout.get("amount") or 0,
+        currency=payout.get("currency") or "usd",
+        status=payout.get("status") or "pending",
+        arrival_date=arrival.date(),
+        balance_transaction_id=expanded_id(payout.get("balance_transaction")) or "",
+        failure_code=(payout.get("failure_code") or "")[:100],
+        failure_message=(payout.get("failure_message") or "")[:500],
+        created=created,
+    )

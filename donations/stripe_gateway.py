@@ -208,6 +208,35 @@ def create_portal_session(*, customer_id, return_url, locale=None):
     return _call(client().v1.billing_portal.sessions.create, params=params)
 
 
+# Fees and payouts (donations.balance, donations.payouts) ----------------------------
+
+
+def retrieve_balance_transaction(txn_id):
+    """One balance transaction: a charge's gross, Stripe's fee and the net."""
+    return _call(client().v1.balance_transactions.retrieve, txn_id)
+
+
+def refunds_of_charge(charge_id):
+    """Every refund of a charge, each with its balance transaction expanded."""
+    return list(
+        _list_all(
+            client().v1.refunds.list,
+            {"charge": charge_id, "expand": ["data.balance_transaction"]},
+        )
+    )
+
+
+def payout_balance_transactions(payout_id):
+    """Every balance transaction an (automatic) payout paid out, and its own, each
+    with its source expanded (the charge, refund or dispute it is about)."""
+    return list(
+        _list_all(
+            client().v1.balance_transactions.list,
+            {"payout": payout_id, "expand": ["data.source"]},
+        )
+    )
+
+
 class MalformedEvent(Exception):
     """A correctly signed webhook body that is not an event as Stripe sends them."""
 
@@ -305,3 +334,88 @@ def _encodable(text):
     except UnicodeEncodeError:
         return False  # an unpaired surrogate ("\\ud800" in the JSON)
     return True
+
+
+# Listing a period's objects (donations.reconcile) -----------------------------------
+#
+# Each list is read page by page (`starting_after`, at most 100 a page) and handed
+# back one plain dict at a time, so a month of twenty thousand charges never sits in
+# memory at once. A failure on any page raises StripeUnavailable or StripeRejected:
+# the caller stops there, and what it booked from the earlier pages stays booked.
+
+PAGE_SIZE = 100
+
+
+def _created(since, until):
+    """Stripe's `created` filter for [since, until): aware datetimes, either None."""
+    created = {}
+    if since is not None:
+        created["gte"] = int(since.timestamp())
+    if until is not None:
+        # Stripe counts whole seconds: what was created in the second `until` falls in
+        # belongs to the period (a run up to "now" sees what was made a moment ago).
+        created["lt"] = math.ceil(until.timestamp())
+    return {"created": created} if created else {}
+
+
+def _list_all(method, params):
+    params = {**params, "limit": PAGE_SIZE}
+    while True:
+        page = _call(method, params=params)
+        data = page.get("data") or []
+        yield from data
+        if not page.get("has_more") or not data:
+            return
+        params["starting_after"] = data[-1]["id"]
+
+
+def list_checkout_sessions(*, since, until):
+    """The period's completed Checkout Sessions (one-time and monthly)."""
+    return _list_all(
+        client().v1.checkout.sessions.list, {"status": "complete", **_created(since, until)}
+    )
+
+
+def list_paid_invoices(*, since, until):
+    """The period's paid invoices, each with its payments (which name the PaymentIntent)."""
+    return _list_all(
+        client().v1.invoices.list,
+        {"status": "paid", "expand": ["data.payments"], **_created(since, until)},
+    )
+
+
+def list_charges(*, since, until):
+    return _list_all(client().v1.charges.list, _created(since, until))
+
+
+def list_refunds(*, since, until):
+    return _list_all(client().v1.refunds.list, _created(since, until))
+
+
+def list_disputes(*, since, until):
+    return _list_all(client().v1.disputes.list, _created(since, until))
+
+
+def list_subscriptions(*, until):
+    """Every subscription started before `until`, whatever its status now."""
+    return _list_all(client().v1.subscriptions.list, {"status": "all", **_created(None, until)})
+
+
+def retrieve_charge(charge_id):
+    return _call(client().v1.charges.retrieve, charge_id)
+
+
+def retrieve_dispute(dispute_id):
+    return _call(client().v1.disputes.retrieve, dispute_id)
+
+
+def list_balance_transactions(*, since, until):
+    """The period's balance transactions, each with its source (charge, refund...)."""
+    return _list_all(
+        client().v1.balance_transactions.list,
+        {"expand": ["data.source"], **_created(since, until)},
+    )
+
+
+def list_payouts(*, since, until):
+    return _list_all(client().v1.payouts.list, _created(since, until))

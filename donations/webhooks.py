@@ -29,7 +29,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import adjustments, alerts, ledger, monthly, stripe_facts, stripe_gateway
+from . import adjustments, alerts, balance, ledger, monthly, payouts, stripe_facts, stripe_gateway
 from .models import ProcessedEvent
 from .stripe_gateway import MalformedEvent
 from .views import bad_length, declared_length
@@ -67,25 +67,72 @@ def _payment_of_paid_session(session):
 
 
 def _payment_of_invoice(invoice):
-    """The PaymentIntent that paid an invoice, when the invoice does not list it.
+    """The PaymentIntent that paid an invoice, with its charge.
 
-    Invoices name their payment only when asked (see the gateway).
+    Invoices name their payment only when asked (see the gateway); one that does
+    names its PaymentIntent by id, whose charge (the card, the fee) is then fetched,
+    as well as Stripe can say now (the gift does not wait for it).
     """
     if stripe_facts.invoice_lists_payments(invoice):
-        return {}
+        payment_intent = stripe_facts.invoice_payment_intent(invoice)
+        fetched = balance.fetch_payment_intent(payment_intent) if payment_intent else None
+        return {"payment_intent": fetched} if fetched else {}
     return {"payment_intent": stripe_gateway.retrieve_invoice_payment_intent(invoice["id"])}
 
 
-def _book_session(session, event, payment_intent=None):
-    ledger.book_checkout_session(session, payment_intent=payment_intent, occurred_at=_at(event))
+def _with_charge_balance(prefetch):
+    """`prefetch`, then the balance transaction (fee, net) of the charge it found."""
+
+    def run(obj):
+        fetched = prefetch(obj)
+        payment_intent = fetched.get("payment_intent") or stripe_facts.expanded(
+            obj.get("payment_intent")
+        )
+        txn = balance.fetch_charge_balance(payment_intent)
+        return {**fetched, "balance_transaction": txn} if txn else fetched
+
+    return run
+
+
+def _refunds_of_charge(charge):
+    """The charge's refunds with their balance transactions (as well as Stripe can say now)."""
+    return {"refunds": balance.fetch_refunds(charge["id"])}
+
+
+def _payout_transactions(payout):
+    """What a payout paid out: its balance transactions, every page.
+
+    Stripe lists them for automatic payouts only; a manual payout is booked without
+    lines (and shown as not listed). Their fields are checked as an event's are.
+    """
+    if payout.get("automatic") is False:
+        return {}
+    transactions = stripe_gateway.payout_balance_transactions(payout["id"])
+    for index, txn in enumerate(transactions):
+        check_shape(txn, BALANCE_TRANSACTION, f"balance_transactions[{index}]")
+    return {"transactions": transactions}
+
+
+def _book_session(session, event, payment_intent=None, balance_transaction=None):
+    ledger.book_checkout_session(
+        session,
+        payment_intent=payment_intent,
+        occurred_at=_at(event),
+        balance_transaction=balance_transaction,
+    )
 
 
 def _book_failed_session(session, event):
     ledger.book_checkout_session(session, occurred_at=_at(event), failed=True)
 
 
-def _book_invoice(invoice, event, payment_intent=None):
-    ledger.book_invoice(invoice, payment_intent=payment_intent, occurred_at=_at(event))
+def _book_invoice(invoice, event, payment_intent=None, balance_transaction=None):
+    ledger.book_invoice(
+        invoice,
+        payment_intent=payment_intent,
+        occurred_at=_at(event),
+        balance_transaction=balance_transaction,
+    )
 
 
 def _record_invoice_failure(invoice, event):
@@ -105,16 +152,26 @@ def _end_subscription(subscription, event):
     monthly.confirm_change(change)
 
 
-def _refund(charge, event):
+def _refund(charge, event, refunds=()):
     adjustments.apply_refund(charge, event=event)
+    refund = stripe_facts.refund_facts(charge)
+    balance.book_refund_balances(
+        refunds, charge_id=refund.charge_id, payment_intent_id=refund.payment_intent_id
+    )
 
 
 def _open_dispute(dispute, event):
     adjustments.apply_dispute(dispute, event=event, closed=False)
+    balance.book_dispute_balances(dispute)
 
 
 def _close_dispute(dispute, event):
     adjustments.apply_dispute(dispute, event=event, closed=True)
+    balance.book_dispute_balances(dispute)
+
+
+def _book_payout(payout, event, transactions=None):
+    payouts.book_payout(payout, transactions=transactions)
 
 
 # The shape of what the handlers read ------------------------------------------------
@@ -220,7 +277,38 @@ SUBSCRIPTION = {
     "ended_at": TIME,
     "items": {"data": [{"price": {"unit_amount": AMOUNT}, "current_period_end": TIME}]},
 }
-DISPUTE = {"id": REQUIRED_ID, "status": TEXT, "payment_intent": Ref(), "charge": Ref()}
+SIGNED_CENTS = Leaf("an amount in cents", _integer(-MAX_CENTS, MAX_CENTS), required=True)
+BALANCE_TRANSACTION = {
+    "id": REQUIRED_ID,
+    "amount": SIGNED_CENTS,
+    "fee": SIGNED_CENTS,
+    "currency": CURRENCY,
+    "type": TEXT,
+    "reporting_category": TEXT,
+    "description": TEXT,
+    "created": TIME,
+    "available_on": TIME,
+    "source": Ref({"id": REQUIRED_ID, "charge": Ref(), "payment_intent": Ref()}),
+}
+DISPUTE = {
+    "id": REQUIRED_ID,
+    "status": TEXT,
+    "payment_intent": Ref(),
+    "charge": Ref(),
+    "balance_transactions": [BALANCE_TRANSACTION],
+}
+PAYOUT = {
+    "id": REQUIRED_ID,
+    "amount": SIGNED_CENTS,
+    "currency": CURRENCY,
+    "status": TEXT,
+    "automatic": Leaf("true or false", lambda value: isinstance(value, bool)),
+    "arrival_date": TIME,
+    "created": TIME,
+    "balance_transaction": Ref(),
+    "failure_code": TEXT,
+    "failure_message": TEXT,
+}
 
 
 def check_shape(value, shape, path="object"):
@@ -254,19 +342,27 @@ class Route(NamedTuple):
 # Every event type the site handles.
 HANDLERS = {
     "checkout.session.completed": Route(
-        _book_session, CHECKOUT_SESSION, prefetch=_payment_of_paid_session
+        _book_session, CHECKOUT_SESSION, prefetch=_with_charge_balance(_payment_of_paid_session)
     ),
     "checkout.session.async_payment_succeeded": Route(
-        _book_session, CHECKOUT_SESSION, prefetch=_payment_of_paid_session
+        _book_session, CHECKOUT_SESSION, prefetch=_with_charge_balance(_payment_of_paid_session)
     ),
     "checkout.session.async_payment_failed": Route(_book_failed_session, CHECKOUT_SESSION),
-    "invoice.paid": Route(_book_invoice, INVOICE, prefetch=_payment_of_invoice),
+    "invoice.paid": Route(
+        _book_invoice, INVOICE, prefetch=_with_charge_balance(_payment_of_invoice)
+    ),
     "invoice.payment_failed": Route(_record_invoice_failure, INVOICE),
     "customer.subscription.updated": Route(_update_subscription, SUBSCRIPTION),
     "customer.subscription.deleted": Route(_end_subscription, SUBSCRIPTION),
-    "charge.refunded": Route(_refund, CHARGE),
+    "charge.refunded": Route(_refund, CHARGE, prefetch=_refunds_of_charge),
     "charge.dispute.created": Route(_open_dispute, DISPUTE),
     "charge.dispute.closed": Route(_close_dispute, DISPUTE),
+    # A payout is booked as a deposit with the lines Stripe lists for it.
+    "payout.created": Route(_book_payout, PAYOUT, prefetch=_payout_transactions),
+    "payout.updated": Route(_book_payout, PAYOUT, prefetch=_payout_transactions),
+    "payout.paid": Route(_book_payout, PAYOUT, prefetch=_payout_transactions),
+    "payout.failed": Route(_book_payout, PAYOUT, prefetch=_payout_transactions),
+    "payout.canceled": Route(_book_payout, PAYOUT, prefetch=_payout_transactions),
 }
 
 

@@ -237,6 +237,18 @@ if STRIPE_API_BASE:
 STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=10.0)
 STRIPE_MAX_RETRIES = env.int("STRIPE_MAX_RETRIES", default=2)
 
+# The chart-of-accounts names of the month's journal export (donations.accounting);
+# each must match an account in QuickBooks Online exactly (Parent:Child for a
+# sub-account).
+ACCOUNTING_ACCOUNTS = {
+    "stripe": env("ACCOUNT_STRIPE", default="Stripe Clearing"),
+    "bank": env("ACCOUNT_BANK", default="Checking"),
+    "contributions": env("ACCOUNT_CONTRIBUTIONS", default="Contributions Income"),
+    "fees": env("ACCOUNT_STRIPE_FEES", default="Merchant Fees"),
+    "refunds": env("ACCOUNT_REFUNDS", default="Contributions Refunded"),
+    "disputes": env("ACCOUNT_DISPUTES", default="Chargebacks"),
+}
+
 # What other apps add to a campaign's page (campaigns.views.render_campaign).
 CAMPAIGN_PAGE_CONTEXT = ["donations.views.campaign_page_context"]
 

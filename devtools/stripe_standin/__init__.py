@@ -10,6 +10,53 @@ standard library (Django only for the `stripe_standin` management command, which
 refuses to run unless DEBUG is on).
 
     from devtools.stripe_standin import StripeStandin, sign_payload
+
+Money (balance.py, payouts.py). Every succeeded charge books a balance transaction
+(`charge.balance_transaction`, expandable): type `charge` for a card (fee 2.9 % + 30¢,
+halves rounded up), `payment` for a US bank debit (0.8 % capped at $5), both with
+reporting_category `charge`, `fee_details` [{type: stripe_fee}], `pending` until
+`available_on` (midnight UTC two business days later for a card, four for a bank
+debit). A refund books a `refund` (`payment_refund` for a bank debit; negative, no
+fee); a dispute an `adjustment` (reporting_category `dispute`: the amount negative, fee
+1500) on the dispute's `balance_transactions`, and a won dispute a second one
+(`dispute_reversal`, both back), with Stripe's `charge.dispute.funds_withdrawn` /
+`funds_reinstated` events. Payouts are automatic and run when told:
+
+    standin.set_clock(datetime(2026, 10, 1, 9, tzinfo=UTC))  # freeze the stand-in's time
+    standin.advance_clock(days=4)      # (or seconds=...); set_clock(None): real time
+    standin.run_payouts()              # -> [payout dict]: payout.created + payout.paid
+    standin.run_payouts(at=when, paid=False)   # as of `when`; stays `pending`
+    standin.pay_payout(po_id)          # pending -> paid (payout.paid)
+    standin.fail_payout(po_id, code="account_closed")  # payout.failed + payout_failure txn
+    standin.cancel_payout(po_id)       # pending only: payout.canceled + payout_cancel txn
+    standin.drop_webhooks(0.2, seed=7) # lose 20 % of deliveries (reproducibly)
+    standin.drop_webhooks(predicate=lambda event: event["type"] == "invoice.paid")
+    standin.drop_webhooks(None)        # deliver everything again
+
+A payout sweeps, per currency, every `available` transaction not yet paid out (a
+failed or canceled payout's reversal included): its amount is the sum of their `net`,
+and its own `payout` transaction (negative) empties the balance. A run with nothing
+positive to pay makes no payout, so running twice pays nothing twice. The clock dates
+every object and event made after it is set; keep it in the past, since the site
+refuses events dated ahead of its own clock. Dropped events are recorded with
+`delivery.dropped` and stay in `GET /v1/events` (`delivery_success=false` lists them);
+`redeliver(event_id)` still sends one.
+
+API: `GET /v1/balance`, `/v1/balance_transactions[/{id}]` (`payout`, `type`, `source`,
+`currency`), `/v1/payouts[/{id}]` (`status`, `arrival_date`), and lists of charges
+(`customer`, `payment_intent`), refunds and disputes (`charge`, `payment_intent`),
+events (`type` with `*`, `types[]`, `delivery_success`), beside the existing ones.
+Every list pages as Stripe's: `limit` (10, at most 100), `starting_after`,
+`ending_before`, `created` (an integer or `created[gt|gte|lt|lte]`), newest first, so
+`auto_paging_iter()` works; `expand[]=data.balance_transaction` (or `data.source`) too.
+
+Control endpoints (`POST /_standin/<action>`, form or JSON params), for drills and
+browser tests: `set-clock` (at: Unix seconds or ISO 8601 with offset; empty = real
+time), `advance-clock` (seconds, days), `run-payouts` (at, paid=false),
+`pay-payout/<po>`, `fail-payout/<po>` (code), `cancel-payout/<po>`, `drop-webhooks`
+(fraction, seed, types=a,b; fraction=0 stops), beside `pay/<cs>`, `complete-delayed/<cs>`,
+`renew/<sub>`, `refund/<pi>`, `dispute/<pi>`, `close-dispute/<dp>`, `redeliver/<evt>`,
+`hold-webhooks`, `release-webhooks`, `fail-next`, `reset` and `GET /_standin/events`.
 """
 
 from .errors import StandinError, StripeError

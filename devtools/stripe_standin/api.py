@@ -8,8 +8,9 @@ answer, as Stripe does). Unknown ids answer 404 `resource_missing`, missing para
 
 import re
 
-from . import catalog, checkout, lifecycle
-from .errors import StripeError, require
+from . import balance, catalog, checkout, lifecycle, payouts
+from .errors import StripeError, one_of, require, to_bool
+from .store import created_between
 
 _ID = r"(?P<id>[A-Za-z0-9_]+)"
 
@@ -101,9 +102,7 @@ def list_invoices(standin, params, _id, _origin):
 
 
 def list_invoice_payments(standin, params, _id, _origin):
-    found = standin.store.find("invoice_payment")
-    if params.get("invoice"):
-        found = [p for p in found if p["invoice"] == params["invoice"]]
+    found = standin.store.find("invoice_payment", **_given(params, "invoice"))
     payment = params.get("payment") or {}
     if isinstance(payment, dict) and payment.get("payment_intent"):
         found = [p for p in found if p["payment"]["payment_intent"] == payment["payment_intent"]]
@@ -132,6 +131,75 @@ def create_refund(standin, params, _id, origin):
     return _answer(standin, params, refund, records)
 
 
+def _given(params, *names):
+    """The filters among `names` that the request gave, for `Store.find`."""
+    return {name: params[name] for name in names if params.get(name)}
+
+
+def list_charges(standin, params, _id, _origin):
+    found = standin.store.find("charge", **_given(params, "customer", "payment_intent"))
+    return 200, standin.store.page(found, params, "/v1/charges"), []
+
+
+def list_refunds(standin, params, _id, _origin):
+    found = standin.store.find("refund", **_given(params, "charge", "payment_intent"))
+    return 200, standin.store.page(found, params, "/v1/refunds"), []
+
+
+def list_disputes(standin, params, _id, _origin):
+    found = standin.store.find("dispute", **_given(params, "charge", "payment_intent"))
+    return 200, standin.store.page(found, params, "/v1/disputes"), []
+
+
+def list_payouts(standin, params, _id, _origin):
+    if params.get("status"):
+        one_of(params["status"], payouts.STATUSES, "status")
+    found = standin.store.find("payout", **_given(params, "status", "destination"))
+    found = created_between(found, params.get("arrival_date"), "arrival_date")
+    return 200, standin.store.page(found, params, "/v1/payouts"), []
+
+
+def list_balance_transactions(standin, params, _id, _origin):
+    """`?payout=po_...` lists what that payout swept and its own `payout` transaction
+    (Stripe lists these for automatic payouts only, which all of the stand-in's are)."""
+    store = standin.store
+    found = store.find("balance_transaction", **_given(params, "source", "type", "currency"))
+    if params.get("payout"):
+        store.get("payout", params["payout"], "payout")
+        found = [txn for txn in found if txn["_payout"] == params["payout"]]
+    return 200, store.page(found, params, "/v1/balance_transactions"), []
+
+
+def retrieve_balance(standin, params, _id, _origin):
+    return 200, balance.balance(standin.store), []
+
+
+def list_events(standin, params, _id, _origin):
+    """Events of every delivery outcome, as Stripe keeps them: `type` (`*` wildcards
+    as in `charge.dispute.*`), `types[]`, `delivery_success`."""
+    store = standin.store
+    found = store.find("event")
+    if params.get("type") and params.get("types"):
+        raise StripeError(
+            "You may only specify one of these parameters: type, types.", param="types"
+        )
+    wanted = [params["type"]] if params.get("type") else list(params.get("types") or [])
+    if wanted:
+        found = [e for e in found if any(_type_matches(e["type"], w) for w in wanted)]
+    if params.get("delivery_success") not in (None, ""):
+        success = to_bool(params["delivery_success"], "delivery_success")
+        with store.lock:
+            delivered = {r.event["id"] for r in store.events if r.delivered}
+        found = [e for e in found if (e["id"] in delivered) == success]
+    return 200, store.page(found, params, "/v1/events"), []
+
+
+def _type_matches(event_type, pattern):
+    if pattern.endswith("*"):
+        return event_type.startswith(pattern[:-1])
+    return event_type == pattern
+
+
 def create_portal_session(standin, params, _id, _origin):
     require(params, "customer")
     session = catalog.create_portal_session(standin.store, params, standin.url)
@@ -157,10 +225,19 @@ ROUTES = [
     ("GET", "/v1/invoice_payments", list_invoice_payments),
     ("GET", f"/v1/invoice_payments/{_ID}", _retrieve("invoice_payment")),
     ("GET", f"/v1/payment_intents/{_ID}", _retrieve("payment_intent")),
+    ("GET", "/v1/charges", list_charges),
     ("GET", f"/v1/charges/{_ID}", _retrieve("charge")),
     ("POST", "/v1/refunds", create_refund),
+    ("GET", "/v1/refunds", list_refunds),
     ("GET", f"/v1/refunds/{_ID}", _retrieve("refund")),
+    ("GET", "/v1/disputes", list_disputes),
     ("GET", f"/v1/disputes/{_ID}", _retrieve("dispute")),
+    ("GET", "/v1/payouts", list_payouts),
+    ("GET", f"/v1/payouts/{_ID}", _retrieve("payout")),
+    ("GET", "/v1/balance_transactions", list_balance_transactions),
+    ("GET", f"/v1/balance_transactions/{_ID}", _retrieve("balance_transaction")),
+    ("GET", "/v1/balance", retrieve_balance),
+    ("GET", "/v1/events", list_events),
     ("GET", f"/v1/prices/{_ID}", _retrieve("price")),
     ("GET", f"/v1/products/{_ID}", _retrieve("product")),
     ("GET", f"/v1/events/{_ID}", _retrieve("event")),

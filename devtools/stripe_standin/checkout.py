@@ -6,7 +6,7 @@ them; the server delivers them. Everything runs under the store's lock so that t
 clicks on "Pay" cannot both complete a session.
 """
 
-from . import billing, locales, objects, payments
+from . import balance, billing, locales, objects, payments
 from .catalog import price_from_params
 from .errors import (
     StandinError,
@@ -155,6 +155,8 @@ def _pay_once(store, session, method, status, email, name):
     payments.settle(intent, charge)
     store.add(intent)
     store.add(charge)
+    if status == "succeeded":
+        balance.book_charge(store, charge)
     session["payment_intent"] = intent["id"]
     return [store.emit("checkout.session.completed", session)]
 
@@ -191,6 +193,8 @@ def _subscribe(store, session, method, status, email, name):
     )
     payments.settle(intent, charge)
     store.add(charge)
+    if status == "succeeded":
+        balance.book_charge(store, charge)
     session.update(subscription=subscription["id"], invoice=invoice["id"])
     records = [store.emit("customer.subscription.created", subscription)]
     if status == "succeeded":
@@ -245,9 +249,8 @@ def complete_delayed(store, session_id, succeeded=True):
             raise StandinError("This session has no pending payment.", code="no_pending_payment")
         if succeeded:
             charge.update(status="succeeded", paid=True, captured=True)
-            charge.update(
-                amount_captured=charge["amount"], balance_transaction=objects.new_id("txn_")
-            )
+            charge.update(amount_captured=charge["amount"])
+            balance.book_charge(store, charge)
             session["payment_status"] = "paid"
         else:
             charge.update(status="failed", failure_code="insufficient_funds")

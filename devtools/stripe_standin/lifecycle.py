@@ -5,7 +5,7 @@ As in `checkout`, each operation changes state under the store's lock and return
 event records it produced; the server delivers them after the lock is released.
 """
 
-from . import billing, objects, payments
+from . import balance, billing, objects, payments
 from .checkout import issue_invoice, price_from_params
 from .errors import StandinError, StripeError, as_dict, merge_metadata, one_of, to_bool, to_int
 from .store import diff, snapshot
@@ -54,6 +54,8 @@ def renew(store, subscription_id, *, fail=False):
         )
         payments.settle(intent, charge)
         store.add(charge)
+        if not fail:
+            balance.book_charge(store, charge)
         records = []
         if fail:
             billing.mark_failed(invoice)
@@ -226,6 +228,7 @@ def refund(store, payment_id, amount=None, *, reason=None, metadata=None, origin
         refund_obj = store.add(
             payments.refund(charge_obj=charge, amount=amount, reason=reason, metadata=metadata)
         )
+        balance.book_refund(store, refund_obj, charge)
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
         charge["refunds"]["data"].insert(0, objects.public(refund_obj))
@@ -241,8 +244,13 @@ def dispute(store, payment_id):
                 f"Charge {charge['id']} cannot be disputed (again).", code="charge_not_disputable"
             )
         dispute_obj = store.add(payments.dispute(charge_obj=charge))
+        # Stripe debits the disputed amount and the dispute fee at once.
+        balance.book_dispute(store, dispute_obj)
         charge["disputed"] = True
-        return dispute_obj, [store.emit("charge.dispute.created", dispute_obj)]
+        return dispute_obj, [
+            store.emit("charge.dispute.created", dispute_obj),
+            store.emit("charge.dispute.funds_withdrawn", dispute_obj),
+        ]
 
 
 def close_dispute(store, dispute_id, *, won=True):
@@ -255,4 +263,8 @@ def close_dispute(store, dispute_id, *, won=True):
             )
         dispute_obj["status"] = "won" if won else "lost"
         dispute_obj["evidence_details"]["has_evidence"] = bool(won)
-        return dispute_obj, [store.emit("charge.dispute.closed", dispute_obj)]
+        records = [store.emit("charge.dispute.closed", dispute_obj)]
+        if won:
+            balance.book_dispute(store, dispute_obj, won=True)
+            records.append(store.emit("charge.dispute.funds_reinstated", dispute_obj))
+        return dispute_obj, records

@@ -9,9 +9,12 @@ never leave it (`public`).
 """
 
 import calendar
+import contextlib
 import copy
+import json
 import secrets
 import string
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -30,8 +33,50 @@ def new_id(prefix):
     return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
+class Clock:
+    """The stand-in's time: the real time, or a moment a test set, frozen until it is
+    set or advanced again (as Stripe's test clocks are). Every `created`, `available_on`
+    and event time the stand-in writes comes from it, so a test can make a month of
+    gifts with the dates a month of gifts has."""
+
+    def __init__(self):
+        self.frozen_at = None
+
+    def now(self):
+        return int(time.time()) if self.frozen_at is None else self.frozen_at
+
+    def set(self, moment):
+        """Freezes the clock at `moment` (Unix seconds or an aware datetime); None
+        returns it to the real time."""
+        if isinstance(moment, datetime):
+            if moment.tzinfo is None:
+                raise ValueError("The stand-in's clock needs an aware datetime (UTC).")
+            moment = int(moment.timestamp())
+        self.frozen_at = None if moment is None else int(moment)
+        return self.now()
+
+    def advance(self, seconds):
+        return self.set(self.now() + int(seconds))
+
+
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def using_clock(clock):
+    """Makes `now()` read `clock` in this thread: each request and control call runs
+    in one, so two stand-ins in one process keep their own times."""
+    previous = getattr(_local, "clock", None)
+    _local.clock = clock
+    try:
+        yield clock
+    finally:
+        _local.clock = previous
+
+
 def now():
-    return int(time.time())
+    clock = getattr(_local, "clock", None)
+    return clock.now() if clock is not None else int(time.time())
 
 
 def add_month(timestamp):
@@ -53,8 +98,10 @@ def format_amount(amount, currency):
 
 
 def public(obj):
-    """A deep copy of `obj` without the stand-in's own `_` keys."""
-    return {key: copy.deepcopy(value) for key, value in obj.items() if not key.startswith("_")}
+    """A deep copy of `obj` without the stand-in's own `_` keys. Objects hold only JSON
+    values, and a JSON round trip copies them several times faster than deepcopy (lists
+    of a hundred large objects are copied on every page)."""
+    return json.loads(json.dumps({key: value for key, value in obj.items() if key[0] != "_"}))
 
 
 def list_object(data, url, has_more=False):

@@ -126,7 +126,8 @@ def charge(*, intent, method, billing_email, billing_name, status="succeeded"):
         "application": None,
         "application_fee": None,
         "application_fee_amount": None,
-        "balance_transaction": new_id("txn_") if succeeded else None,
+        # Set by balance.book_charge once the charge has succeeded.
+        "balance_transaction": None,
         "billing_details": {
             "address": empty_address(),
             "email": billing_email,
@@ -209,7 +210,7 @@ def refund(*, charge_obj, amount, reason=None, metadata=None):
         "id": new_id("re_"),
         "object": "refund",
         "amount": amount,
-        "balance_transaction": new_id("txn_"),
+        "balance_transaction": None,  # set by balance.book_refund
         "charge": charge_obj["id"],
         "created": now(),
         "currency": charge_obj["currency"],

@@ -12,14 +12,29 @@ management command start, drive and stop.
 The control methods change state as Stripe would, send the resulting events and wait
 until each has been delivered (or has failed), so a test can look at the site's
 database right after the call.
+
+Money and time (see `balance` and `payouts`):
+
+    standin.set_clock(datetime(2026, 10, 1, 9, tzinfo=UTC))  # objects made now are dated so
+    standin.advance_clock(days=1)                            # ... and a day later
+    standin.run_payouts()              # sweeps the available balance: [payout], sent
+                                       # payout.created and payout.paid
+    standin.run_payouts(at=moment, paid=False)  # as of `moment`; left `pending`
+    standin.pay_payout(po_id) / fail_payout(po_id, code="account_closed") / cancel_payout(po_id)
+    standin.drop_webhooks(0.2, seed=7) # loses 20% of deliveries (the events stay listed)
+    standin.drop_webhooks(predicate=lambda event: event["type"] == "invoice.paid")
+    standin.drop_webhooks(None)        # delivers everything again
 """
 
+import functools
 import logging
+import random
 import threading
+from datetime import datetime
 from http.server import ThreadingHTTPServer
 
-from . import checkout, lifecycle
-from .errors import StandinError, one_of, to_bool, to_int
+from . import checkout, lifecycle, objects, payouts
+from .errors import StandinError, StripeError, one_of, to_bool, to_int
 from .handler import Handler
 from .store import Store, wait_all
 from .webhooks import Deliverer
@@ -33,6 +48,17 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address, standin):
         self.standin = standin
         super().__init__(address, Handler)
+
+
+def _on_clock(method):
+    """Runs a control method on the stand-in's clock (see objects.Clock)."""
+
+    @functools.wraps(method)
+    def timed(self, *args, **kwargs):
+        with objects.using_clock(self.store.clock):
+            return method(self, *args, **kwargs)
+
+    return timed
 
 
 class StripeStandin:
@@ -127,12 +153,9 @@ class StripeStandin:
             return [record.as_dict() for record in self.store.events]
 
     def reset(self):
-        """Forgets every object, event, idempotent result and pending fault."""
-        with self.store.lock:
-            self.store.objects.clear()
-            self.store.events.clear()
-            self.store.idempotent.clear()
-            self.store.faults.clear()
+        """Forgets every object (balance transactions and payouts too), event,
+        idempotent result and pending fault. The clock, holding and dropping stay."""
+        self.store.forget_all()
 
     def fail_next(self, n=1, status=500, delay=0.0):
         """Makes the next `n` API calls answer `status` (an `api_error`), after `delay`
@@ -153,6 +176,7 @@ class StripeStandin:
         self.deliverer.deliver(records)
         return self.store.render(result)
 
+    @_on_clock
     def pay(self, session_id, *, outcome="success", email=None, name=None):
         """Presses a button on the hosted checkout page: `success`, `decline` or
         `delayed`. Returns the session. Raises StandinError if it is not open."""
@@ -160,31 +184,112 @@ class StripeStandin:
             checkout.pay(self.store, session_id, outcome=outcome, email=email, name=name)
         )
 
+    @_on_clock
     def complete_delayed(self, session_id, succeeded=True):
         """Settles a delayed payment: `checkout.session.async_payment_succeeded/_failed`."""
         return self._run(checkout.complete_delayed(self.store, session_id, succeeded))
 
+    @_on_clock
     def renew(self, subscription_id, *, fail=False):
         """Bills the next month; returns the new invoice."""
         return self._run(lifecycle.renew(self.store, subscription_id, fail=fail))
 
+    @_on_clock
     def refund(self, payment_intent_id, amount=None):
         """Refunds all (or `amount` cents) of a payment; returns the refund."""
         return self._run(lifecycle.refund(self.store, payment_intent_id, amount))
 
+    @_on_clock
     def dispute(self, payment_intent_id):
         """Opens a dispute on a payment; returns the dispute."""
         return self._run(lifecycle.dispute(self.store, payment_intent_id))
 
+    @_on_clock
     def close_dispute(self, dispute_id, won=True):
         return self._run(lifecycle.close_dispute(self.store, dispute_id, won=won))
 
+    @_on_clock
     def cancel_subscription(self, subscription_id):
         """Cancels at once, as from the portal: `customer.subscription.deleted`."""
         return self._run(lifecycle.cancel_subscription(self.store, subscription_id))
 
+    @_on_clock
     def expire_session(self, session_id):
         return self._run(checkout.expire_session(self.store, session_id, None))
+
+    # Time
+
+    @property
+    def now(self):
+        """The stand-in's time, in Unix seconds."""
+        return self.store.clock.now()
+
+    def set_clock(self, moment):
+        """Freezes the stand-in's time at `moment` (Unix seconds or an aware datetime):
+        objects and events made from now on are `created` then, and balance
+        transactions become available by it. None returns to the real time. Returns
+        the time set."""
+        return self.store.clock.set(moment)
+
+    def advance_clock(self, seconds=0, *, days=0):
+        """Moves the (frozen) clock on; from the real time if it was not set."""
+        return self.store.clock.advance(int(seconds) + int(days) * 24 * 3600)
+
+    # Payouts
+
+    @_on_clock
+    def run_payouts(self, at=None, *, paid=True):
+        """Runs the automatic payout schedule once, as of `at` (Unix seconds or an
+        aware datetime; the clock's time when None): each currency's available
+        transactions not yet paid out go into one payout, which sends `payout.created`
+        and, if `paid`, `payout.paid` (else it stays `pending`). Returns the payouts
+        made (none when nothing, or nothing positive, is available)."""
+        if isinstance(at, datetime):
+            at = objects.Clock().set(at)
+        made, records = payouts.run_payouts(self.store, at, paid=paid)
+        self.deliverer.deliver(records)
+        return [self.store.render(payout) for payout in made]
+
+    @_on_clock
+    def pay_payout(self, payout_id):
+        """A `pending` payout reaches the bank: `payout.paid`."""
+        return self._run(payouts.pay_payout(self.store, payout_id))
+
+    @_on_clock
+    def fail_payout(self, payout_id, code="account_closed"):
+        """The bank returns a payout: `payout.failed`; the money is back in the balance
+        (a `payout_failure` transaction the next payout sweeps)."""
+        return self._run(payouts.fail_payout(self.store, payout_id, code))
+
+    @_on_clock
+    def cancel_payout(self, payout_id):
+        """Cancels a `pending` payout: `payout.canceled`, money back in the balance."""
+        return self._run(payouts.cancel_payout(self.store, payout_id))
+
+    # Webhooks
+
+    def drop_webhooks(self, fraction=None, *, seed=0, types=None, predicate=None):
+        """Loses deliveries from now on: a `fraction` (0 to 1) of events, picked by a
+        random generator seeded with `seed` (the same run loses the same events), only
+        among `types` if given; or the events for which `predicate(event)` is true.
+        A lost event is recorded with `delivery.dropped` true and stays in
+        `GET /v1/events`, as it would at Stripe; `redeliver` still sends it.
+        `drop_webhooks(None)` stops dropping."""
+        if predicate is not None and fraction is not None:
+            raise ValueError("Pass a fraction or a predicate, not both.")
+        if predicate is None and fraction is not None:
+            fraction = float(fraction)
+            if not 0 <= fraction <= 1:
+                raise ValueError(f"The fraction of webhooks to drop must be 0 to 1: {fraction}")
+            chance = random.Random(seed)  # noqa: S311 (a test's reproducible choice)
+            kinds = set(types) if types else None
+
+            def predicate(event):
+                if kinds is not None and event["type"] not in kinds:
+                    return False
+                return chance.random() < fraction
+
+        self.deliverer.drop = predicate
 
     def redeliver(self, event_id):
         """Sends an event (again, or for the first time if held): a new signature over
@@ -225,6 +330,30 @@ class StripeStandin:
             return {"holding": True}
         if action == "release-webhooks":
             return {"holding": False, "sent": self.release_webhooks()}
+        if action == "set-clock":
+            at = params.get("at")
+            return {"now": self.set_clock(None if at in (None, "", "now") else _moment(at))}
+        if action == "advance-clock":
+            seconds = to_int(params.get("seconds", 0), "seconds")
+            days = to_int(params.get("days", 0), "days")
+            return {"now": self.advance_clock(seconds, days=days)}
+        if action == "run-payouts":
+            at = params.get("at")
+            made = self.run_payouts(
+                None if at in (None, "") else _moment(at), paid=flag("paid", True)
+            )
+            return {"object": "list", "data": made}
+        if action == "drop-webhooks":
+            fraction = params.get("fraction")
+            if fraction in (None, "", "0"):
+                self.drop_webhooks(None)
+                return {"dropping": None}
+            types = params.get("types") or None
+            if isinstance(types, str):
+                types = [t for t in types.split(",") if t]
+            seed = to_int(params.get("seed", 0), "seed")
+            self.drop_webhooks(float(fraction), seed=seed, types=types)
+            return {"dropping": float(fraction), "seed": seed, "types": types}
         if not object_id:
             raise StandinError(f"/_standin/{action} needs an id: /_standin/{action}/<id>")
         actions = {
@@ -242,7 +371,25 @@ class StripeStandin:
             "cancel-subscription": lambda: self.cancel_subscription(object_id),
             "expire-session": lambda: self.expire_session(object_id),
             "redeliver": lambda: self.redeliver(object_id),
+            "pay-payout": lambda: self.pay_payout(object_id),
+            "fail-payout": lambda: self.fail_payout(
+                object_id, params.get("code") or "account_closed"
+            ),
+            "cancel-payout": lambda: self.cancel_payout(object_id),
         }
         if action not in actions:
             raise StandinError(f"Unknown control action: {action}", status=404)
         return actions[action]()
+
+
+def _moment(value):
+    """Unix seconds, or an ISO 8601 time with its offset (`2026-10-01T09:00:00Z`)."""
+    if isinstance(value, int) or (isinstance(value, str) and value.lstrip("-").isdigit()):
+        return int(value)
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise StripeError(f"Invalid time: {value} (Unix seconds or ISO 8601)", param="at") from None
+    if moment.tzinfo is None:
+        raise StripeError(f"The time needs its offset (such as Z): {value}", param="at")
+    return int(moment.timestamp())

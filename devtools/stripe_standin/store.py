@@ -34,6 +34,24 @@ PREFIXES = {
     "dp_": "dispute",
     "evt_": "event",
     "bps_": "billing_portal.session",
+    "txn_": "balance_transaction",
+    "po_": "payout",
+}
+# Fields that link an object to another and never change once it is made: `find`
+# looks objects up by them without scanning the kind (a month of 20,000 gifts is
+# reconciled one invoice or charge at a time).
+LINKS = {
+    ("invoice_payment", "invoice"),
+    ("charge", "payment_intent"),
+    ("refund", "charge"),
+    ("dispute", "charge"),
+    ("balance_transaction", "source"),
+}
+CREATED_BOUNDS = {
+    "gt": lambda value, bound: value > bound,
+    "gte": lambda value, bound: value >= bound,
+    "lt": lambda value, bound: value < bound,
+    "lte": lambda value, bound: value <= bound,
 }
 
 
@@ -45,6 +63,7 @@ class EventRecord:
         self.attempts = []
         self.delivered = False
         self.held = False
+        self.dropped = False
         self.done = threading.Event()
 
     def as_dict(self):
@@ -52,6 +71,7 @@ class EventRecord:
             "delivery": {
                 "delivered": self.delivered,
                 "held": self.held,
+                "dropped": self.dropped,
                 "attempts": copy.deepcopy(self.attempts),
             }
         }
@@ -60,7 +80,11 @@ class EventRecord:
 class Store:
     def __init__(self):
         self.lock = threading.RLock()
+        self.clock = objects.Clock()
         self.objects = {}
+        self.by_kind = {}  # kind -> {id: object}, in creation order
+        self.links = {}  # (kind, field) -> {value: [objects]}, for LINKS
+        self.pending_balance = []  # balance transactions not yet available
         self.events = []
         self.idempotent = {}
         self.webhooks_enabled = True
@@ -71,7 +95,27 @@ class Store:
     def add(self, obj):
         with self.lock:
             self.objects[obj["id"]] = obj
+            self.by_kind.setdefault(obj["object"], {})[obj["id"]] = obj
+            for kind, field in LINKS:
+                if obj["object"] == kind and obj.get(field):
+                    linked = self.links.setdefault((kind, field), {})
+                    linked.setdefault(obj[field], []).append(obj)
         return obj
+
+    def forget_all(self):
+        with self.lock:
+            self.objects.clear()
+            self.by_kind.clear()
+            self.links.clear()
+            self.pending_balance.clear()
+            self.events.clear()
+            self.idempotent.clear()
+            self.faults.clear()
+
+    def of_kind(self, kind):
+        """Every object of one kind, oldest first (a list: safe to change the store)."""
+        with self.lock:
+            return list(self.by_kind.get(kind, {}).values())
 
     def get(self, kind, object_id, param="id"):
         with self.lock:
@@ -82,12 +126,14 @@ class Store:
 
     def find(self, kind, **filters):
         """Objects of one kind matching `filters`, newest first (as Stripe lists them)."""
+        link = next((field for field in filters if (kind, field) in LINKS), None)
         with self.lock:
-            found = [
-                obj
-                for obj in self.objects.values()
-                if obj["object"] == kind and all(obj.get(k) == v for k, v in filters.items())
-            ]
+            if link is not None:
+                found = list(self.links.get((kind, link), {}).get(filters[link], ()))
+            else:
+                found = list(self.by_kind.get(kind, {}).values())
+        if filters:
+            found = [obj for obj in found if all(obj.get(k) == v for k, v in filters.items())]
         # Dicts keep insertion order, so reversing breaks ties of the same second.
         return sorted(reversed(found), key=lambda obj: obj["created"], reverse=True)
 
@@ -139,23 +185,36 @@ class Store:
         return objects.list_object(payments, f"/v1/invoice_payments?invoice={node['id']}")
 
     def page(self, items, params, url):
-        """A list envelope of `items` (newest first) honouring limit/starting_after."""
+        """A list envelope of `items` (newest first), as Stripe pages its lists:
+        `limit` (10 unless given, at most 100), `starting_after` / `ending_before` (an
+        id in the list; `has_more` tells whether more lie beyond, in that direction),
+        and `created` (a timestamp, or a range of `gt`, `gte`, `lt`, `lte`)."""
         limit = to_int(params.get("limit", 10), "limit", minimum=1)
         if limit > 100:
             raise StripeError("This value must be less than or equal to 100.", param="limit")
+        if params.get("starting_after") and params.get("ending_before"):
+            raise StripeError(
+                "You may only specify one of these parameters: ending_before, starting_after.",
+                param="ending_before",
+            )
+        items = created_between(items, params.get("created"))
         ids = [item["id"] for item in items]
         if params.get("starting_after"):
             cursor = params["starting_after"]
             if cursor not in ids:
                 raise missing("object", cursor, "starting_after")
             items = items[ids.index(cursor) + 1 :]
+            shown, has_more = items[:limit], len(items) > limit
         elif params.get("ending_before"):
             cursor = params["ending_before"]
             if cursor not in ids:
                 raise missing("object", cursor, "ending_before")
-            items = items[: ids.index(cursor)][-limit:]
-        data = [self.render(item, _list_expand(params)) for item in items[:limit]]
-        return objects.list_object(data, url, has_more=len(items) > limit)
+            newer = items[: ids.index(cursor)]
+            shown, has_more = newer[-limit:], len(newer) > limit
+        else:
+            shown, has_more = items[:limit], len(items) > limit
+        data = [self.render(item, _list_expand(params)) for item in shown]
+        return objects.list_object(data, url, has_more=has_more)
 
     # Events
 
@@ -173,7 +232,7 @@ class Store:
             )
             record = EventRecord(event)
             self.events.append(record)
-            self.objects[event["id"]] = event
+            self.add(event)
         return record
 
     def event_record(self, event_id):
@@ -192,6 +251,24 @@ class Store:
     def take_fault(self):
         with self.lock:
             return self.faults.pop(0) if self.faults else None
+
+
+def created_between(items, spec, field="created"):
+    """The items whose `field` matches Stripe's filter of a time: an integer, or a dict
+    of `gt`, `gte`, `lt`, `lte` bounds (`created[gte]=...`)."""
+    if spec in (None, "", {}):
+        return items
+    if not isinstance(spec, dict):
+        moment = to_int(spec, field)
+        return [item for item in items if item[field] == moment]
+    bounds = []
+    for name, value in spec.items():
+        if name not in CREATED_BOUNDS:
+            raise StripeError(
+                f"Received unknown parameter: {field}[{name}]", param=f"{field}[{name}]"
+            )
+        bounds.append((CREATED_BOUNDS[name], to_int(value, f"{field}[{name}]")))
+    return [item for item in items if all(test(item[field], b) for test, b in bounds)]
 
 
 def _list_expand(params):

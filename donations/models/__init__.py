@@ -6,8 +6,9 @@ deleted: refunds, disputes and voids change a gift's state, and `counted` says
 whether it still counts toward totals, the goal and the feed.
 
 One module per concern, all imported from here: who gives and what they pledged
-(`donors`), the gifts (`gifts`), the bank deposits of checks (`deposits`), what
-the site records of its own work (`records`), supporters' consent to hear from OCA
+(`donors`), the gifts (`gifts`), the bank deposits of checks and of Stripe payouts
+(`deposits`), Stripe's balance transactions and payouts (`payouts`), what the site
+records of its own work (`records`), supporters' consent to hear from OCA
 (`supporters`) and the staff's gift alerts (`alerts`).
 """
 
@@ -24,11 +25,14 @@ from .donors import (
     public_name,
 )
 from .gifts import MAX_CHECK_CENTS, Gift, GiftQuerySet
+from .payouts import GIFT_KINDS, BalanceTransaction, StripePayout
 from .records import MonthlyNotice, PendingAdjustment, ProcessedEvent, YearEndStatement
 from .supporters import UpdatesConsent
 
 __all__ = [
+    "GIFT_KINDS",
     "MAX_CHECK_CENTS",
+    "BalanceTransaction",
     "Deposit",
     "DisplayChoice",
     "Donor",
@@ -42,6 +46,7 @@ __all__ = [
     "ProcessedEvent",
     "StaffAlert",
     "StaffAlertPreference",
+    "StripePayout",
     "UpdatesConsent",
     "YearEndStatement",
     "first_name",

@@ -1,4 +1,4 @@
-"""Bank deposits of mailed checks."""
+"""Bank deposits: of mailed checks, and of Stripe payouts (donations.models.payouts)."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,12 +23,22 @@ class DepositQuerySet(models.QuerySet):
 
 
 class Deposit(models.Model):
-    """A bank deposit of mailed checks.
+    """A bank deposit: of mailed checks, or a Stripe payout.
 
     A closed deposit stands for a deposit slip the bank has accepted: its checks can
     no longer change amount, donor or check details, and none can join or leave it.
+
+    A deposit of kind `stripe_payout` is made by donations.payouts for one Stripe
+    payout (its facts are on `deposit.payout`, a StripePayout): it is born closed,
+    holds no checks, and staff cannot change it; its date is the payout's arrival
+    date and its bank reference the payout id.
     """
 
+    class Kind(models.TextChoices):
+        CHECKS = "checks", _("Checks")
+        STRIPE_PAYOUT = "stripe_payout", _("Stripe payout")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.CHECKS)
     deposited_on = models.DateField(_("deposit date"), default=timezone.localdate)
     bank_reference = models.CharField(
         _("bank reference"), max_length=100, blank=True, validators=[single_line]
@@ -54,19 +64,31 @@ class Deposit(models.Model):
 
     def __str__(self):
         date = format_date(self.deposited_on)
+        values = {"date": date, "reference": self.bank_reference}
+        if self.is_payout:
+            if self.bank_reference:
+                return _("Stripe payout of %(date)s (%(reference)s)") % values
+            return _("Stripe payout of %(date)s") % values
         if self.bank_reference:
-            return _("Deposit of %(date)s (%(reference)s)") % {
-                "date": date,
-                "reference": self.bank_reference,
-            }
-        return _("Deposit of %(date)s") % {"date": date}
+            return _("Deposit of %(date)s (%(reference)s)") % values
+        return _("Deposit of %(date)s") % values
 
     @property
     def is_closed(self):
         return self.closed_at is not None
 
+    @property
+    def is_payout(self):
+        return self.kind == self.Kind.STRIPE_PAYOUT
+
     def ensure_open(self):
         """Refuses (ValidationError) to let a check join or leave a closed deposit."""
+        if self.is_payout:
+            raise ValidationError(
+                _("%(deposit)s is a Stripe payout: checks cannot join it. Choose a check deposit.")
+                % {"deposit": self},
+                code="stripe_payout",
+            )
         if self.is_closed:
             raise ValidationError(
                 _(
@@ -99,6 +121,11 @@ class Deposit(models.Model):
         (donations.checks.close_deposit). Refuses an empty or unbalanced deposit, and
         one already closed, so that nothing is closed twice.
         """
+        if self.is_payout:
+            raise ValidationError(
+                _("%(deposit)s is a Stripe payout: Stripe's own records settle it."),
+                code="stripe_payout",
+            )
         if self.is_closed:
             raise ValidationError(
                 _("%(deposit)s was already closed on %(date)s.")

@@ -154,6 +154,13 @@ class Gift(models.Model):
     stripe_charge_id = models.CharField(
         max_length=255, unique=True, null=True, blank=True, verbose_name=_("Stripe charge ID")
     )
+    # The charge's balance transaction at Stripe, with Stripe's fee and the net it
+    # added to the balance (donations.balance); null until Stripe's figures are known.
+    stripe_balance_transaction_id = models.CharField(
+        _("balance transaction"), max_length=255, unique=True, null=True, blank=True
+    )
+    stripe_fee_cents = models.IntegerField(_("Stripe fee (cents)"), null=True, blank=True)
+    stripe_net_cents = models.IntegerField(_("net of the charge (cents)"), null=True, blank=True)
     card_brand = models.CharField(max_length=20, blank=True, verbose_name=_("card brand"))
     card_last4 = models.CharField(max_length=4, blank=True, verbose_name=_("card's last 4 digits"))
 

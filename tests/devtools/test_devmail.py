@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core import mail
 from django.core.mail import EmailMessage
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from devtools import devmail
@@ -28,6 +28,12 @@ def dev_mailer(settings, tmp_path):
     devmail.default_directory = lambda: tmp_path
     yield tmp_path
     devmail.default_directory = original
+
+
+@pytest.fixture
+def client():
+    """Django's test client (tests/devtools/conftest.py's `client` is the Stripe one)."""
+    return Client()
 
 
 @pytest.fixture

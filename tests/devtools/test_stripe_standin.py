@@ -6,11 +6,8 @@ objects retrieved through `StripeClient`.
 """
 
 import json
-import threading
 import time
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 import requests
@@ -21,115 +18,17 @@ from devtools.stripe_standin import StandinError, StripeStandin, sign_payload
 from devtools.stripe_standin.forms import decode_form
 from donations.stripe_gateway import API_VERSION
 
-SECRET = "whsec_test_standin"
-# Stripe's example objects of the current API generation, kept with the tests.
-SHAPES = Path(__file__).resolve().parents[1] / "donations" / "stripe_objects"
-SUCCESS_URL = "http://127.0.0.1:9/thanks/?session_id={CHECKOUT_SESSION_ID}"
-CANCEL_URL = "http://127.0.0.1:9/give/"
-METADATA = {"campaign": "spring", "pledge_id": "7f3c"}
-
-
-class Receiver:
-    """The site's webhook endpoint: keeps every delivery, answers `status`."""
-
-    def __init__(self):
-        self.deliveries = []
-        self.status = 200
-        self.on_event = None
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.deliveries.append((dict(self.headers), body))
-                if receiver.on_event:
-                    receiver.on_event(json.loads(body))
-                self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/stripe/webhook/"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def events(self):
-        """The events received, each verified as the site verifies them."""
-        return [
-            stripe.Webhook.construct_event(body, headers["Stripe-Signature"], SECRET)
-            for headers, body in self.deliveries
-        ]
-
-    def types(self):
-        return [event["type"] for event in self.events()]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.close()
-
-
-@pytest.fixture
-def standin(receiver):
-    standin = StripeStandin(webhook_url=receiver.url, webhook_secret=SECRET).start()
-    yield standin
-    standin.stop()
-
-
-@pytest.fixture
-def client(standin):
-    return stripe.StripeClient(
-        "sk_test_standin", base_addresses={"api": standin.url}, max_network_retries=0
-    )
-
-
-def session_params(mode="payment", amount=5200, **extra):
-    price_data = {"currency": "usd", "product": "prod_donation", "unit_amount": amount}
-    params = {
-        "mode": mode,
-        "submit_type": "donate",
-        "success_url": SUCCESS_URL,
-        "cancel_url": CANCEL_URL,
-        "client_reference_id": "7f3c",
-        "metadata": METADATA,
-        "line_items": [{"price_data": price_data, "quantity": 1}],
-    }
-    if mode == "subscription":
-        price_data["recurring"] = {"interval": "month"}
-        params["subscription_data"] = {"metadata": METADATA}
-    else:
-        params["payment_intent_data"] = {"metadata": METADATA}
-    return params | extra
-
-
-def open_session(client, mode="payment", **extra):
-    return client.v1.checkout.sessions.create(params=session_params(mode, **extra))
-
-
-def press(session, outcome="success"):
-    return requests.post(session.url, data={"outcome": outcome}, allow_redirects=False)
-
-
-def shape(name):
-    return set(json.loads((SHAPES / f"{name}.json").read_text()))
-
-
-@pytest.fixture
-def monthly(client, standin, receiver):
-    """A paid monthly gift: the session (expanded) after the donor pressed Pay."""
-    customer = client.v1.customers.create(params={"email": "ada@example.org", "name": "Ada"})
-    session = open_session(client, "subscription", customer=customer.id)
-    assert press(session).status_code == 303
-    return client.v1.checkout.sessions.retrieve(session.id, params={"expand": ["subscription"]})
+from .standin_helpers import (
+    CANCEL_URL,
+    METADATA,
+    SECRET,
+    SHAPES,
+    SUCCESS_URL,
+    open_session,
+    press,
+    session_params,
+    shape,
+)
 
 
 def test_it_signs_payloads_as_stripe_does():
@@ -549,8 +448,11 @@ def test_it_opens_and_closes_disputes(client, standin, receiver):
     intent_id = standin.store.get("checkout.session", session.id)["payment_intent"]
 
     dispute = standin.dispute(intent_id)
-    created = receiver.events()[-1]
-    assert created.type == "charge.dispute.created"
+    created, withdrawn = receiver.events()[-2:]
+    assert (created.type, withdrawn.type) == (
+        "charge.dispute.created",
+        "charge.dispute.funds_withdrawn",
+    )
     assert set(created.data.object.to_dict()) == shape("dispute")
     assert created.data.object.payment_intent == intent_id
     assert (created.data.object.amount, created.data.object.status) == (5200, "needs_response")
@@ -615,7 +517,12 @@ def test_it_records_events_without_a_webhook_url():
         (event,) = standin.events
         assert event["type"] == "checkout.session.completed"
         assert event["pending_webhooks"] == 0
-        assert event["delivery"] == {"delivered": False, "held": False, "attempts": []}
+        assert event["delivery"] == {
+            "delivered": False,
+            "held": False,
+            "dropped": False,
+            "attempts": [],
+        }
 
 
 def test_it_creates_lists_and_updates_customers(client):

@@ -102,6 +102,8 @@ def charge(pi_id, amount, *, amount_refunded=0, charge_id=None, wallet=None):
     ch = fixture("charge")
     ch.update(
         id=charge_id or f"ch_for_{pi_id}",
+        # Each charge its own balance transaction (the fixture's id is one for all).
+        balance_transaction=f"txn_for_{pi_id}",
         amount=amount,
         amount_captured=amount,
         amount_refunded=amount_refunded,
@@ -177,6 +179,30 @@ def subscription(sub_id, *, status="active", amount=5000, metadata=None, cancele
     item["price"]["recurring"]["interval"] = "month"
     item["subscription"] = sub_id
     return sub
+
+
+def balance_transaction(txn_id, amount, source, *, fee=None, kind="charge", created=None):
+    """A balance transaction as Stripe shows it: Stripe's card fee (2.9% + 30¢) unless
+    `fee` is given, and net = amount - fee."""
+    fee = (abs(amount) * 29 + 500) // 1000 + 30 if fee is None else fee
+    return {
+        "id": txn_id,
+        "object": "balance_transaction",
+        "amount": amount,
+        "available_on": created or 1_760_000_000,
+        "created": created or 1_760_000_000,
+        "currency": "usd",
+        "description": None,
+        "fee": fee,
+        "fee_details": [
+            {"amount": fee, "currency": "usd", "description": "Stripe fee", "type": "stripe_fee"}
+        ],
+        "net": amount - fee,
+        "reporting_category": kind,
+        "source": source,
+        "status": "available",
+        "type": kind,
+    }
 
 
 def dispute(pi_id, *, amount, status="needs_response", dispute_id=None, charge_id=None):

@@ -73,7 +73,7 @@ def test_it_takes_the_client_address_from_the_trusted_hop(
     assert ratelimit.client_ip(request) == expected
 
 
-def test_it_limits_requests_for_manage_links(client, settings):
+def test_it_limits_requests_for_manage_links(db, client, settings):
     settings.PLEDGE_RATE_LIMIT = "3/h"
     for n in range(3):
         assert client.post("/give/manage/", {"email": f"x{n}@example.org"}).status_code == 200

@@ -40,7 +40,7 @@ def _token(donor):
 # Asking for a link ------------------------------------------------------------------
 
 
-def test_it_asks_for_an_address(client):
+def test_it_asks_for_an_address(db, client):
     response = client.get("/give/manage/")
     assert response.status_code == 200
     assert 'name="email"' in response.content.decode()
@@ -76,7 +76,7 @@ def test_it_sends_no_link_for_a_donor_with_no_gift_on_record(client, campaign):
     assert re.search(r"/give/manage/[^/\s]+/", mail.outbox[0].body) is None
 
 
-def test_it_explains_a_bad_address(client):
+def test_it_explains_a_bad_address(db, client):
     response = client.post("/give/manage/", {"email": "not-an-address"})
     assert response.status_code == 400
     html = response.content.decode()

@@ -582,9 +582,10 @@ def _event_stream(make_pledge, stripe_api, rng):
 
 def _wipe_ledger():
     from campaigns.models import Campaign
-    from donations.models import MonthlyNotice
+    from donations.models import BalanceTransaction, MonthlyNotice
 
     MonthlyNotice.objects.all().delete()
+    BalanceTransaction.objects.all().delete()
     Gift.objects.all().delete()
     MonthlyGift.objects.all().delete()
     ProcessedEvent.objects.all().delete()

@@ -36,7 +36,8 @@ def make_pledge(campaign):
 def stripe_api():
     """Answers the client's payment-intent lookups as Stripe would (HTTP intercepted).
 
-    `stripe_api.amounts[pi_id] = cents` registers a payment intent and
+    `stripe_api.amounts[pi_id] = cents` registers a payment intent (and its charge's
+    balance transaction) and
     `stripe_api.invoice_payments[invoice_id] = pi_id` the payment of an invoice; any
     other request to Stripe fails as if Stripe were unreachable.
     """
@@ -76,6 +77,31 @@ def stripe_api():
             }
             return 200, {}, json.dumps(body)
 
+        def retrieve_balance_transaction(request):
+            # A charge's transaction, as the charges above name it: 2.9% + 30¢.
+            txn_id = request.path_url.split("?")[0].rsplit("/", 1)[-1]
+            pi_id = txn_id.removeprefix("txn_for_")
+            if pi_id not in mock.amounts:
+                return 404, {}, '{"error": {"type": "invalid_request_error"}}'
+            body = sp.balance_transaction(txn_id, mock.amounts[pi_id], f"ch_for_{pi_id}")
+            return 200, {}, json.dumps(body)
+
+        def list_refunds(request):
+            body = {"object": "list", "data": [], "has_more": False, "url": "/v1/refunds"}
+            return 200, {}, json.dumps(body)
+
+        mock.add_callback(
+            responses.GET,
+            re.compile(r"https://api\.stripe\.com/v1/balance_transactions/[^/?]+"),
+            callback=retrieve_balance_transaction,
+            content_type="application/json",
+        )
+        mock.add_callback(
+            responses.GET,
+            re.compile(r"https://api\.stripe\.com/v1/refunds"),
+            callback=list_refunds,
+            content_type="application/json",
+        )
         mock.add_callback(
             responses.GET,
             re.compile(r"https://api\.stripe\.com/v1/invoice_payments"),

@@ -1,0 +1,131 @@
+"""The month's journal for QuickBooks Online: balanced entries, configurable accounts."""
+
+import csv
+import io
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+
+from donations.accounting import JournalLine, UnbalancedJournal, check_balanced
+
+from .month_fixtures import october  # noqa: F401
+
+# Every test here looks at October 2026 as the fixture made it.
+pytestmark = pytest.mark.usefixtures("october")
+
+URL = "/admin/donations/gift/month-end/journal/"
+QBO_HEADER = [
+    "Journal No.",
+    "Journal Date",
+    "Account Name",
+    "Debits",
+    "Credits",
+    "Description",
+    "Name",
+]
+
+
+def _journal(client, month="2026-10"):
+    response = client.get(URL, {"month": month})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="journal-{month}.csv"'
+    text = b"".join(response.streaming_content).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    return rows[0], rows[1:]
+
+
+def _cents(text):
+    return int(Decimal(text or "0") * 100)
+
+
+def test_it_is_a_file_quickbooks_reads_with_every_entry_balanced(bookkeeper_client):
+    header, rows = _journal(bookkeeper_client)
+    assert header == QBO_HEADER  # no byte-order mark before "Journal No."
+    sums = defaultdict(lambda: [0, 0])
+    for number, date, _account, debit, credit, _description, _name in rows:
+        assert bool(debit) != bool(credit), "one side per line, the other left empty"
+        assert date[2] == "/" and date[5] == "/" and date.endswith("/2026")  # MM/DD/YYYY
+        sums[number][0] += _cents(debit)
+        sums[number][1] += _cents(credit)
+    assert len(sums) == 7  # five days of Stripe activity, one payout, one check deposit
+    for number, (debits, credits) in sums.items():
+        assert debits == credits, number
+
+
+def test_the_entries_say_what_moved_where(bookkeeper_client):
+    _, rows = _journal(bookkeeper_client)
+    by_date = defaultdict(list)
+    for _number, date, account, debit, credit, _description, _name in rows:
+        by_date[date].append((account, debit, credit))
+    assert by_date["10/03/2026"] == [
+        ("Stripe Clearing", "150.00", ""),
+        ("Contributions Income", "", "150.00"),
+        ("Merchant Fees", "4.95", ""),
+        ("Stripe Clearing", "", "4.95"),
+    ]
+    assert by_date["10/06/2026"] == [
+        ("Contributions Refunded", "50.00", ""),
+        ("Stripe Clearing", "", "50.00"),
+    ]
+    assert by_date["10/07/2026"] == [("Checking", "114.17", ""), ("Stripe Clearing", "", "114.17")]
+    assert by_date["10/14/2026"] == [
+        ("Chargebacks", "25.00", ""),
+        ("Stripe Clearing", "", "25.00"),
+        ("Merchant Fees", "15.00", ""),
+        ("Stripe Clearing", "", "15.00"),
+    ]
+    assert by_date["10/20/2026"] == [
+        ("Checking", "150.00", ""),
+        ("Contributions Income", "", "150.00"),
+    ]
+
+
+def test_the_stripe_account_moves_as_the_stripe_balance_did(bookkeeper_client):
+    # October opened at $19.12 and closed at $22.51 at Stripe (test_month_end checks both).
+    _, rows = _journal(bookkeeper_client)
+    stripe = sum(_cents(r[3]) - _cents(r[4]) for r in rows if r[2] == "Stripe Clearing")
+    assert stripe == 2251 - 1912
+
+
+def test_account_names_come_from_the_settings(bookkeeper_client, settings):
+    settings.ACCOUNTING_ACCOUNTS = settings.ACCOUNTING_ACCOUNTS | {
+        "stripe": "Assets:Stripe",
+        "bank": "Assets:First Bank Checking",
+    }
+    _, rows = _journal(bookkeeper_client)
+    accounts = {row[2] for row in rows}
+    assert {"Assets:Stripe", "Assets:First Bank Checking"} <= accounts
+    assert not accounts & {"Stripe Clearing", "Checking"}
+
+
+def test_cells_a_spreadsheet_would_run_are_defused(bookkeeper_client):
+    _, rows = _journal(bookkeeper_client)
+    deposit = [row for row in rows if row[1] == "10/20/2026"]
+    assert deposit and all(row[5].startswith("Check deposit of 2026-10-20") for row in deposit)
+    assert all('[=HYPERLINK("http://evil")]' in row[5] for row in deposit)
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_a_month_without_money_is_a_header_alone(bookkeeper_client):
+    header, rows = _journal(bookkeeper_client, "2026-08")
+    assert header == QBO_HEADER and rows == []
+
+
+def test_an_unbalanced_entry_is_refused_before_any_file_is_written():
+    import datetime
+
+    day = datetime.date(2026, 10, 1)
+    lines = [
+        JournalLine("2026-10-001", day, "Stripe Clearing", 100, 0, "x", "r"),
+        JournalLine("2026-10-001", day, "Contributions Income", 0, 99, "x", "r"),
+    ]
+    with pytest.raises(UnbalancedJournal, match="2026-10-001"):
+        check_balanced(lines)
+    check_balanced(lines[:1] + [JournalLine("2026-10-001", day, "C", 0, 100, "x", "r")])
+
+
+def test_only_those_who_export_gifts_get_the_journal(client, editor):
+    client.force_login(editor)
+    assert client.get(URL, {"month": "2026-10"}).status_code == 403
