@@ -17,11 +17,12 @@ from pathlib import Path
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
-from campaigns.organization import FALLBACK_LOGO, Organization
+from campaigns.organization import Organization
 
 PDF_TYPE = "application/pdf"
-# The mark at the top of every PDF: the organization's uploaded logo, else the drawing
-# that ships with the site (campaigns.organization.FALLBACK_LOGO).
+# The mark at the top of every PDF: the organization's uploaded logo, else the mark of
+# the drawing that ships with the site (its words would repeat the name printed beside it).
+FALLBACK_MARK = "img/oca-mark.svg"
 LOGO_TYPES = {
     ".svg": "image/svg+xml",
     ".png": "image/png",
@@ -42,7 +43,7 @@ def _logo_data_uri():
             with organization.logo.open("rb") as logo:
                 data, name = logo.read(), organization.logo.name
         else:
-            path = finders.find(FALLBACK_LOGO)
+            path = finders.find(FALLBACK_MARK)
             if not path:
                 return ""
             with open(path, "rb") as logo:

@@ -1,6 +1,7 @@
 """A one-time donor's way back: "Manage my giving" from the thank-you page, the link
-read from the e-mail, "My giving" on a phone, a PDF receipt downloaded and read, and a
-new choice of how they appear in the feed."""
+read from the e-mail, "My giving" on a phone, a PDF receipt downloaded and read, a new
+choice of how they appear in the feed ("don't list my gift" included: the feed line
+goes, the goal stays), and updates from OCA asked for, with the consent on record."""
 
 import os
 import re
@@ -14,7 +15,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from campaigns.organization import Organization
-from donations.models import Gift
+from donations.models import Gift, UpdatesConsent
 from tests.quality import assert_no_axe_violations, assert_valid_html
 
 MANAGE_LINK = re.compile(r"https?://\S+/give/manage/[^/\s]+/")
@@ -45,7 +46,7 @@ def test_a_one_time_donor_gets_the_link_and_downloads_a_pdf_receipt(
     form.get_by_label("Your name").fill("Ana Lopez")
     form.get_by_label("E-mail").fill("ana@example.org")
     form.get_by_label("My full name").check()
-    form.get_by_role("button", name="Continue to payment").click()
+    form.get_by_role("button", name=re.compile(r"^Give \$50")).click()
     page.wait_for_url(standin.url + "/checkout/**")
     page.locator("#pay").click()
     page.wait_for_url(re.compile(r"/give/thanks/\?session_id=cs_"))
@@ -128,6 +129,30 @@ def test_a_one_time_donor_gets_the_link_and_downloads_a_pdf_receipt(
     feed = page.locator("#activity")
     expect(feed).to_contain_text("Ana")
     expect(feed).not_to_contain_text("Ana Lopez")
+    goal = page.locator("#goal-label").inner_text()
+
+    # "Don't list my gift": counted in the goal, gone from the feed.
+    page.goto(link)
+    page.get_by_label("Don’t list my gift").check()
+    page.get_by_role("button", name="Save how I appear").click()
+    expect(page.get_by_role("status")).to_contain_text("Your choice is saved.")
+    page.goto(live_server.url + campaign.get_absolute_url())
+    expect(page.locator("#activity")).not_to_contain_text("Ana")
+    assert page.locator("#goal-label").inner_text() == goal
+    assert Gift.objects.get().counted
+
+    # Updates from OCA, asked for on "My giving": the consent row keeps the words shown.
+    assert not UpdatesConsent.objects.exists()
+    page.goto(link)
+    page.get_by_label("Send me occasional updates from OCA").check()
+    page.get_by_role("button", name="Save my choice about updates").click()
+    expect(page.get_by_role("status")).to_have_text("Your choice about updates is saved.")
+    consent = UpdatesConsent.objects.get()
+    assert consent.donor == gift.donor
+    assert consent.wording == "Send me occasional updates from OCA"
+    assert consent.language == "en"
+    assert consent.source == "/give/manage/"
+    assert consent.withdrawn_at is None
 
 
 @pytest.fixture(autouse=True)
