@@ -128,17 +128,33 @@ def mail_to_port(settings):
     return use
 
 
+# Later data migrations that give a group more rights (for the models they add).
+LATER_GRANTS = {
+    "Bookkeepers": [
+        (
+            "donations",
+            "0009_private_gifts_consent_and_staff_alerts",
+            "let_bookkeepers_keep_the_supporter_list",
+        )
+    ],
+}
+
+
 def migration_group(app_label, migration, function, name):
-    """The group a data migration created.
+    """The group a data migration created, with what later migrations granted it.
 
     Tests with live_server or transactional_db flush every table afterwards, data
-    migrations' rows included; this runs the migration's own function again then.
+    migrations' rows included; this runs the migrations' own functions again then.
     """
     if not Group.objects.filter(name=name).exists():
         from django.apps import apps
 
-        module = importlib.import_module(f"{app_label}.migrations.{migration}")
-        getattr(module, function)(apps, None)
+        for label, module_name, function_name in [
+            (app_label, migration, function),
+            *LATER_GRANTS.get(name, []),
+        ]:
+            module = importlib.import_module(f"{label}.migrations.{module_name}")
+            getattr(module, function_name)(apps, None)
     return Group.objects.get(name=name)
 
 

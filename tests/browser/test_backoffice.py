@@ -106,7 +106,7 @@ def _feed_shows(page, text):
 
 def test_a_bookkeeper_logs_a_check_and_voids_it(page, setting):
     url = setting["url"]
-    expect(_public_page(page, setting)).to_contain_text("0 donors / 100 donors")
+    expect(_public_page(page, setting)).to_contain_text("0 of 100 donors")
 
     _log_in(page, url)
     gift = _log_the_check_into_a_new_deposit(page, url)
@@ -114,7 +114,7 @@ def test_a_bookkeeper_logs_a_check_and_voids_it(page, setting):
     assert gift.amount_cents == 10000 and gift.method == Gift.Method.CHECK
     assert gift.received_on == timezone.localdate()
     assert gift.logged_by.username == "bea"
-    expect(_public_page(page, setting)).to_contain_text("1 donor / 100 donors")
+    expect(_public_page(page, setting)).to_contain_text("1 of 100 donors")
     item = FeedItem.objects.get(source_key=gift.feed_key)
     assert item.display_name == "Ana Lopez" and not item.withdrawn
     assert _feed_shows(page, "Ana Lopez") in (True, None)
@@ -132,7 +132,7 @@ def test_a_bookkeeper_logs_a_check_and_voids_it(page, setting):
 
     gift.refresh_from_db()
     assert gift.status == Gift.Status.VOIDED and gift.void_reason == "bounced check"
-    expect(_public_page(page, setting)).to_contain_text("0 donors / 100 donors")
+    expect(_public_page(page, setting)).to_contain_text("0 of 100 donors")
     assert FeedItem.objects.get(source_key=gift.feed_key).withdrawn
     assert _feed_shows(page, "Ana Lopez") in (False, None)
 

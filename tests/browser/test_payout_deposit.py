@@ -70,7 +70,8 @@ def test_a_bookkeeper_reads_a_reconciled_payout(live_server, page, standin):
     if folder:
         page.click("#toggle-nav-sidebar")  # the room a bookkeeper makes for the figures
         page.screenshot(path=str(Path(folder) / "deposits-list-1280.png"), full_page=True)
-    page.click(f"text=Stripe payout of 2026-10-12 ({stripe_payout['id']})")
+    payout_deposit = Deposit.objects.get(kind=Deposit.Kind.STRIPE_PAYOUT)
+    page.get_by_role("link", name=str(payout_deposit)).click()
 
     # $175 less fees of $1.75, $1.03 and $3.20, less the $5 refunded.
     expect(page.locator(".payout-amount")).to_have_text("$164.02")
