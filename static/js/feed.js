@@ -30,8 +30,21 @@
     });
   }
 
+  // Intl.RelativeTimeFormat costs a long task the first time (its locale data): done
+  // when the feed comes near the screen, not while the top of the page is loading.
+  function whenNearScreen(element, callback) {
+    if (!("IntersectionObserver" in window)) return callback();
+    var observer = new IntersectionObserver(function (entries) {
+      if (entries.some(function (entry) { return entry.isIntersecting; })) {
+        observer.disconnect();
+        callback();
+      }
+    }, { rootMargin: "600px 0px" });
+    observer.observe(element);
+  }
+
   function enhance(feed) {
-    showRelativeTimes(feed);
+    whenNearScreen(feed, function () { showRelativeTimes(feed); });
     var status = feed.querySelector("[data-feed-status]");
     var busy = false;
 

@@ -178,6 +178,8 @@ def test_the_browser_says_how_long_ago_each_reaction_was(page, live_server, demo
     assert " ago</time>" not in html
     page.goto(_url(live_server, demo.get_absolute_url()))
     first = page.locator("[data-feed-list] > li time").first
+    # Turned into relative times as the feed comes near the screen.
+    first.scroll_into_view_if_needed()
     expect(first).to_have_text(re.compile(r"^(\d+ \w+ ago|now|yesterday|last \w+)$"))
     page.get_by_role("link", name="Show more").click()
     last = page.locator("[data-feed-list] > li time").last

@@ -107,6 +107,14 @@ def stripe_answers(monkeypatch):
         "retrieve_invoice_payment_intent",
         lambda invoice_id: sp.payment_intent(f"pi_for_{invoice_id}", 5000),
     )
+    # The fee of a charge, its refunds and a payout's lines: known, or nothing to list.
+    monkeypatch.setattr(
+        stripe_gateway,
+        "retrieve_balance_transaction",
+        lambda txn_id: sp.balance_transaction(txn_id, 5000, "ch_fuzz"),
+    )
+    monkeypatch.setattr(stripe_gateway, "refunds_of_charge", lambda charge_id: [])
+    monkeypatch.setattr(stripe_gateway, "payout_balance_transactions", lambda payout_id: [])
 
 
 class _RollBack(Exception):
