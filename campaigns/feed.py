@@ -44,8 +44,20 @@ def _locked(**lookup):
 
 
 @transaction.atomic
-def publish(*, campaign_id, key, kind, display_name, message="", occurred_at, is_demo=False):
-    """Adds the item for `key` (once), or brings a withdrawn one back."""
+def publish(
+    *,
+    campaign_id,
+    key,
+    kind,
+    display_name,
+    message="",
+    occurred_at,
+    is_demo=False,
+    via_name="",
+    via_ref=None,
+):
+    """Adds the item for `key` (once), or brings a withdrawn one back; keeps the
+    supporter's page it came through (`via_name`, `via_ref`) as the ledger says."""
     item = _locked(source_key=key)
     if item is None:
         # get_or_create, not create: a concurrent publish of the same key may insert
@@ -59,12 +71,18 @@ def publish(*, campaign_id, key, kind, display_name, message="", occurred_at, is
                 "message": message[:280],
                 "occurred_at": occurred_at,
                 "is_demo": is_demo,
+                "via_name": via_name[:80],
+                "via_ref": via_ref,
             },
         )
         if created:
             _adjust_count(campaign_id, +1)
             return item
         item = _locked(pk=item.pk)
+    if (item.via_name, item.via_ref) != (via_name[:80], via_ref):
+        FeedItem.objects.filter(pk=item.pk).update(via_name=via_name[:80], via_ref=via_ref)
+        item.via_name, item.via_ref = via_name[:80], via_ref
+        Campaign.objects.filter(pk=item.campaign_id).update(feed_version=F("feed_version") + 1)
     if item.withdrawn:
         FeedItem.objects.filter(pk=item.pk).update(withdrawn=False)
         item.withdrawn = False
@@ -97,6 +115,19 @@ def rename(key, display_name):
     if not (item.withdrawn or item.hidden):
         Campaign.objects.filter(pk=item.campaign_id).update(feed_version=F("feed_version") + 1)
     return True
+
+
+@transaction.atomic
+def rename_via(via_ref, via_name):
+    """Shows the items that came through supporter's page `via_ref` under its new
+    name ("" while the page is not public); returns how many changed."""
+    via_name = via_name[:80]
+    items = FeedItem.objects.filter(via_ref=via_ref).exclude(via_name=via_name)
+    campaign_ids = set(items.values_list("campaign_id", flat=True))
+    changed = items.update(via_name=via_name)
+    if campaign_ids:
+        Campaign.objects.filter(pk__in=campaign_ids).update(feed_version=F("feed_version") + 1)
+    return changed
 
 
 @transaction.atomic
@@ -209,9 +240,9 @@ def page(campaign_id, *, after="", size=PAGE_SIZE):
             Q(occurred_at__lt=occurred_at) | Q(id__lt=pk)
         )
     rows = list(
-        items.only("id", "kind", "display_name", "message", "occurred_at", "campaign_id")[
-            : size + 1
-        ]
+        items.only(
+            "id", "kind", "display_name", "message", "via_name", "occurred_at", "campaign_id"
+        )[: size + 1]
     )
     shown = rows[:size]
     next_cursor = encode_cursor(shown[-1]) if len(rows) > size else ""

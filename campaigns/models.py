@@ -488,6 +488,13 @@ class FeedItem(models.Model):
     occurred_at = models.DateTimeField(default=timezone.now, verbose_name=_("when"))
     # What the item stands for ("gift:42", "share:facebook:7:3"): one item per source.
     source_key = models.CharField(max_length=100, unique=True, verbose_name=_("source"))
+    # A gift made through a supporter's page: their name as the page shows it ("via
+    # Rosa's page"; empty while the page is not public) and the page's id, which its
+    # own feed reads (campaigns knows no fundraising pages, only their ids).
+    via_name = models.CharField(max_length=80, blank=True, verbose_name=_("via the page of"))
+    via_ref = models.PositiveBigIntegerField(
+        null=True, blank=True, db_index=True, verbose_name=_("via page")
+    )
     # Withdrawn by the ledger (a refunded, disputed or voided gift); hidden by staff.
     withdrawn = models.BooleanField(
         default=False, verbose_name=_("withdrawn (gift no longer counts)")

@@ -37,6 +37,8 @@ GIFT_COLUMNS = [
     "balance_transaction",
     "deposit",
     "memo",
+    # The supporter's page the gift was made through (fundraising), by its name shown.
+    "raised_through",
 ]
 # What makes Excel, LibreOffice and Google Sheets read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -96,9 +98,9 @@ def gift_rows(gifts):
     `fee_covered` is the part of the amount the donor added to cover the processing
     fee, included in `amount`; `stripe_fee` and `net` are Stripe's figures once known.
     """
-    gifts = with_fee_figures(gifts.select_related("donor", "campaign", "deposit")).order_by(
-        "given_at", "pk"
-    )
+    gifts = with_fee_figures(
+        gifts.select_related("donor", "campaign", "deposit", "fundraiser")
+    ).order_by("given_at", "pk")
     for gift in gifts.iterator(chunk_size=CHUNK_SIZE):
         yield [
             local_date(gift.given_at),
@@ -117,6 +119,7 @@ def gift_rows(gifts):
             gift.stripe_balance_transaction_id or "",
             deposit_cell(gift.deposit),
             gift.memo,
+            gift.fundraiser.display_name if gift.fundraiser_id else "",
         ]
 
 

@@ -16,6 +16,7 @@ from django.utils.encoding import punycode
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.formatting import dollars, format_money, parse_money
+from fundraising.models import fundraising_page
 
 from .fees import fee_to_cover
 from .models import DisplayChoice, Frequency
@@ -139,6 +140,9 @@ class DonationForm(forms.Form):
     source = forms.CharField(required=False, widget=forms.HiddenInput)
     # One per rendering of the form: the pledge's id, so a double submission is one pledge.
     token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    # The supporter's page the gift is made through: its form, or its share link
+    # (?via=<slug>) on the campaign page. Only an approved page of this campaign counts.
+    via = forms.CharField(required=False, max_length=60, widget=forms.HiddenInput)
 
     def __init__(self, *args, campaign, **kwargs):
         self.campaign = campaign
@@ -174,6 +178,10 @@ class DonationForm(forms.Form):
             initial["frequency"] = query["frequency"]
         if query.get("fee") == "1":
             initial["cover_fee"] = True
+        if query.get("via"):
+            # A share link: a page with a query string is rendered for its visitor
+            # (campaigns.http_cache), so the code travels in the form itself.
+            initial["via"] = query["via"][:60]
         return cls(campaign=campaign, initial=initial)
 
     def clean_name(self):
@@ -210,6 +218,10 @@ class DonationForm(forms.Form):
             return uuid.UUID(self.cleaned_data["token"])
         except ValueError:
             return None
+
+    def clean_via(self):
+        # An unknown, unapproved or other campaign's code credits nobody; the gift goes on.
+        return fundraising_page(self.campaign, self.cleaned_data["via"])
 
     def clean_website(self):
         if self.cleaned_data["website"]:

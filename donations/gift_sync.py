@@ -57,6 +57,8 @@ def sync_feed(gift):
             message=gift.public_message,
             occurred_at=gift.given_at,
             is_demo=gift.is_demo,
+            via_name=gift.fundraiser.via_name if gift.fundraiser_id else "",
+            via_ref=gift.fundraiser_id,
         )
         if item.display_name != gift.public_name[:150]:
             feed.rename(gift.feed_key, gift.public_name)

@@ -143,6 +143,7 @@ def book_checkout_session(
             "display_as": pledge.display_as,
             "public_message": pledge.public_message,
             "language": pledge.language,
+            "fundraiser_id": pledge.fundraiser_id,
             "payment": state,
             **_charge_defaults(payment),
         },
@@ -261,6 +262,8 @@ def book_invoice(invoice, *, payment_intent=None, occurred_at=None, balance_tran
             "public_message": pledge.public_message if pledge else "",
             # Every charge of a monthly gift in the language it was started in.
             "language": pledge.language if pledge else donor.language,
+            # Every charge of a monthly gift started through a supporter's page counts for it.
+            "fundraiser_id": pledge.fundraiser_id if pledge else None,
             "payment": Gift.Payment.SUCCEEDED,
             "stripe_payment_intent_id": pi_id,
             **_charge_defaults(payment),

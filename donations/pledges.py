@@ -45,11 +45,14 @@ def success_url(language=None):
     return settings.SITE_URL + path + "?session_id={CHECKOUT_SESSION_ID}"
 
 
-def cancel_url(campaign, *, gift_cents, frequency, cover_fee, language=None):
-    """Back to the form with the donor's choices (never their name or e-mail)."""
+def cancel_url(campaign, *, gift_cents, frequency, cover_fee, language=None, via=""):
+    """Back to the form with the donor's choices (never their name or e-mail), still
+    crediting the supporter's page it was made through (`via`, its slug)."""
     query = {"amount": dollars(gift_cents), "frequency": frequency}
     if cover_fee:
         query["fee"] = "1"
+    if via:
+        query["via"] = via
     query["cancelled"] = "1"
     with translation.override(language or settings.LANGUAGE_CODE):
         path = campaign.get_absolute_url()
@@ -66,6 +69,7 @@ def _same_request(pledge, *, campaign, data):
         and pledge.amount_cents == data["amount_cents"]
         and pledge.language == languages.active()
         and pledge.wants_updates == data.get("updates", False)
+        and pledge.fundraiser == data.get("via")
         and pledge.status in (Pledge.Status.CREATED, Pledge.Status.OPEN)
     )
 
@@ -92,6 +96,7 @@ def _token_without_script(campaign, data):
         data["display_as"],
         data["public_message"],
         data.get("updates", False),
+        data["via"].pk if data.get("via") else "",
         languages.active(),
         window,
     ]
@@ -125,6 +130,7 @@ def _pledge_for(campaign, data):
         "wants_updates": wants_updates,
         "updates_wording": str(UPDATES_WORDING) if wants_updates else "",
         "source_path": data.get("source") or campaign.get_absolute_url(),
+        "fundraiser": data.get("via"),
     }
     token = data.get("token") or _token_without_script(campaign, data)
     if token:
@@ -162,6 +168,7 @@ def start_checkout(campaign, data):
                 frequency=pledge.frequency,
                 cover_fee=bool(pledge.fee_cents),
                 language=pledge.language,
+                via=pledge.fundraiser.slug if pledge.fundraiser_id else "",
             ),
         )
     except (stripe_gateway.StripeUnavailable, stripe_gateway.StripeRejected) as error:

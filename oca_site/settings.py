@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "oca_site",
     "campaigns",
     "donations",
+    "fundraising",
     "devtools",
 ]
 

@@ -28,6 +28,7 @@ handler500 = "oca_site.errors.server_error"
 urlpatterns = i18n_patterns(
     path("", include("campaigns.urls")),
     path("", include("donations.urls")),
+    path("", include("fundraising.urls")),
     prefix_default_language=False,
 )
 # What has no language keeps one address: Stripe's webhook, the load balancer's check,

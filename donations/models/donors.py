@@ -148,6 +148,16 @@ class Pledge(models.Model):
         max_length=300, blank=True, verbose_name=_("updates wording shown")
     )
     source_path = models.CharField(max_length=300, blank=True, verbose_name=_("page"))
+    # The approved supporter's page the form was sent from, or whose share link opened
+    # the campaign page (?via=...); its gifts are credited to it.
+    fundraiser = models.ForeignKey(
+        "fundraising.FundraisingPage",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pledges",
+        verbose_name=_("raised through"),
+    )
     # The language of the page the form was sent from: Checkout, the pages Stripe sends
     # the donor back to, and the gift's e-mails are in it.
     language = models.CharField(

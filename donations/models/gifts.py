@@ -81,6 +81,16 @@ class Gift(models.Model):
         related_name="charges",
         verbose_name=_("monthly gift"),
     )
+    # The supporter's page the gift was made through (copied from its pledge by the
+    # ledger): it counts toward that page's goal and shows "via" in the feed.
+    fundraiser = models.ForeignKey(
+        "fundraising.FundraisingPage",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="gifts",
+        verbose_name=_("raised through"),
+    )
     frequency = models.CharField(
         max_length=10, choices=Frequency, default=Frequency.ONCE, verbose_name=_("frequency")
     )
