@@ -1,0 +1,166 @@
+"""A supporter writes their page through the signed link; the public sees it only once
+staff approve it; it shows no amounts of gifts nor addresses and is a public page that
+caches keep."""
+
+import io
+import re
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from fundraising import links
+from fundraising.models import FundraisingPage
+from tests.campaigns.gifts import donor, give
+
+from .conftest import photo_bytes
+
+
+def _form(**overrides):
+    data = {
+        "display_name": "Rosa Díaz",
+        "appeal": "I grew up in Hartford.\n\nHelp me raise money for fair housing.",
+        "photo_alt": "Rosa on her front steps",
+        "goal_kind": "dollars",
+        "goal_target": "750",
+    }
+    return data | overrides
+
+
+def _edit_url(page):
+    return f"/give/fundraise/{links.make_token(page)}/"
+
+
+def test_a_supporter_writes_a_page_with_a_photo_stripped_of_its_metadata(
+    client, make_page, settings
+):
+    page = make_page(status="draft", slug="", display_name="", appeal="")
+    upload = SimpleUploadedFile(
+        "IMG_0042 at home.jpg",
+        photo_bytes(exif_comment="Home address: 12 Elm St"),
+        content_type="image/jpeg",
+    )
+    response = client.post(_edit_url(page), _form(photo=upload))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    page.refresh_from_db()
+    assert (page.status, page.slug, page.display_name) == ("pending", "rosa-diaz", "Rosa Díaz")
+    assert page.goal_target == 750
+    assert page.photo.name.startswith("fundraisers/") and "IMG_0042" not in page.photo.name
+    with page.photo.open("rb") as stored_file:
+        stored = stored_file.read()
+    assert b"12 Elm St" not in stored
+    image = Image.open(io.BytesIO(stored))
+    assert not image.getexif() and "comment" not in image.info
+    assert "Cache-Control" in response and "no-store" in response["Cache-Control"]
+
+
+def test_a_file_that_is_no_image_is_refused_and_nothing_is_written(client, make_page):
+    page = make_page(status="draft", slug="", display_name="", appeal="")
+    upload = SimpleUploadedFile(
+        "photo.jpg", b"<svg onload='alert(1)'></svg>", content_type="image/jpeg"
+    )
+    response = client.post(_edit_url(page), _form(photo=upload))
+    assert response.status_code == 400
+    assert "Upload a JPEG, PNG or WebP image" in response.content.decode()
+    page.refresh_from_db()
+    assert (page.status, page.display_name, page.photo.name) == ("draft", "", "")
+
+
+def test_a_photo_needs_its_description(client, make_page):
+    page = make_page(status="draft", slug="", display_name="", appeal="")
+    upload = SimpleUploadedFile("p.jpg", photo_bytes(), content_type="image/jpeg")
+    response = client.post(_edit_url(page), _form(photo=upload, photo_alt=""))
+    assert response.status_code == 400
+    assert "Say in a few words what the photo shows." in response.content.decode()
+    page.refresh_from_db()
+    assert page.status == "draft"
+
+
+def test_markup_in_the_appeal_is_shown_as_text(client, make_page):
+    page = make_page(appeal='<script>alert("x")</script> <b>bold</b>')
+    html = client.get(page.get_absolute_url()).content.decode()
+    assert "<script>alert" not in html and "<b>bold" not in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_the_public_sees_a_page_only_while_approved(client, make_page):
+    page = make_page(status="pending")
+    url = f"/campaigns/{page.campaign.slug}/for/rosa/"
+    assert client.get(url).status_code == 404
+    page.status = "approved"
+    page.save()
+    assert client.get(url).status_code == 200
+    page.status = "hidden"
+    page.save()
+    assert client.get(url).status_code == 404
+    assert client.get(f"/es{url}").status_code == 404
+
+
+def test_the_owner_previews_a_page_waiting_for_approval_privately(client, make_page):
+    page = make_page(status="pending")
+    response = client.get(_edit_url(page) + "preview/")
+    assert response.status_code == 200
+    assert "Preview — only you can see this page." in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_changing_the_words_of_an_approved_page_sends_it_back_to_review(client, make_page):
+    page = make_page()
+    form = _form(display_name="Rosa", appeal=page.appeal, goal_target="900", photo_alt="")
+    client.post(_edit_url(page), form)
+    page.refresh_from_db()
+    assert (page.status, page.goal_target) == ("approved", 900)  # a new goal alone
+    client.post(_edit_url(page), form | {"appeal": "New words."})
+    page.refresh_from_db()
+    assert page.status == "pending"
+
+
+def test_a_hidden_page_stays_hidden_whatever_its_owner_changes(client, make_page):
+    page = make_page(status="hidden", hidden_reason="off topic")
+    client.post(_edit_url(page), _form(appeal="Please look again.", photo_alt=""))
+    page.refresh_from_db()
+    assert page.status == "hidden"
+
+
+def test_the_page_shows_the_supporter_and_no_amount_of_a_gift_nor_an_address(
+    client, make_page, campaign
+):
+    page = make_page(photo_alt="Rosa smiling")
+    page.photo.save("x.jpg", SimpleUploadedFile("x.jpg", photo_bytes()))
+    give(campaign, donor("Ana Lopez", "ana@example.org"), amount=3700, fundraiser=page)
+    give(campaign, donor("Ben Ng", "ben@example.org"), amount=5800, fundraiser=page)
+    response = client.get(page.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Rosa raises money" in html and page.appeal in html
+    assert re.search(
+        r'<img class="fundraiser-photo" src="/media/fundraisers/\w+\.jpg" alt="Rosa smiling"', html
+    )
+    assert "Ana" in html and "Ben" in html  # its own feed
+    assert "$95" in html and "of $500" in html  # its meter: the total, not the gifts
+    for private in ("$37", "$58", "@example.org", "rosa@", "ana@"):
+        assert private not in html
+    assert 'name="via" value="rosa"' in html
+
+
+def test_the_page_is_a_public_page_caches_keep(client, make_page, campaign):
+    page = make_page()
+    first = client.get(page.get_absolute_url())
+    cache_control = {part.strip() for part in first["Cache-Control"].split(",")}
+    assert "public" in cache_control and any(p.startswith("s-maxage=") for p in cache_control)
+    assert first["ETag"] and not first.cookies
+    assert "csrfmiddlewaretoken" not in first.content.decode()
+    again = client.get(page.get_absolute_url(), headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+    give(campaign, donor("Ana Lopez"), fundraiser=page)  # a gift through it retires it
+    fresh = client.get(page.get_absolute_url(), headers={"If-None-Match": first["ETag"]})
+    assert fresh.status_code == 200 and "Ana" in fresh.content.decode()
+    page.appeal = "Words staff corrected."
+    page.save()  # and so does a change staff make
+    assert "Words staff corrected." in client.get(page.get_absolute_url()).content.decode()
+
+
+def test_the_spanish_page_is_in_spanish(client, make_page):
+    page = make_page()
+    html = client.get(f"/es/campaigns/{page.campaign.slug}/for/rosa/").content.decode()
+    assert 'lang="es"' in html
+    assert "Rosa recauda fondos" in html
