@@ -9,7 +9,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from fundraising import links
-from fundraising.models import FundraisingPage
 from tests.campaigns.gifts import donor, give
 
 from .conftest import photo_bytes
