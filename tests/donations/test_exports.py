@@ -81,7 +81,7 @@ def test_it_exports_every_gift_row_for_row_in_plain_words(gifts, campaign):
          "", "", ""],
         ["2026-02-01", "Ana Lopez", "ana@example.org", "25.00", "usd", "Card", "One-time",
          "Refunded", title, gifts["refunded"].stripe_payment_intent_id, "0.00", "0.00", "0.00",
-         "", "", ""],
+         "", "", "", ""],
         ["2026-03-09", "Bo Carter", "", "100.00", "usd", "Check", "One-time",
          "Paid", title, "1042", "0.00", "0.00", "100.00", "", "2026-03-12 (SLIP-7)",
          "Annual appeal reply", ""],
