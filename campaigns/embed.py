@@ -95,9 +95,10 @@ class Button:
 
     @classmethod
     def from_path(cls, campaign, amount=None, frequency=None):
-        """The button of `.../embed/` or `.../embed/<amount>/<frequency>/`; Http404 for an amount the form
-        would refuse or a frequency it does not know, so that no junk address becomes
-        a cached page."""
+        """The button of `.../embed/` or `.../embed/<amount>/<frequency>/`.
+
+        Http404 for an amount the form would refuse or a frequency it does not know, so
+        that no junk address becomes a cached page."""
         if amount is None:
             return cls(campaign)
         cents = amount * 100

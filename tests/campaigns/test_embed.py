@@ -91,7 +91,10 @@ def test_the_spanish_button_opens_the_spanish_form(client, make_campaign, allowe
     html = client.get(f"/es/campaigns/{campaign.slug}/embed/50/once/").content.decode()
     assert '<html lang="es">' in html
     assert "Donar $50 ahora" in html
-    assert 'href="https://give.ctoca.org/es/campaigns/spring/?amount=50&amp;frequency=once#give"' in html
+    assert (
+        'href="https://give.ctoca.org/es/campaigns/spring/?amount=50&amp;frequency=once#give"'
+        in html
+    )
 
 
 def test_the_plain_button_shows_the_goal(client, make_campaign, allowed):
