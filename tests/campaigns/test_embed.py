@@ -175,3 +175,24 @@ def test_manage_py_check_stops_on_an_invalid_origin(settings):
 def test_a_valid_origin_passes_the_check(settings, origin):
     settings.EMBED_ALLOWED_ORIGINS = [origin]
     assert check_embed_allowed_origins(None) == []
+
+
+def test_the_setting_is_read_from_the_environment_and_checked_at_startup():
+    """As an operator writes it, spaces after the commas included; a wrong one stops
+    `manage.py check` (and so a deploy) with the origin named."""
+    from tests.test_site import PRODUCTION_ENV, _manage
+
+    good = "https://www.ctoca.org, https://ctoca.org"
+    shown = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.EMBED_ALLOWED_ORIGINS)",
+        env_overrides=PRODUCTION_ENV | {"EMBED_ALLOWED_ORIGINS": good},
+    )
+    assert shown.stdout.strip().splitlines()[-1] == "['https://www.ctoca.org', 'https://ctoca.org']"
+    checked = _manage(
+        "check", env_overrides=PRODUCTION_ENV | {"EMBED_ALLOWED_ORIGINS": good + ",ctoca.org"}
+    )
+    assert checked.returncode != 0
+    assert "campaigns.E001" in checked.stderr
+    assert "'ctoca.org'" in checked.stderr
