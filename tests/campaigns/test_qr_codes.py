@@ -27,6 +27,10 @@ def editor_client(editor):
     return client
 
 
+def _cache_control(response):
+    return {part.strip() for part in response.get("Cache-Control", "").split(",")}
+
+
 def _qr_url(campaign, language, kind):
     return f"/admin/campaigns/campaign/{campaign.pk}/reach/qr-{language}.{kind}"
 
@@ -63,8 +67,7 @@ def test_it_serves_a_print_png_of_the_page_address(editor_client, make_campaign,
     response = editor_client.get(_qr_url(campaign, language, "png"))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
-    assert "no-store" in response["Cache-Control"]
-    assert "private" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+    assert {"private", "no-store"} <= _cache_control(response)
     expected, code = _expected_modules(url)
     assert code.error == "Q"
     image = Image.open(io.BytesIO(response.content))
@@ -86,11 +89,11 @@ def test_it_serves_an_svg_of_the_page_address(editor_client, make_campaign):
     root = ET.fromstring(response.content)
     assert root.tag == f"{SVG}svg"
     assert root.find(f"{SVG}title").text == f"{SITE}/es/campaigns/spring/"
-    # The same code segno draws for that address, module for module.
+    # The same code segno draws for that address, byte for byte.
     expected = segno.make(f"{SITE}/es/campaigns/spring/", error="q", micro=False, boost_error=False)
     out = io.BytesIO()
     expected.save(out, kind="svg", scale=10, border=4, title=f"{SITE}/es/campaigns/spring/")
-    assert response.content.endswith(out.getvalue().split(b"?>", 1)[-1].lstrip())
+    assert response.content == out.getvalue()
 
 
 def test_a_draft_has_its_code_too(editor_client, make_campaign):
@@ -129,7 +132,7 @@ def test_the_admin_page_shows_the_codes_and_the_snippets(editor_client, make_cam
     campaign = make_campaign()
     response = editor_client.get(f"/admin/campaigns/campaign/{campaign.pk}/reach/")
     assert response.status_code == 200
-    assert "no-store" in response["Cache-Control"]
+    assert {"private", "no-store"} <= _cache_control(response)
     html = response.content.decode()
     assert f'src="{_qr_url(campaign, "en", "svg")}"' in html
     assert f'href="{_qr_url(campaign, "es", "png")}" download' in html
