@@ -104,6 +104,13 @@ def test_the_button_page_passes_axe_and_the_html_validator(page, live_server, ma
 PASSWORD = "pw-edna-embed-1"
 
 
+def _wait_until_loaded(image):
+    """Until the browser has decoded the image (a broken one never gets a width)."""
+    image.page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=5000
+    )
+
+
 def test_an_editor_copies_the_snippet_and_previews_both(page, live_server, make_campaign, settings):
     settings.SITE_URL = live_server.url
     settings.EMBED_ALLOWED_ORIGINS = ["https://www.ctoca.org"]
@@ -117,11 +124,15 @@ def test_an_editor_copies_the_snippet_and_previews_both(page, live_server, make_
     page.click("input[type=submit]")
 
     page.goto(f"{live_server.url}/admin/campaigns/campaign/{campaign.pk}/change/")
+    _wait_until_loaded(page.get_by_role("img", name="QR code of the campaign’s page"))
+    assert_no_axe_violations(page, context=".field-reach")
     page.get_by_role("link", name="QR code and donate button").first.click()
     expect(page.get_by_role("heading", name="QR code for print")).to_be_visible()
     # The codes load as images.
-    for image in page.locator(".reach-qr img").all():
-        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    images = page.locator(".reach-qr img")
+    expect(images).to_have_count(2)
+    for image in images.all():
+        _wait_until_loaded(image)
 
     # Choosing an amount updates the snippets and the previews at once.
     page.get_by_label("Amount, in whole dollars").fill("40")
