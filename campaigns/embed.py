@@ -161,12 +161,11 @@ def link_snippet(button):
 
 
 def snippets(campaign, *, language, amount=None, frequency=None):
-    """Both snippets and the addresses they lead to, in `language`, for the admin."""
+    """Both snippets and the button page's address, in `language`, for the admin."""
     with translation.override(language):
         button = Button.from_path(campaign, amount, frequency)
         return {
             "iframe": iframe_snippet(button),
             "link": link_snippet(button),
             "embed_url": button.embed_url,
-            "form_url": button.form_url,
         }
