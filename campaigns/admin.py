@@ -13,7 +13,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from . import admin_preview, copying, feed
+from . import admin_preview, admin_reach, copying, feed
 from .admin_organization import OrganizationAdmin  # noqa: F401 (registers it)
 from .models import Campaign, FeedItem, HelpSection
 
@@ -70,7 +70,7 @@ class CampaignAdmin(CampaignsLookupsOnly, admin.ModelAdmin):
     date_hierarchy = "starts_on"
     save_on_top = True
     inlines = [HelpSectionInline]
-    readonly_fields = ["pages"]
+    readonly_fields = ["pages", "reach"]
     # Each text an editor writes has its Spanish right after it: an empty Spanish field
     # shows the English to Spanish readers (Campaign.in_language), marked for staff.
     fieldsets = [
@@ -143,6 +143,7 @@ class CampaignAdmin(CampaignsLookupsOnly, admin.ModelAdmin):
                 ]
             },
         ),
+        (_("QR code and donate button"), {"fields": ["reach"]}),
     ]
 
     actions = ["duplicate_campaigns"]
@@ -186,6 +187,17 @@ class CampaignAdmin(CampaignsLookupsOnly, admin.ModelAdmin):
                 "campaigns_campaign_preview",
             ),
             mount("<int:object_id>/duplicate/", duplicate_view, "campaigns_campaign_duplicate"),
+            mount("<int:object_id>/reach/", admin_reach.reach_page, "campaigns_campaign_reach"),
+            mount(
+                "<int:object_id>/reach/qr-<slug:language>.<slug:kind>",
+                admin_reach.qr_code,
+                "campaigns_campaign_qr",
+            ),
+            mount(
+                "<int:object_id>/reach/link-preview/",
+                admin_reach.link_preview,
+                "campaigns_campaign_link_preview",
+            ),
             *super().get_urls(),
         ]
 
@@ -247,6 +259,20 @@ class CampaignAdmin(CampaignsLookupsOnly, admin.ModelAdmin):
                 (obj.get_absolute_url(language=code), code, name)
                 for code, name in settings.LANGUAGES
             ),
+        )
+
+    @admin.display(description=_("print and other sites"))
+    def reach(self, obj):
+        """The QR code of the page, and the way to the snippets of the donate button."""
+        if obj is None or obj.pk is None:
+            return gettext("Save the campaign first.")
+        return format_html(
+            '<div class="reach-qr-thumb"><img src="{}" width="96" height="96" alt="{}">'
+            '<a href="{}">{}</a></div>',
+            reverse("admin:campaigns_campaign_qr", args=[obj.pk, "en", "svg"]),
+            gettext("QR code of the campaign’s page"),
+            reverse("admin:campaigns_campaign_reach", args=[obj.pk]),
+            gettext("QR code downloads and the donate button for other sites"),
         )
 
     @admin.display(description=_("goal"))

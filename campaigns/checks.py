@@ -1,4 +1,6 @@
-"""Deploy check of the organization's details: receipts must carry the real EIN.
+"""Checks of the organization's details and of the sites that may frame the donate button.
+
+A deploy check of the organization's details: receipts must carry the real EIN.
 
 A receipt with the demo's 00-0000000 (or none) does not let a donor deduct their gift.
 Tagged "database", like Django's own database checks: it runs when asked to look at a
@@ -6,10 +8,30 @@ database (`check --deploy --database default`), and `migrate` runs no deploy che
 so a fresh database is not reported before its tables exist.
 """
 
-from django.core.checks import Tags, Warning, register
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError, connections, router
 
+from .embed import origin_problem
 from .organization import Organization
+
+
+@register(Tags.security)
+def check_embed_allowed_origins(app_configs, **kwargs):
+    """Each of EMBED_ALLOWED_ORIGINS must be an origin a browser can match, such as
+    https://www.ctoca.org: a typo would quietly keep the button from showing there, and
+    anything else written into the page's policy could open it to more sites."""
+    return [
+        Error(
+            f"EMBED_ALLOWED_ORIGINS holds {origin!r}, which cannot frame the donate "
+            f"button: {problem}.",
+            hint="List the sites that may frame it, comma-separated, as "
+            "https://www.ctoca.org,https://ctoca.org (see .env.example).",
+            id="campaigns.E001",
+        )
+        for origin in settings.EMBED_ALLOWED_ORIGINS
+        if (problem := origin_problem(origin))
+    ]
 
 
 @register(Tags.database, deploy=True)

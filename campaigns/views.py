@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from . import feed
+from . import embed, feed
 from .http_cache import public_page
 from .models import Campaign
 
@@ -72,6 +72,17 @@ def featured(request):
 @public_page
 def detail(request, slug):
     return render_campaign(request, _get_campaign_for_user(request.user, slug))
+
+
+@require_safe
+@public_page
+@embed.framable
+def embed_button(request, slug, amount=None, frequency=None):
+    """The donate button OCA's main site frames (campaigns.embed): tiny, public, and
+    framable only by the origins in settings.EMBED_ALLOWED_ORIGINS."""
+    campaign = _get_campaign_for_user(request.user, slug)
+    button = embed.Button.from_path(campaign, amount, frequency)
+    return render(request, "campaigns/embed.html", {"campaign": campaign, "button": button})
 
 
 def _feed_response(request, slug, after, *, fragment):

@@ -287,6 +287,12 @@ CSRF_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# The sites that may frame a campaign's donate button (campaigns.embed), as origins
+# (https://www.ctoca.org), comma-separated; a system check refuses anything else. Every
+# other page, and the button too while this is empty, may be framed by no site.
+EMBED_ALLOWED_ORIGINS = [
+    origin.strip() for origin in env.list("EMBED_ALLOWED_ORIGINS", default=[]) if origin.strip()
+]
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=()"
