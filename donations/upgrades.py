@@ -19,7 +19,6 @@ from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from . import stripe_facts, stripe_gateway
 from .models import Frequency, Gift, MonthlyGift, MonthlyNotice, Pledge
@@ -42,7 +41,8 @@ class Offer(NamedTuple):
     amount_cents: int  # a month
     currency: str
     first_charge_at: object  # an aware datetime
-    card: str  # "Visa card ending in 4242"
+    card_brand: str  # "Visa", "" when unknown
+    card_last4: str
     saved: stripe_facts.SavedCard
 
 
@@ -56,15 +56,6 @@ def one_month_after(moment):
     year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
     day = min(moment.day, calendar.monthrange(year, month)[1])
     return moment.replace(year=year, month=month, day=day)
-
-
-def card_label(gift):
-    if not gift.card_last4:
-        return ""
-    return _("%(brand)s card ending in %(last4)s") % {
-        "brand": (gift.card_brand or _("Card")).title(),
-        "last4": gift.card_last4,
-    }
 
 
 def offer_for(pledge, payment_intent, *, now=None):
@@ -110,18 +101,15 @@ def offer_for(pledge, payment_intent, *, now=None):
         amount_cents=amount,
         currency=gift.currency,
         first_charge_at=first_charge_at,
-        card=card_label(gift),
+        card_brand=gift.card_brand.title() if gift.card_last4 else "",
+        card_last4=gift.card_last4,
         saved=saved,
     )
 
 
 def upgrade_of(pledge):
     """The monthly gift `pledge` was made into, or None."""
-    return (
-        MonthlyGift.objects.select_related("pledge")
-        .filter(pledge__upgraded_from=pledge)
-        .first()
-    )
+    return MonthlyGift.objects.select_related("pledge").filter(pledge__upgraded_from=pledge).first()
 
 
 def accept(pledge):
