@@ -217,6 +217,7 @@ class Campaign(TranslatedCopy, models.Model):
     monthly_upgrade_tiers = models.TextField(
         _("monthly amount offered"),
         default=DEFAULT_TIERS,
+        blank=True,
         validators=[validate_upgrade_tiers],
         help_text=_(
             "One line per tier, in whole dollars: “100: 25” offers $25 a month after a "
@@ -369,6 +370,10 @@ class Campaign(TranslatedCopy, models.Model):
         if self.hero_image and not self.hero_image_alt.strip():
             errors["hero_image_alt"] = _(
                 "Describe the picture for people who cannot see it, or remove the picture."
+            )
+        if self.offers_monthly_upgrade and not self.monthly_upgrade_tiers.strip():
+            errors["monthly_upgrade_tiers"] = _(
+                "Enter at least one tier, or stop offering to make gifts monthly."
             )
         for name in ("impact_cues", "impact_cues_es"):
             try:

@@ -12,6 +12,8 @@ $100 or more: offer $25 a month"), in the campaign's admin page.
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .formatting import format_money
+
 DEFAULT_TIERS = "10: 5\n25: 10\n50: 15\n100: 25\n250: 50\n1000: 100"
 # A monthly gift is a card charge each month: the same bounds as the donation form's.
 MIN_MONTHLY_DOLLARS = 5
@@ -41,8 +43,12 @@ def parse_upgrade_tiers(text):
             )
         if not MIN_MONTHLY_DOLLARS <= monthly <= MAX_MONTHLY_DOLLARS:
             raise ValidationError(
-                _("Line %(number)d: a monthly amount must be between $%(min)d and $%(max)d."),
-                params={"number": number, "min": MIN_MONTHLY_DOLLARS, "max": MAX_MONTHLY_DOLLARS},
+                _("Line %(number)d: a monthly amount must be between %(min)s and %(max)s."),
+                params={
+                    "number": number,
+                    "min": format_money(MIN_MONTHLY_DOLLARS * 100),
+                    "max": format_money(MAX_MONTHLY_DOLLARS * 100),
+                },
             )
         if once in tiers:
             raise ValidationError(
