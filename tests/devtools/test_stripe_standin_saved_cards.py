@@ -2,6 +2,7 @@
 through `POST /v1/subscriptions`, as the site's "make it monthly" does."""
 
 import pytest
+import requests
 import stripe
 
 from devtools.stripe_standin.objects import add_month
@@ -37,6 +38,16 @@ def _monthly(amount=1000):
             }
         }
     ]
+
+
+def test_the_checkout_page_says_the_card_will_be_saved(client):
+    saving = open_session(
+        client, payment_intent_data={"metadata": METADATA, "setup_future_usage": "off_session"}
+    )
+    plain = open_session(client)
+
+    assert "saved for future payments" in requests.get(saving.url).text
+    assert "saved for future payments" not in requests.get(plain.url).text
 
 
 def test_it_saves_the_card_on_the_customer_with_setup_future_usage(client):
