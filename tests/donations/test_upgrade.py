@@ -6,6 +6,7 @@ import random
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from campaigns.formatting import format_date
 from devtools.stripe_standin import lifecycle, sign_payload
@@ -79,6 +80,33 @@ def test_the_thank_you_page_offers_the_upgrade_with_what_and_when(client, paid_g
     assert 'action="/give/thanks/monthly/"' in html and 'name="csrfmiddlewaretoken"' in html
     cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
     assert {"private", "no-store"} <= cache_control
+
+
+def test_the_offer_and_its_e_mail_are_in_the_language_of_the_gift(
+    client, offering, stripe_standin, donation, mailoutbox, django_capture_on_commit_callbacks
+):
+    response = client.post(f"/es/give/{offering.slug}/", donation(amount="50"))
+    session_id = response["Location"].rsplit("/", 1)[-1]
+    stripe_standin.pay(session_id)
+
+    html = client.get("/es/give/thanks/", {"session_id": session_id}).content.decode()
+
+    with translation.override("es"):
+        first = format_date(one_month_after(Gift.objects.get().given_at))
+    assert "¿La convierte en mensual por" in html
+    assert f"a partir del {first} a la tarjeta Visa que termina en 4242" in html
+    assert 'action="/es/give/thanks/monthly/"' in html
+    pledge = Pledge.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(
+            "/es/give/thanks/monthly/",
+            {"pledge": str(pledge.public_id), "session_id": session_id, "choice": "accept"},
+        )
+    assert answer["Location"] == f"/es/give/thanks/?session_id={session_id}"
+    assert Pledge.objects.get(upgraded_from=pledge).language == "es"
+    (mail,) = mailoutbox
+    assert mail.subject == "Su donación mensual está lista"
+    assert "/es/give/manage/" in mail.body
 
 
 def test_accepting_starts_a_monthly_gift_on_the_saved_card(
