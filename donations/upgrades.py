@@ -58,7 +58,7 @@ def one_month_after(moment):
     return moment.replace(year=year, month=month, day=day)
 
 
-def offer_for(pledge, payment_intent, *, now=None):
+def upgrade_offer(pledge, payment_intent, *, now=None):
     """The offer to make `pledge`'s one-time gift monthly, or None.
 
     Only for a one-time gift paid by card (or a card in a wallet) in full, not refunded
@@ -107,12 +107,12 @@ def offer_for(pledge, payment_intent, *, now=None):
     )
 
 
-def upgrade_of(pledge):
+def upgraded_gift(pledge):
     """The monthly gift `pledge` was made into, or None."""
     return MonthlyGift.objects.select_related("pledge").filter(pledge__upgraded_from=pledge).first()
 
 
-def accept(pledge):
+def accept_upgrade(pledge):
     """Makes the one-time gift of `pledge` monthly; returns the MonthlyGift.
 
     Books nothing: it starts a subscription on the card the one-time gift saved and
@@ -129,14 +129,14 @@ def accept(pledge):
     """
     with transaction.atomic():
         pledge = Pledge.objects.select_for_update().select_related("campaign").get(pk=pledge.pk)
-        existing = upgrade_of(pledge)
+        existing = upgraded_gift(pledge)
         if existing is not None:
             return existing
         gift = Gift.objects.filter(pledge=pledge, frequency=Frequency.ONCE).first()
         if gift is None or not gift.stripe_payment_intent_id:
             raise NoOffer(pledge.public_id)
         payment_intent = stripe_gateway.retrieve_payment_intent(gift.stripe_payment_intent_id)
-        offer = offer_for(pledge, payment_intent)
+        offer = upgrade_offer(pledge, payment_intent)
         if offer is None:
             raise NoOffer(pledge.public_id)
         upgrade = Pledge(

@@ -1,5 +1,6 @@
-"""The donor's pages: the form on a campaign's page, the pledge, the thank-you page and
-the request for a "My giving" link (the signed page itself: donations.my_giving_views)."""
+"""The donor's pages: the form on a campaign's page, the pledge, the thank-you page (with
+its offer to make a one-time gift monthly: donations.upgrades) and the request for a
+"My giving" link (the signed page itself: donations.my_giving_views)."""
 
 import logging
 import re
@@ -20,20 +21,11 @@ from campaigns.formatting import format_date, format_money
 from campaigns.models import Campaign
 from campaigns.views import render_campaign
 
-from . import (
-    fees,
-    languages,
-    ledger,
-    monthly,
-    pledges,
-    ratelimit,
-    stripe_facts,
-    stripe_gateway,
-    upgrades,
-)
+from . import fees, languages, ledger, monthly, pledges, ratelimit, stripe_facts, stripe_gateway
 from .cross_site import refuse_cross_site
 from .forms import DonationForm, ManageLinkForm
 from .models import Frequency, Pledge, first_name
+from .upgrades import NoOffer, accept_upgrade, upgrade_offer, upgraded_gift
 
 logger = logging.getLogger(__name__)
 
@@ -279,7 +271,7 @@ def _upgrade_context(request, pledge, session):
     """
     if pledge.frequency != Frequency.ONCE or session.get("payment_status") != "paid":
         return {}
-    made = upgrades.upgrade_of(pledge)
+    made = upgraded_gift(pledge)
     if made is not None:
         return {
             "upgraded": made,
@@ -290,7 +282,7 @@ def _upgrade_context(request, pledge, session):
         }
     if str(pledge.public_id) in request.session.get("declined_upgrades", []):
         return {}
-    offer = upgrades.offer_for(pledge, session.get("payment_intent"))
+    offer = upgrade_offer(pledge, session.get("payment_intent"))
     if offer is None:
         return {}
     return {
@@ -332,8 +324,8 @@ def upgrade(request):
         ]
         return _see_other(back)
     try:
-        upgrades.accept(pledge)
-    except upgrades.NoOffer:
+        accept_upgrade(pledge)
+    except NoOffer:
         return _problem(request, "upgrade_refused", 409, campaign=pledge.campaign, back=back)
     except (stripe_gateway.StripeUnavailable, stripe_gateway.StripeRejected) as error:
         status = 503 if isinstance(error, stripe_gateway.StripeUnavailable) else 502
