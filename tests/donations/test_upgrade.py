@@ -2,16 +2,19 @@
 
 import json
 import random
+import threading
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection, connections
 from django.test import Client
 from django.utils import translation
 
 from campaigns.formatting import format_date
 from devtools.stripe_standin import lifecycle, sign_payload
 from donations.models import Frequency, Gift, MonthlyGift, MonthlyNotice, Pledge
-from donations.upgrades import one_month_after
+from donations.upgrades import OFFER_DAYS, accept_upgrade, one_month_after
 
 
 @pytest.fixture
@@ -270,6 +273,49 @@ def test_a_refunded_gift_is_not_offered(client, paid_gift, stripe_standin, deliv
 
     assert "Make it monthly" not in _thanks(client, session_id).content.decode()
     assert _answer(client, session_id).status_code == 409
+
+
+def test_the_offer_ends_a_week_after_the_gift(client, paid_gift, standin_objects):
+    session_id = paid_gift()
+    _thanks(client, session_id)
+    gift = Gift.objects.get()
+    Gift.objects.filter(pk=gift.pk).update(
+        given_at=gift.given_at - timedelta(days=OFFER_DAYS, minutes=1)
+    )
+
+    assert "Make it monthly" not in _thanks(client, session_id).content.decode()
+    assert _answer(client, session_id).status_code == 409
+    assert _subscriptions(standin_objects) == []
+
+
+def test_two_clicks_at_once_make_one_subscription(
+    transactional_db, client, paid_gift, standin_objects
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("two concurrent writers need PostgreSQL")
+    session_id = paid_gift()
+    _thanks(client, session_id)
+    pledge = Pledge.objects.get()
+    results, errors = [], []
+
+    def click():
+        try:
+            results.append(accept_upgrade(pledge).pk)
+        except Exception as error:  # reported by the test, not lost in the thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    assert len(results) == 2 and len(set(results)) == 1
+    assert len(_subscriptions(standin_objects)) == 1
+    assert MonthlyGift.objects.count() == 1
 
 
 def test_stripe_down_starts_nothing_and_says_so(
