@@ -17,7 +17,7 @@ import uuid
 from datetime import timedelta
 from typing import NamedTuple
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from . import stripe_facts, stripe_gateway
@@ -163,24 +163,40 @@ def accept_upgrade(pledge):
             payment_method_id=offer.saved.payment_method_id,
             first_charge_at=offer.first_charge_at,
         )
-        upgrade.save()
-        monthly = MonthlyGift.objects.create(
-            donor=gift.donor,
-            campaign=pledge.campaign,
-            pledge=upgrade,
-            stripe_subscription_id=subscription["id"],
-            stripe_customer_id=offer.saved.customer_id,
-            amount_cents=offer.amount_cents,
-            currency=offer.currency,
-            status=MonthlyGift.Status.ACTIVE,
-            next_charge_at=offer.first_charge_at,
-        )
-        notice = MonthlyNotice.objects.create(
-            monthly_gift=monthly,
-            kind=MonthlyNotice.Kind.UPGRADE,
-            key=f"upgrade:{monthly.pk}",
-            amount_cents=monthly.amount_cents,
-        )
-        transaction.on_commit(lambda: send_card_notice.enqueue(notice.pk))
+        try:
+            monthly = _record(upgrade, gift, offer, subscription["id"])
+        except DatabaseError:
+            # Stripe started it and we could not record it: the donor's retry (same
+            # idempotency key, for 24 hours) records this same subscription. Until then
+            # staff must know, as its charges would belong to no monthly gift of ours.
+            logger.error(
+                "Subscription %s of pledge %s started but not recorded",
+                subscription["id"],
+                pledge.public_id,
+            )
+            raise
     logger.info("One-time pledge %s made monthly: %s", pledge.public_id, subscription["id"])
+    return monthly
+
+
+def _record(upgrade, gift, offer, subscription_id):
+    upgrade.save()
+    monthly = MonthlyGift.objects.create(
+        donor=gift.donor,
+        campaign=upgrade.campaign,
+        pledge=upgrade,
+        stripe_subscription_id=subscription_id,
+        stripe_customer_id=offer.saved.customer_id,
+        amount_cents=offer.amount_cents,
+        currency=offer.currency,
+        status=MonthlyGift.Status.ACTIVE,
+        next_charge_at=offer.first_charge_at,
+    )
+    notice = MonthlyNotice.objects.create(
+        monthly_gift=monthly,
+        kind=MonthlyNotice.Kind.UPGRADE,
+        key=f"upgrade:{monthly.pk}",
+        amount_cents=monthly.amount_cents,
+    )
+    transaction.on_commit(lambda: send_card_notice.enqueue(notice.pk))
     return monthly

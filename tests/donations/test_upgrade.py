@@ -3,18 +3,19 @@
 import json
 import random
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections
 from django.test import Client
 from django.utils import translation
 
 from campaigns.formatting import format_date
 from devtools.stripe_standin import lifecycle, sign_payload
 from donations.models import Frequency, Gift, MonthlyGift, MonthlyNotice, Pledge
-from donations.upgrades import OFFER_DAYS, accept_upgrade, one_month_after
+from donations.upgrades import _UPGRADE_NAMESPACE, OFFER_DAYS, accept_upgrade, one_month_after
 
 
 @pytest.fixture
@@ -358,6 +359,33 @@ def test_a_refused_subscription_writes_nothing(
     assert (Pledge.objects.count(), MonthlyGift.objects.count()) == (1, 0)
     assert MonthlyNotice.objects.count() == 0
     assert mailoutbox == []
+
+
+def test_a_retry_records_the_subscription_our_database_failed_to_record(
+    client, paid_gift, standin_objects, caplog
+):
+    """Stripe started the subscription, then our write failed (here: a row in the way of
+    the upgrade pledge's id): the donor's retry records that same subscription."""
+    session_id = paid_gift()
+    _thanks(client, session_id)
+    one_time = Pledge.objects.get()
+    in_the_way = Pledge.objects.create(
+        public_id=uuid.uuid5(_UPGRADE_NAMESPACE, str(one_time.public_id)),
+        campaign=one_time.campaign,
+        gift_cents=100,
+        amount_cents=100,
+    )
+
+    with pytest.raises(IntegrityError):
+        _answer(client, session_id)
+
+    (subscription,) = _subscriptions(standin_objects)
+    assert MonthlyGift.objects.count() == 0
+    assert f"Subscription {subscription['id']} of pledge" in caplog.text
+    in_the_way.delete()
+    assert _answer(client, session_id).status_code == 303
+    assert [s["id"] for s in _subscriptions(standin_objects)] == [subscription["id"]]
+    assert MonthlyGift.objects.get().stripe_subscription_id == subscription["id"]
 
 
 def _deliver(client, events):
