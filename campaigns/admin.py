@@ -117,6 +117,8 @@ class CampaignAdmin(CampaignsLookupsOnly, admin.ModelAdmin):
                     "impact_cues",
                     "impact_cues_es",
                     "monthly_by_default",
+                    "offers_monthly_upgrade",
+                    "monthly_upgrade_tiers",
                 ]
             },
         ),

@@ -21,6 +21,7 @@ from .translated import (
     _spanish,
     _spanish_markdown_help,
 )
+from .upgrade_tiers import DEFAULT_TIERS, monthly_offer, validate_upgrade_tiers
 from .validators import single_line
 
 
@@ -202,6 +203,28 @@ class Campaign(TranslatedCopy, models.Model):
         default=False,
         help_text=_("Pre-select a monthly gift on the donation form."),
     )
+    # After a one-time card gift, the thank-you page may offer to make it monthly with
+    # the same card (donations.upgrades); Checkout then saves the card for that.
+    offers_monthly_upgrade = models.BooleanField(
+        _("offer to make a one-time gift monthly"),
+        default=False,
+        help_text=_(
+            "After a one-time card gift, the thank-you page offers a monthly gift on the "
+            "same card, starting next month. Checkout tells donors their card is saved "
+            "for it."
+        ),
+    )
+    monthly_upgrade_tiers = models.TextField(
+        _("monthly amount offered"),
+        default=DEFAULT_TIERS,
+        blank=True,
+        validators=[validate_upgrade_tiers],
+        help_text=_(
+            "One line per tier, in whole dollars: “100: 25” offers $25 a month after a "
+            "one-time gift of $100 or more. The highest tier a gift reaches is offered; "
+            "gifts below every tier get no offer."
+        ),
+    )
     other_ways_to_give = models.TextField(
         _("other ways to give"), blank=True, help_text=MARKDOWN_HELP
     )
@@ -348,6 +371,10 @@ class Campaign(TranslatedCopy, models.Model):
             errors["hero_image_alt"] = _(
                 "Describe the picture for people who cannot see it, or remove the picture."
             )
+        if self.offers_monthly_upgrade and not self.monthly_upgrade_tiers.strip():
+            errors["monthly_upgrade_tiers"] = _(
+                "Enter at least one tier, or stop offering to make gifts monthly."
+            )
         for name in ("impact_cues", "impact_cues_es"):
             try:
                 cues = parse_impact_cues(getattr(self, name))
@@ -378,6 +405,12 @@ class Campaign(TranslatedCopy, models.Model):
         except ImpactCueError:
             return ""
         return LocalizedText(text, cues.language, cues.is_fallback) if text else ""
+
+    def monthly_upgrade_cents(self, gift_cents):
+        """The monthly amount to offer after a one-time gift of `gift_cents`, or None."""
+        if not self.offers_monthly_upgrade:
+            return None
+        return monthly_offer(self.monthly_upgrade_tiers, gift_cents)
 
     @property
     def days_left(self):

@@ -189,6 +189,10 @@ NOTICE_MAIL = {
         "monthly_canceled",
         gettext_lazy("Your monthly gift is canceled"),
     ),
+    MonthlyNotice.Kind.UPGRADE: (
+        "monthly_upgrade",
+        gettext_lazy("Your monthly gift is set up"),
+    ),
 }
 
 

@@ -87,6 +87,25 @@ def payment_facts(payment_intent):
     )
 
 
+class SavedCard(NamedTuple):
+    customer_id: str
+    payment_method_id: str
+
+
+def saved_card(payment_intent):
+    """The customer and payment method a paid PaymentIntent saved for later charges
+    without the donor (`setup_future_usage="off_session"`), or None."""
+    if not isinstance(payment_intent, dict) or payment_intent.get("status") != "succeeded":
+        return None
+    if payment_intent.get("setup_future_usage") != "off_session":
+        return None
+    customer_id = expanded_id(payment_intent.get("customer"))
+    payment_method_id = expanded_id(payment_intent.get("payment_method"))
+    if not customer_id or not payment_method_id:
+        return None
+    return SavedCard(customer_id, payment_method_id)
+
+
 class InvoiceSubscription(NamedTuple):
     subscription_id: str | None
     # The subscription's metadata as it was when the invoice was made (our pledge id).

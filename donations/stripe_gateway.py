@@ -132,6 +132,11 @@ def create_checkout_session(*, pledge, success_url, cancel_url):
         params["mode"] = "payment"
         params["customer_creation"] = "always"
         params["payment_intent_data"] = {"metadata": metadata}
+        if pledge.campaign.offers_monthly_upgrade:
+            # Saves the card on the customer Checkout creates, for the monthly gift the
+            # thank-you page may offer (donations.upgrades); Checkout tells the donor
+            # their card will be saved for future payments.
+            params["payment_intent_data"]["setup_future_usage"] = "off_session"
     return _call(
         client().v1.checkout.sessions.create,
         params=params,
@@ -174,6 +179,45 @@ def retrieve_invoice_payment_intent(invoice_id):
 
 def retrieve_subscription(subscription_id):
     return _call(client().v1.subscriptions.retrieve, subscription_id)
+
+
+def create_upgrade_subscription(*, pledge, customer_id, payment_method_id, first_charge_at):
+    """Starts the monthly gift of an upgrade pledge on a saved card, charged first at
+    `first_charge_at` (an aware datetime) and then every month, until canceled.
+
+    The first charge is the billing cycle anchor, with no proration: the days until
+    then are not billed (Stripe makes a $0 invoice for them). A trial (`trial_end`)
+    would start the same day, but the subscription would read "trialing", Stripe would
+    send trial-ending notices, and the portal would call the gift a free trial.
+    Idempotent by the pledge's key: a double click makes one subscription.
+    """
+    metadata = {
+        "pledge_id": str(pledge.public_id),
+        "campaign_id": str(pledge.campaign_id),
+        "campaign": pledge.campaign.slug,
+    }
+    return _call(
+        client().v1.subscriptions.create,
+        params={
+            "customer": customer_id,
+            "default_payment_method": payment_method_id,
+            "items": [
+                {
+                    "price_data": {
+                        "currency": pledge.currency,
+                        "product": settings.STRIPE_PRODUCT_ID,
+                        "unit_amount": pledge.amount_cents,
+                        "recurring": {"interval": "month"},
+                    }
+                }
+            ],
+            "billing_cycle_anchor": int(first_charge_at.timestamp()),
+            "proration_behavior": "none",
+            "off_session": True,
+            "metadata": metadata,
+        },
+        options={"idempotency_key": pledge.idempotency_key},
+    )
 
 
 def change_subscription_amount(subscription_id, *, amount_cents, currency):

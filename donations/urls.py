@@ -8,6 +8,7 @@ app_name = "donations"
 # i18n_patterns (English at /give/..., Spanish at /es/give/...).
 urlpatterns = [
     path("give/thanks/", views.thank_you, name="thank-you"),
+    path("give/thanks/monthly/", views.upgrade, name="upgrade"),
     path("give/share/<slug:network>/", shares.share, name="share"),
     path("give/manage/", views.manage, name="manage"),
     # "My giving": the address monthly donors were sent before, now every donor's.

@@ -1,20 +1,23 @@
-"""The donor's pages: the form on a campaign's page, the pledge, the thank-you page and
-the request for a "My giving" link (the signed page itself: donations.my_giving_views)."""
+"""The donor's pages: the form on a campaign's page, the pledge, the thank-you page (with
+its offer to make a one-time gift monthly: donations.upgrades) and the request for a
+"My giving" link (the signed page itself: donations.my_giving_views)."""
 
 import logging
 import re
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from campaigns.formatting import format_money
+from campaigns.formatting import format_date, format_money
 from campaigns.models import Campaign
 from campaigns.views import render_campaign
 
@@ -22,6 +25,7 @@ from . import fees, languages, ledger, monthly, pledges, ratelimit, stripe_facts
 from .cross_site import refuse_cross_site
 from .forms import DonationForm, ManageLinkForm
 from .models import Frequency, Pledge, first_name
+from .upgrades import NoOffer, accept_upgrade, upgrade_offer, upgraded_gift
 
 logger = logging.getLogger(__name__)
 
@@ -179,11 +183,11 @@ def _see_other(url):
 # Thank you -------------------------------------------------------------------------
 
 
-def _problem(request, problem, status, campaign=None):
+def _problem(request, problem, status, campaign=None, back=None):
     response = render(
         request,
         "donations/thank_you_problem.html",
-        {"problem": problem, "campaign": campaign},
+        {"problem": problem, "campaign": campaign, "back": back},
         status=status,
     )
     if status == 503:
@@ -236,11 +240,13 @@ def thank_you(request):
         return _problem(request, "incomplete", 200, campaign=pledge.campaign)
     with transaction.atomic():
         ledger.book_checkout_session(session)
-    if str(pledge.public_id) in request.session.get("pledges", []):
+    made_here = _made_here(request, pledge)
+    if made_here:
         # This browser made the pledge: its share clicks are credited to this gift.
         request.session["shared_pledge"] = str(pledge.public_id)
     campaign = pledge.campaign
     context = {
+        **(_upgrade_context(request, pledge, session) if made_here else {}),
         "campaign": campaign,
         "first_name": first_name(pledge.name),
         "amount": format_money(
@@ -251,6 +257,80 @@ def thank_you(request):
         "is_pending": session.get("payment_status") != "paid",
     }
     return render(request, "donations/thank_you.html", context)
+
+
+def _made_here(request, pledge):
+    return str(pledge.public_id) in request.session.get("pledges", [])
+
+
+def _upgrade_context(request, pledge, session):
+    """The offer to make this one-time gift monthly, or the monthly gift it became.
+
+    Only for the browser that made the pledge: the page's address can be copied or
+    leaked, and the offer names the card and starts charges on it.
+    """
+    if pledge.frequency != Frequency.ONCE or session.get("payment_status") != "paid":
+        return {}
+    made = upgraded_gift(pledge)
+    if made is not None:
+        return {
+            "upgraded": made,
+            "upgraded_amount": format_money(made.amount_cents, made.currency),
+            "upgraded_first_charge": format_date(made.next_charge_at)
+            if made.next_charge_at
+            else "",
+        }
+    if str(pledge.public_id) in request.session.get("declined_upgrades", []):
+        return {}
+    offer = upgrade_offer(pledge, session.get("payment_intent"))
+    if offer is None:
+        return {}
+    return {
+        "upgrade": offer,
+        "upgrade_amount": format_money(offer.amount_cents, offer.currency),
+        "upgrade_first_charge": format_date(offer.first_charge_at),
+        "session_id": session["id"],
+    }
+
+
+@csrf_exempt  # checked by csrf_protect below, once size and rate have been checked
+@require_POST
+@_limit_body
+@_rate_limited("upgrade")
+@csrf_protect
+@_no_store
+def upgrade(request):
+    """Makes a one-time gift monthly ("Yes, make it monthly") or declines the offer.
+
+    Only the browser that made the pledge may (its session remembers it); anything
+    else, or a gift that has no offer, is refused and starts nothing. Accepting twice
+    answers with the monthly gift the first click started.
+    """
+    pledge = ledger.pledge_by_id(request.POST.get("pledge"))
+    session_id = request.POST.get("session_id", "")
+    if (
+        pledge is None
+        or not _made_here(request, pledge)
+        or not SESSION_ID.match(session_id)
+        or pledge.stripe_checkout_session_id != session_id
+    ):
+        logger.info("Refused a monthly upgrade of a pledge this browser did not make")
+        return _problem(request, "upgrade_refused", 403)
+    back = reverse("donations:thank-you") + "?" + urlencode({"session_id": session_id})
+    if request.POST.get("choice") != "accept":
+        declined = request.session.get("declined_upgrades", [])
+        request.session["declined_upgrades"] = (declined + [str(pledge.public_id)])[
+            -REMEMBERED_PLEDGES:
+        ]
+        return _see_other(back)
+    try:
+        accept_upgrade(pledge)
+    except NoOffer:
+        return _problem(request, "upgrade_refused", 409, campaign=pledge.campaign, back=back)
+    except (stripe_gateway.StripeUnavailable, stripe_gateway.StripeRejected) as error:
+        status = 503 if isinstance(error, stripe_gateway.StripeUnavailable) else 502
+        return _problem(request, "upgrade_unavailable", status, campaign=pledge.campaign, back=back)
+    return _see_other(back)
 
 
 # "My giving": asking for a link --------------------------------------------------

@@ -50,6 +50,14 @@ Every list pages as Stripe's: `limit` (10, at most 100), `starting_after`,
 `ending_before`, `created` (an integer or `created[gt|gte|lt|lte]`), newest first, so
 `auto_paging_iter()` works; `expand[]=data.balance_transaction` (or `data.source`) too.
 
+Saved cards and API subscriptions (subscriptions.py). Checkout in payment mode honours
+`payment_intent_data.setup_future_usage`: the PaymentIntent says it, and its
+`payment_method` (a `pm_...` PaymentMethod, `GET /v1/payment_methods/{id}`) is attached
+to the session's customer (`GET /v1/customers/{id}/payment_methods`).
+`POST /v1/subscriptions` starts a subscription on such a saved method (it must belong
+to the customer), billed from a `billing_cycle_anchor` with `proration_behavior=none`
+(a paid $0 first invoice) or at once; its renewals charge that method.
+
 Control endpoints (`POST /_standin/<action>`, form or JSON params), for drills and
 browser tests: `set-clock` (at: Unix seconds or ISO 8601 with offset; empty = real
 time), `advance-clock` (seconds, days), `run-payouts` (at, paid=false),

@@ -8,7 +8,7 @@ answer, as Stripe does). Unknown ids answer 404 `resource_missing`, missing para
 
 import re
 
-from . import balance, catalog, checkout, lifecycle, payouts
+from . import balance, catalog, checkout, lifecycle, payouts, subscriptions
 from .errors import StripeError, one_of, require, to_bool
 from .store import created_between
 
@@ -78,6 +78,21 @@ def list_subscriptions(standin, params, _id, _origin):
         # Stripe leaves canceled subscriptions out unless asked with status=all.
         found = [s for s in found if s["status"] != "canceled"]
     return 200, standin.store.page(found, params, "/v1/subscriptions"), []
+
+
+def create_subscription(standin, params, _id, origin):
+    subscription, records = subscriptions.create_subscription(standin.store, params, origin)
+    return _answer(standin, params, subscription, records)
+
+
+def list_customer_payment_methods(standin, params, object_id, _origin):
+    standin.store.get("customer", object_id)
+    filters = {"customer": object_id}
+    if params.get("type"):
+        filters["type"] = params["type"]
+    found = standin.store.find("payment_method", **filters)
+    url = f"/v1/customers/{object_id}/payment_methods"
+    return 200, standin.store.page(found, params, url), []
 
 
 def update_subscription(standin, params, object_id, origin):
@@ -216,6 +231,9 @@ ROUTES = [
     ("GET", f"/v1/checkout/sessions/{_ID}", _retrieve("checkout.session")),
     ("GET", f"/v1/checkout/sessions/{_ID}/line_items", checkout_line_items),
     ("POST", f"/v1/checkout/sessions/{_ID}/expire", expire_checkout_session),
+    ("GET", f"/v1/customers/{_ID}/payment_methods", list_customer_payment_methods),
+    ("GET", f"/v1/payment_methods/{_ID}", _retrieve("payment_method")),
+    ("POST", "/v1/subscriptions", create_subscription),
     ("GET", "/v1/subscriptions", list_subscriptions),
     ("GET", f"/v1/subscriptions/{_ID}", _retrieve("subscription")),
     ("POST", f"/v1/subscriptions/{_ID}", update_subscription),

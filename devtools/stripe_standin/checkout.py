@@ -80,6 +80,11 @@ def create_checkout_session(store, params, base_url):
             data = as_dict(params[field], field)
             data["metadata"] = merge_metadata({}, data.get("metadata"), f"{field}[metadata]")
             params[field] = data
+    future_usage = (params.get("payment_intent_data") or {}).get("setup_future_usage")
+    if future_usage:
+        one_of(
+            future_usage, ("on_session", "off_session"), "payment_intent_data[setup_future_usage]"
+        )
     session = objects.checkout_session(
         base_url=base_url,
         params=params,
@@ -141,14 +146,27 @@ def _customer_for(store, session, email, name):
 
 
 def _pay_once(store, session, method, status, email, name):
+    intent_data = session["_payment_intent_data"]
     intent = payments.payment_intent(
         amount=session["amount_total"],
         currency=session["currency"],
         customer_id=session["customer"],
-        metadata=dict(session["_payment_intent_data"].get("metadata", {})),
+        metadata=dict(intent_data.get("metadata", {})),
         method=method,
-        description=session["_payment_intent_data"].get("description"),
+        description=intent_data.get("description"),
     )
+    # With setup_future_usage, Checkout attaches the payment method to the customer it
+    # has (or creates), to be charged again later; without a customer it stays unattached.
+    future_usage = intent_data.get("setup_future_usage") or None
+    intent["setup_future_usage"] = future_usage
+    payment_method = payments.payment_method(
+        method=method,
+        customer_id=session["customer"] if future_usage else None,
+        billing_email=email,
+        billing_name=name,
+    )
+    store.add(payment_method)
+    intent["payment_method"] = payment_method["id"]
     charge = payments.charge(
         intent=intent, method=method, billing_email=email, billing_name=name, status=status
     )
@@ -165,11 +183,16 @@ def _subscribe(store, session, method, status, email, name):
     customer = store.get("customer", session["customer"])
     item_line = session["_line_items"][0]
     start = objects.now()
+    payment_method = store.add(
+        payments.payment_method(
+            method=method, customer_id=customer["id"], billing_email=email, billing_name=name
+        )
+    )
     subscription = billing.subscription(
         customer_id=customer["id"],
         currency=session["currency"],
         metadata=dict(session["_subscription_data"].get("metadata", {})),
-        default_payment_method=objects.new_id("pm_"),
+        default_payment_method=payment_method["id"],
         status="active" if status == "succeeded" else "incomplete",
     )
     for line in session["_line_items"]:

@@ -29,6 +29,7 @@ TEXT = {
         "email": "Email",
         "name_on_card": "Name on card",
         "test_card": "Card: Visa ending in 4242 (a test card; nothing is charged)",
+        "saved_for_later": "Your card will be saved for future payments to this business.",
         "pay": "Pay",
         "donate": "Pay",
         "decline": "Decline card",
@@ -58,6 +59,7 @@ TEXT = {
         "email": "Correo electrónico",
         "name_on_card": "Nombre en la tarjeta",
         "test_card": "Tarjeta: Visa terminada en 4242 (una tarjeta de prueba; no se cobra nada)",
+        "saved_for_later": "Su tarjeta se guardará para pagos futuros a esta empresa.",
         "pay": "Pagar",
         # Stripe's button says "Donar" for a session with submit_type "donate".
         "donate": "Donar",

@@ -100,6 +100,11 @@ def checkout(session, *, email, error=None, name="Test Donor"):
         f'<label for="name">{escape(words["name_on_card"])}</label>\n'
         f'<input id="name" name="name" autocomplete="cc-name" value="{escape(name or "")}">\n'
         f"<p>{escape(words['test_card'])}</p>\n"
+    )
+    if session["_payment_intent_data"].get("setup_future_usage"):
+        # Checkout says so when the card is kept for later charges.
+        body += f'<p id="saved-for-later">{escape(words["saved_for_later"])}</p>\n'
+    body += (
         '<button class="primary" id="pay" type="submit" name="outcome" value="success">'
         f"{escape(pay)}</button>\n"
         '<button id="decline" type="submit" name="outcome" value="decline">'

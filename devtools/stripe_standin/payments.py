@@ -62,6 +62,64 @@ def payment_method_details(method, amount):
     }
 
 
+def payment_method(*, method=CARD, customer_id=None, billing_email=None, billing_name=None):
+    """The PaymentMethod a donor paid with; `customer_id` when it is attached (saved) to
+    a customer, as Checkout does with `setup_future_usage` or for a subscription."""
+    details = payment_method_details(method, 0)[method]
+    if method == BANK:
+        kind_details = {
+            key: details[key]
+            for key in (
+                "account_holder_type",
+                "account_type",
+                "bank_name",
+                "fingerprint",
+                "last4",
+                "routing_number",
+            )
+        } | {
+            "financial_connections_account": None,
+            "networks": {"preferred": "ach", "supported": ["ach"]},
+            "status_details": {},
+        }
+    else:
+        kind_details = {
+            "brand": details["brand"],
+            "checks": details["checks"],
+            "country": details["country"],
+            "display_brand": details["brand"],
+            "exp_month": details["exp_month"],
+            "exp_year": details["exp_year"],
+            "fingerprint": details["fingerprint"],
+            "funding": details["funding"],
+            "generated_from": None,
+            "last4": details["last4"],
+            "networks": {"available": [details["network"]], "preferred": None},
+            "regulated_status": details["regulated_status"],
+            "three_d_secure_usage": {"supported": True},
+            "wallet": None,
+        }
+    return {
+        "id": new_id("pm_"),
+        "object": "payment_method",
+        "allow_redisplay": "limited" if customer_id else "unspecified",
+        "billing_details": {
+            "address": empty_address(),
+            "email": billing_email,
+            "name": billing_name,
+            "phone": None,
+            "tax_id": None,
+        },
+        method: kind_details,
+        "created": now(),
+        "customer": customer_id,
+        "customer_account": None,
+        "livemode": False,
+        "metadata": {},
+        "type": method,
+    }
+
+
 def payment_intent(*, amount, currency, customer_id, metadata=None, method=CARD, description=None):
     """A payment intent in `requires_payment_method`; `settle` moves it on."""
     intent_id = new_id("pi_")

@@ -23,6 +23,7 @@ PREFIXES = {
     "cs_": "checkout.session",
     "cus_": "customer",
     "pi_": "payment_intent",
+    "pm_": "payment_method",
     "ch_": "charge",
     "sub_": "subscription",
     "si_": "subscription_item",

@@ -173,6 +173,16 @@ class Pledge(models.Model):
         blank=True,
         verbose_name=_("Stripe checkout session ID"),
     )
+    # A monthly pledge made by accepting, on the thank-you page, to make this one-time
+    # pledge monthly (donations.upgrades): one upgrade per gift, by this unique link.
+    upgraded_from = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="upgrade",
+        verbose_name=_("made monthly from"),
+    )
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created on"))
 
     class Meta:

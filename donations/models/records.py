@@ -71,7 +71,8 @@ class YearEndStatement(models.Model):
 
 class MonthlyNotice(models.Model):
     """An e-mail about a monthly gift that must go out once: "please update your card"
-    after a failed charge, or the confirmation of a new amount or of a cancellation.
+    after a failed charge, or the confirmation of a new amount, of a cancellation or
+    of a one-time gift made monthly (unique by its `key`, one per monthly gift).
 
     A card notice is unique by its invoice, so Stripe's retries of a failed invoice
     (each its own `invoice.payment_failed` event) ask the donor once. A cancellation
@@ -84,6 +85,7 @@ class MonthlyNotice(models.Model):
         CARD = "card", _("Update your card")
         AMOUNT = "amount", _("Amount changed")
         CANCELED = "canceled", _("Canceled")
+        UPGRADE = "upgrade", _("One-time gift made monthly")
 
     monthly_gift = models.ForeignKey(MonthlyGift, on_delete=models.PROTECT, related_name="notices")
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.CARD)
