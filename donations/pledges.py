@@ -45,9 +45,9 @@ def success_url(language=None):
     return settings.SITE_URL + path + "?session_id={CHECKOUT_SESSION_ID}"
 
 
-def cancel_url(campaign, *, gift_cents, frequency, cover_fee, language=None):
+def cancel_url(campaign, *, gift_cents, frequency, cover_fee, method, language=None):
     """Back to the form with the donor's choices (never their name or e-mail)."""
-    query = {"amount": dollars(gift_cents), "frequency": frequency}
+    query = {"amount": dollars(gift_cents), "frequency": frequency, "method": method}
     if cover_fee:
         query["fee"] = "1"
     query["cancelled"] = "1"
@@ -62,6 +62,7 @@ def _same_request(pledge, *, campaign, data):
         and pledge.email.lower() == data["email"].strip().lower()
         and pledge.name == data["name"]
         and pledge.frequency == data["frequency"]
+        and pledge.payment_method == data["payment_method"]
         and pledge.gift_cents == data["gift_cents"]
         and pledge.amount_cents == data["amount_cents"]
         and pledge.language == languages.active()
@@ -87,6 +88,7 @@ def _token_without_script(campaign, data):
         data["email"].strip().lower(),
         data["name"],
         data["frequency"],
+        data["payment_method"],
         data["gift_cents"],
         data["amount_cents"],
         data["display_as"],
@@ -114,6 +116,7 @@ def _pledge_for(campaign, data):
         "name": data["name"],
         "email": data["email"].strip(),
         "frequency": data["frequency"],
+        "payment_method": data["payment_method"],
         "gift_cents": data["gift_cents"],
         "fee_cents": data["fee_cents"],
         "amount_cents": data["amount_cents"],
@@ -161,6 +164,7 @@ def start_checkout(campaign, data):
                 gift_cents=pledge.gift_cents,
                 frequency=pledge.frequency,
                 cover_fee=bool(pledge.fee_cents),
+                method=pledge.payment_method,
                 language=pledge.language,
             ),
         )
