@@ -50,6 +50,12 @@ Every list pages as Stripe's: `limit` (10, at most 100), `starting_after`,
 `ending_before`, `created` (an integer or `created[gt|gte|lt|lte]`), newest first, so
 `auto_paging_iter()` works; `expand[]=data.balance_transaction` (or `data.source`) too.
 
+Checkout Sessions honour `payment_method_types` (card, the default, and
+`us_bank_account`; any other type Stripe knows is refused as not implemented, an
+unknown one as Stripe refuses it): the hosted page offers "Pay" and "Decline" for a
+card, the "delayed" button (a US bank debit, pending until `complete-delayed`) for a
+bank account, and refuses an outcome the session does not accept.
+
 Control endpoints (`POST /_standin/<action>`, form or JSON params), for drills and
 browser tests: `set-clock` (at: Unix seconds or ISO 8601 with offset; empty = real
 time), `advance-clock` (seconds, days), `run-payouts` (at, paid=false),
