@@ -19,7 +19,8 @@ from campaigns.formatting import dollars
 
 from . import languages, stripe_gateway
 from .donors import find_donor  # noqa: F401 (the public name of the lookup)
-from .models import Pledge
+from .forms import bank_suggested
+from .models import PaymentMethod, Pledge
 from .supporters import UPDATES_WORDING
 
 logger = logging.getLogger(__name__)
@@ -46,8 +47,13 @@ def success_url(language=None):
 
 
 def cancel_url(campaign, *, gift_cents, frequency, cover_fee, method, language=None):
-    """Back to the form with the donor's choices (never their name or e-mail)."""
-    query = {"amount": dollars(gift_cents), "frequency": frequency, "method": method}
+    """Back to the form with the donor's choices (never their name or e-mail).
+
+    The payment method is named only when it is not the one the form picks for that
+    amount (DonationForm.for_page)."""
+    query = {"amount": dollars(gift_cents), "frequency": frequency}
+    if method != (PaymentMethod.BANK if bank_suggested(gift_cents) else PaymentMethod.CARD):
+        query["method"] = method
     if cover_fee:
         query["fee"] = "1"
     query["cancelled"] = "1"
