@@ -16,6 +16,7 @@ from django.core import mail
 
 from campaigns.models import FeedItem
 from devtools.stripe_standin import sign_payload
+from donations.bank_failures import deliver_failure_notice
 from donations.models import (
     Gift,
     MonthlyGift,
@@ -222,3 +223,26 @@ def test_the_thank_you_page_of_a_pending_bank_gift_says_it_is_processing(
     gift = Gift.objects.get()
     assert (gift.status, gift.counted, gift.receipt_status) == ("pending", False, "pending")
     assert mail.outbox == []
+
+
+def test_a_mail_outage_leaves_the_failure_notice_due_and_a_second_send_delivers_it(
+    client,
+    settings,
+    campaign,
+    bank_payment,
+    closed_port,
+    mail_to_port,
+    django_capture_on_commit_callbacks,
+):
+    default_mailers = settings.MAILERS
+    mail_to_port(closed_port)
+    _deliver(client, settings, bank_payment(succeeded=False), django_capture_on_commit_callbacks)
+    notice = PaymentFailureNotice.objects.get()
+    assert (notice.sent_at, notice.attempts) == (None, 1)
+    assert notice.error and "ana@example.org" not in notice.error
+
+    settings.MAILERS = default_mailers
+    assert deliver_failure_notice(notice.pk) is True
+    assert deliver_failure_notice(notice.pk) is False  # sent once only
+    (message,) = _mails_to("ana@example.org")
+    assert "didn’t go through" in message.subject
