@@ -1,8 +1,8 @@
 """The processing fee a donor may choose to cover, so that the organization nets the gift.
 
-By card, Stripe takes a percentage of the amount charged plus a fixed amount. To net `gift`, the
-charge must satisfy `charge - (pct * charge + fixed) >= gift`; the smallest such whole
-number of cents is `ceil((gift + fixed) / (1 - pct))`. The percentage comes from a
+By card, Stripe takes a percentage of the amount charged plus a fixed amount. To net
+`gift`, the charge must satisfy `charge - (pct * charge + fixed) >= gift`; the smallest
+such whole number of cents is `ceil((gift + fixed) / (1 - pct))`. The percentage comes from a
 setting written in decimal ("2.2"), so it is read as an exact fraction: no float ever
 touches the cents.
 

@@ -353,6 +353,7 @@ def online_cap(method):
 
 
 def bank_suggested(cents):
+    """Whether a gift is large enough for the form to suggest the bank account."""
     return cents >= settings.DONATION_BANK_SUGGESTED_CENTS
 
 
