@@ -2,9 +2,9 @@
 
 By card, Stripe takes a percentage of the amount charged plus a fixed amount. To net
 `gift`, the charge must satisfy `charge - (pct * charge + fixed) >= gift`; the smallest
-such whole number of cents is `ceil((gift + fixed) / (1 - pct))`. The percentage comes from a
-setting written in decimal ("2.2"), so it is read as an exact fraction: no float ever
-touches the cents.
+such whole number of cents is `ceil((gift + fixed) / (1 - pct))`. The percentage comes
+from a setting written in decimal ("2.2"), so it is read as an exact fraction: no float
+ever touches the cents.
 
 From a bank account (ACH Direct Debit), Stripe takes a percentage of the charge
 rounded to the cent (halves up), never more than a cap (0.8 %, at most $5). The
