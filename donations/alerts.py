@@ -1,6 +1,8 @@
 """Staff who hear about gifts: an e-mail per large gift, per new or cancelled monthly
 gift and per failed monthly charge, and a daily digest, as each staff user chose
-(StaffAlertPreference, on the admin's "My gift alerts" page).
+(StaffAlertPreference, on the admin's "My gift alerts" page). A failed bank payment
+goes to those who would have heard of the gift by its size (or, monthly, who follow
+failed charges).
 
 Each alert is a StaffAlert row, unique by (user, kind, key), written in the
 transaction that books what it reports; a task sends it after that commits. A
