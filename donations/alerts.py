@@ -1,6 +1,8 @@
 """Staff who hear about gifts: an e-mail per large gift, per new or cancelled monthly
 gift and per failed monthly charge, and a daily digest, as each staff user chose
-(StaffAlertPreference, on the admin's "My gift alerts" page).
+(StaffAlertPreference, on the admin's "My gift alerts" page). A failed bank payment
+goes to those who would have heard of the gift by its size (or, monthly, who follow
+failed charges).
 
 Each alert is a StaffAlert row, unique by (user, kind, key), written in the
 transaction that books what it reports; a task sends it after that commits. A
@@ -16,7 +18,7 @@ import logging
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +29,15 @@ from oca_site.redaction import log_unexpected
 
 from . import mail
 from .mail import short_error
-from .models import Donor, Frequency, Gift, MonthlyGift, MonthlyNotice, StaffAlert
+from .models import (
+    Donor,
+    Frequency,
+    Gift,
+    MonthlyGift,
+    MonthlyNotice,
+    PaymentFailureNotice,
+    StaffAlert,
+)
 from .models import StaffAlertPreference as Preference
 from .reports import local_range
 
@@ -44,11 +54,11 @@ MAX_ATTEMPTS = 10
 # Queuing, inside the booking's transaction ------------------------------------------
 
 
-def _recipients(**choice):
-    """The preferences, with `choice`, of active staff who may see gifts and have an
-    address."""
+def _recipients(*conditions, **choice):
+    """The preferences, with `choice` (and `conditions`), of active staff who may see
+    gifts and have an address."""
     prefs = (
-        Preference.objects.filter(user__is_active=True, user__is_staff=True, **choice)
+        Preference.objects.filter(*conditions, user__is_active=True, user__is_staff=True, **choice)
         .exclude(user__email="")
         .select_related("user")
     )
@@ -91,6 +101,15 @@ def monthly_charge_failed(monthly, invoice_id):
     Stripe retries it."""
     if monthly.donor_id:
         _queue(Kind.MONTHLY_FAILED, f"{monthly.pk}:{invoice_id}", _recipients(monthly_failed=True))
+
+
+def bank_payment_failed(notice):
+    """A bank payment failed (donations.bank_failures): for staff who would have heard
+    of the gift had it gone through, by its size, or who follow failed monthly charges."""
+    wants = Q(gifts_from_cents__isnull=False, gifts_from_cents__lte=notice.amount_cents)
+    if notice.pledge.frequency == Frequency.MONTHLY:
+        wants |= Q(monthly_failed=True)
+    _queue(Kind.BANK_FAILED, notice.key, _recipients(wants))
 
 
 # What an alert says ---------------------------------------------------------------
@@ -155,6 +174,29 @@ def _monthly_alert(alert):
         "lines": lines,
         "url": _admin_url("admin:donations_monthlygift_change", monthly.pk),
     }
+
+
+def _bank_failed_alert(alert):
+    notice = PaymentFailureNotice.objects.select_related("pledge__campaign").get(key=alert.key)
+    pledge = notice.pledge
+    subject = _("A bank payment from %(name)s didn’t go through") % {"name": pledge.name}
+    lines = [
+        (_("Donor"), pledge.name),
+        (_("Amount"), format_money(notice.amount_cents, pledge.currency, always_cents=True)),
+        (_("How often"), pledge.get_frequency_display()),
+        (_("Paid by"), pledge.get_payment_method_display()),
+        (_("Campaign"), pledge.campaign.title),
+        (_("Date"), format_date(notice.created_at)),
+        (
+            _("What happens"),
+            _("Nothing was counted. The donor was told by e-mail and invited to try again."),
+        ),
+    ]
+    if pledge.frequency == Frequency.MONTHLY:
+        url = _admin_url("admin:donations_monthlygift_changelist")
+    else:
+        url = _admin_url("admin:donations_gift_changelist") + "?status__exact=failed"
+    return subject, {"lines": lines, "url": url}
 
 
 def digest_figures(day):
@@ -230,6 +272,7 @@ BUILDERS = {
     Kind.MONTHLY_STARTED: _monthly_alert,
     Kind.MONTHLY_CANCELED: _monthly_alert,
     Kind.MONTHLY_FAILED: _monthly_alert,
+    Kind.BANK_FAILED: _bank_failed_alert,
     Kind.DIGEST: _digest_alert,
 }
 

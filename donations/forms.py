@@ -19,7 +19,7 @@ from campaigns.formatting import dollars, format_money, parse_money
 from fundraising.models import fundraising_page
 
 from .fees import fee_to_cover
-from .models import DisplayChoice, Frequency
+from .models import DisplayChoice, Frequency, PaymentMethod
 from .supporters import UPDATES_WORDING
 
 OTHER = "other"
@@ -98,6 +98,14 @@ class DonationForm(forms.Form):
             "invalid_choice": _("Choose one time or monthly."),
         },
     )
+    # Not required: a page rendered before the choice existed still posts a card gift.
+    payment_method = forms.ChoiceField(
+        label=_("How to pay"),
+        choices=PaymentMethod.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose card or wallet, or bank account.")},
+    )
     cover_fee = forms.BooleanField(label=_("Cover the processing fee"), required=False)
     name = forms.CharField(
         label=_("Your name"),
@@ -156,7 +164,10 @@ class DonationForm(forms.Form):
 
     @classmethod
     def for_page(cls, campaign, query, path=""):
-        """An unbound form with the choices of `?amount=50&frequency=monthly&fee=1`.
+        """An unbound form with the choices of `?amount=50&frequency=monthly&fee=1&method=bank`.
+
+        A gift of DONATION_BANK_SUGGESTED_CENTS or more starts with the bank chosen,
+        unless the query says otherwise.
 
         It carries no token: the page is the same for every visitor. The browser
         makes one (static/js/donate.js); see donations.pledges for a form sent
@@ -174,6 +185,12 @@ class DonationForm(forms.Form):
                 initial["amount"] = dollars(cents)
             else:
                 initial |= {"amount": OTHER, "other_amount": dollars(cents)}
+        shown = cents or parse_money(initial["amount"]) or 0
+        initial["payment_method"] = (
+            PaymentMethod.BANK if bank_suggested(shown) else PaymentMethod.CARD
+        )
+        if query.get("method") in PaymentMethod.values:
+            initial["payment_method"] = query["method"]
         if query.get("frequency") in Frequency.values:
             initial["frequency"] = query["frequency"]
         if query.get("fee") == "1":
@@ -183,6 +200,9 @@ class DonationForm(forms.Form):
             # (campaigns.http_cache), so the code travels in the form itself.
             initial["via"] = query["via"][:60]
         return cls(campaign=campaign, initial=initial)
+
+    def clean_payment_method(self):
+        return self.cleaned_data["payment_method"] or PaymentMethod.CARD
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
@@ -239,7 +259,8 @@ class DonationForm(forms.Form):
         if gift is None:
             return cleaned
         cleaned["gift_cents"] = gift
-        cleaned["fee_cents"] = fee_to_cover(gift) if cleaned.get("cover_fee") else 0
+        method = cleaned.get("payment_method") or PaymentMethod.CARD
+        cleaned["fee_cents"] = fee_to_cover(gift, method=method) if cleaned.get("cover_fee") else 0
         cleaned["amount_cents"] = gift + cleaned["fee_cents"]
         return cleaned
 
@@ -270,13 +291,10 @@ class DonationForm(forms.Form):
                 % {"min": format_money(settings.DONATION_MIN_CENTS)},
             )
             return None
-        if cents > settings.DONATION_MAX_CENTS:
+        message = over_cap_message(cents, cleaned.get("payment_method") or PaymentMethod.CARD)
+        if message:
             self.over_limit = True
-            self.add_error(
-                field,
-                _("Online gifts are limited to %(max)s. For a larger gift, please send a check.")
-                % {"max": format_money(settings.DONATION_MAX_CENTS)},
-            )
+            self.add_error(field, message)
             return None
         return cents
 
@@ -312,13 +330,66 @@ class DonationForm(forms.Form):
     def is_monthly(self):
         return self["frequency"].value() == Frequency.MONTHLY
 
-    def shown_fee(self):
-        """The fee for the amount chosen now, as text; None when no amount is valid yet."""
+    def chosen_method(self):
+        value = self["payment_method"].value()
+        return value if value in PaymentMethod.values else PaymentMethod.CARD
+
+    def shown_cents(self):
+        """The gift chosen now, in cents, or None while no amount is valid."""
         value = self["other_amount"].value() or ""
         cents = parse_money(value) if value.strip() else parse_money(self["amount"].value() or "")
-        if not cents or not (settings.DONATION_MIN_CENTS <= cents <= settings.DONATION_MAX_CENTS):
+        if not cents or cents < settings.DONATION_MIN_CENTS:
             return None
-        return format_money(fee_to_cover(cents), always_cents=True)
+        if cents > online_cap(self.chosen_method()):
+            return None
+        return cents
+
+    def bank_suggested(self):
+        """Whether the bank is offered first: the amount shown is large enough."""
+        return bank_suggested(self.shown_cents() or 0)
+
+    def shown_fee(self):
+        """The fee for the amount and method chosen now, as text; None when no amount is
+        valid yet."""
+        cents = self.shown_cents()
+        if cents is None:
+            return None
+        return format_money(fee_to_cover(cents, method=self.chosen_method()), always_cents=True)
+
+
+def online_cap(method):
+    """The largest gift accepted online for a payment method, in cents."""
+    if method == PaymentMethod.BANK:
+        return settings.DONATION_BANK_MAX_CENTS
+    return settings.DONATION_MAX_CENTS
+
+
+def bank_suggested(cents):
+    """Whether a gift is large enough for the form to suggest the bank account."""
+    return cents >= settings.DONATION_BANK_SUGGESTED_CENTS
+
+
+def over_cap_message(cents, method):
+    """Why `cents` is too much to give online by `method`, or "" when it is not.
+
+    A card gift over the card's cap but within the bank's is pointed to the bank."""
+    if cents <= online_cap(method):
+        return ""
+    bank_cap = settings.DONATION_BANK_MAX_CENTS
+    if method == PaymentMethod.CARD and cents <= bank_cap:
+        return _(
+            "Card gifts online are limited to %(max)s. For a larger gift, choose Bank "
+            "account (ACH), up to %(bank_max)s, or send a check."
+        ) % {"max": format_money(settings.DONATION_MAX_CENTS), "bank_max": format_money(bank_cap)}
+    if method == PaymentMethod.CARD:
+        return _(
+            "Online gifts are limited to %(max)s by card and %(bank_max)s from a bank "
+            "account. For a larger gift, please send a check."
+        ) % {"max": format_money(settings.DONATION_MAX_CENTS), "bank_max": format_money(bank_cap)}
+    return _(
+        "Gifts from a bank account online are limited to %(max)s. For a larger gift, "
+        "please send a check."
+    ) % {"max": format_money(bank_cap)}
 
 
 class ManageLinkForm(forms.Form):

@@ -13,7 +13,7 @@ PLAIN_VALUES = {
     "method": {
         "card": _("Card"),
         "wallet": _("Wallet"),
-        "bank": _("Bank transfer"),
+        "bank": _("Bank (ACH)"),
         "check": _("Check"),
         "other": _("Other"),
     },

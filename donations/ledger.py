@@ -22,10 +22,10 @@ from typing import NamedTuple
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import adjustments, alerts, balance, stripe_facts
+from . import adjustments, alerts, balance, bank_failures, stripe_facts
 from .donors import donor_for_payment
 from .gift_sync import save_gift
-from .models import Frequency, Gift, MonthlyGift, Pledge
+from .models import Frequency, Gift, MonthlyGift, PaymentMethod, Pledge
 
 logger = logging.getLogger(__name__)
 
@@ -106,13 +106,16 @@ def book_checkout_session(
         )
 
     customer_id = stripe_facts.expanded_id(session.get("customer"))
+    paid = session.get("payment_status") in ("paid", "no_payment_required")
     if session.get("mode") == "subscription":
         monthly = _ensure_monthly_gift(
             stripe_facts.expanded_id(session.get("subscription")),
             pledge,
             amount_cents=session.get("amount_total"),
+            # A bank debit still clearing: the monthly gift starts once it is paid.
+            status=MonthlyGift.Status.ACTIVE if paid else MonthlyGift.Status.INCOMPLETE,
         )
-        if monthly is not None and session.get("payment_status") in ("paid", "no_payment_required"):
+        if monthly is not None and paid:
             _attach_payer(monthly, pledge, customer_id)
         invoice = stripe_facts.expanded(session.get("invoice"))
         if invoice is not None and invoice.get("status") == "paid":
@@ -149,19 +152,32 @@ def book_checkout_session(
         },
         stripe_payment_intent_id=payment.payment_intent_id,
     )
+    failed_before = not created and gift.payment == Gift.Payment.FAILED
     if not created:
         gift.merge_payment(state)
         _fill_in_charge(gift, payment)
     adjustments.apply_parked(gift)
     save_gift(gift, created=created)
     balance.book_gift_balance(gift, balance_transaction)
+    if gift.payment == Gift.Payment.FAILED and not failed_before:
+        # A failed payment is final (merge_payment): this is its one booking.
+        bank_failures.payment_failed(
+            pledge, key=payment.payment_intent_id, amount_cents=gift.amount_cents
+        )
     return gift
 
 
 # Monthly gifts ---------------------------------------------------------------------
 
 
-def _ensure_monthly_gift(subscription_id, pledge, *, amount_cents=None):
+def _ensure_monthly_gift(
+    subscription_id, pledge, *, amount_cents=None, status=MonthlyGift.Status.ACTIVE
+):
+    """The monthly gift of a subscription, locked; created in `status` when new.
+
+    A later event changes the status by its own time (book_invoice,
+    apply_subscription), so which of them created the row does not matter.
+    """
     if not subscription_id:
         return None
     monthly, _ = _locked_get_or_create(
@@ -172,7 +188,7 @@ def _ensure_monthly_gift(subscription_id, pledge, *, amount_cents=None):
             "pledge": pledge,
             "amount_cents": amount_cents or pledge.amount_cents,
             "currency": pledge.currency,
-            "status": MonthlyGift.Status.ACTIVE,
+            "status": status,
         },
         stripe_subscription_id=subscription_id,
     )
@@ -295,7 +311,10 @@ def record_invoice_failure(invoice, *, occurred_at):
     """A monthly charge failed (`invoice.payment_failed`): the gift is past due.
 
     Returns the monthly gift (so the caller can ask the donor to update their card),
-    or None when it is not ours or is already canceled.
+    or None when it is not ours or is already canceled. The failed first charge of a
+    gift pledged from a bank account is no card to update: the gift stays
+    incomplete, the donor and staff are told (donations.bank_failures, once per
+    invoice), and None is returned.
     """
     subscription = stripe_facts.invoice_subscription(invoice)
     monthly = _locked_monthly_gift(
@@ -303,10 +322,28 @@ def record_invoice_failure(invoice, *, occurred_at):
     )
     if monthly is None or monthly.status == MonthlyGift.Status.CANCELED:
         return None
+    if monthly.donor_id is None and _first_bank_charge(monthly, invoice):
+        # Nothing was ever paid: the gift never started, and the donor is told once.
+        bank_failures.payment_failed(
+            monthly.pledge, key=invoice["id"], amount_cents=invoice.get("amount_due") or 0
+        )
+        if monthly.status_as_of is None or occurred_at >= monthly.status_as_of:
+            monthly.status, monthly.status_as_of = MonthlyGift.Status.INCOMPLETE, occurred_at
+            monthly.save(update_fields=["status", "status_as_of"])
+        return None
     if monthly.status_as_of is None or occurred_at >= monthly.status_as_of:
         monthly.status, monthly.status_as_of = MonthlyGift.Status.PAST_DUE, occurred_at
         monthly.save(update_fields=["status", "status_as_of"])
     return monthly
+
+
+def _first_bank_charge(monthly, invoice):
+    """Whether `invoice` is the first charge of a monthly gift pledged from a bank account."""
+    return (
+        monthly.pledge_id is not None
+        and monthly.pledge.payment_method == PaymentMethod.BANK
+        and invoice.get("billing_reason") == "subscription_create"
+    )
 
 
 SUBSCRIPTION_STATUSES = {

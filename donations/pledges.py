@@ -19,7 +19,8 @@ from campaigns.formatting import dollars
 
 from . import languages, stripe_gateway
 from .donors import find_donor  # noqa: F401 (the public name of the lookup)
-from .models import Pledge
+from .forms import bank_suggested
+from .models import PaymentMethod, Pledge
 from .supporters import UPDATES_WORDING
 
 logger = logging.getLogger(__name__)
@@ -45,10 +46,15 @@ def success_url(language=None):
     return settings.SITE_URL + path + "?session_id={CHECKOUT_SESSION_ID}"
 
 
-def cancel_url(campaign, *, gift_cents, frequency, cover_fee, language=None, via=""):
+def cancel_url(campaign, *, gift_cents, frequency, cover_fee, method, language=None, via=""):
     """Back to the form with the donor's choices (never their name or e-mail), still
-    crediting the supporter's page it was made through (`via`, its slug)."""
+    crediting the supporter's page it was made through (`via`, its slug).
+
+    The payment method is named only when it is not the one the form picks for that
+    amount (DonationForm.for_page)."""
     query = {"amount": dollars(gift_cents), "frequency": frequency}
+    if method != (PaymentMethod.BANK if bank_suggested(gift_cents) else PaymentMethod.CARD):
+        query["method"] = method
     if cover_fee:
         query["fee"] = "1"
     if via:
@@ -65,6 +71,7 @@ def _same_request(pledge, *, campaign, data):
         and pledge.email.lower() == data["email"].strip().lower()
         and pledge.name == data["name"]
         and pledge.frequency == data["frequency"]
+        and pledge.payment_method == data["payment_method"]
         and pledge.gift_cents == data["gift_cents"]
         and pledge.amount_cents == data["amount_cents"]
         and pledge.language == languages.active()
@@ -91,6 +98,7 @@ def _token_without_script(campaign, data):
         data["email"].strip().lower(),
         data["name"],
         data["frequency"],
+        data["payment_method"],
         data["gift_cents"],
         data["amount_cents"],
         data["display_as"],
@@ -119,6 +127,7 @@ def _pledge_for(campaign, data):
         "name": data["name"],
         "email": data["email"].strip(),
         "frequency": data["frequency"],
+        "payment_method": data["payment_method"],
         "gift_cents": data["gift_cents"],
         "fee_cents": data["fee_cents"],
         "amount_cents": data["amount_cents"],
@@ -167,6 +176,7 @@ def start_checkout(campaign, data):
                 gift_cents=pledge.gift_cents,
                 frequency=pledge.frequency,
                 cover_fee=bool(pledge.fee_cents),
+                method=pledge.payment_method,
                 language=pledge.language,
                 via=pledge.fundraiser.slug if pledge.fundraiser_id else "",
             ),

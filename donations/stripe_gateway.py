@@ -122,6 +122,12 @@ def create_checkout_session(*, pledge, success_url, cancel_url):
         "metadata": metadata,
         "line_items": [{"price_data": price_data, "quantity": 1}],
     }
+    if pledge.payment_method == "bank":
+        params["payment_method_types"] = ["us_bank_account"]
+        # Instant verification through Financial Connections where the bank offers it,
+        # micro-deposits otherwise; the payment stays pending either way until
+        # `checkout.session.async_payment_*` settles it.
+        params["payment_method_options"] = {"us_bank_account": {"verification_method": "automatic"}}
     if pledge.frequency == "monthly":
         price_data["recurring"] = {"interval": "month"}
         params["mode"] = "subscription"

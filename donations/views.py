@@ -122,7 +122,12 @@ def campaign_page_context(request, campaign):
         "donation_form_template": FORM_TEMPLATE,
         "donation_cancelled": request.GET.get("cancelled") == "1",
         "fee_scale": fees.fee_scale(),
-        "donation_limits": {"min": settings.DONATION_MIN_CENTS, "max": settings.DONATION_MAX_CENTS},
+        "donation_limits": {
+            "min": settings.DONATION_MIN_CENTS,
+            "max": settings.DONATION_MAX_CENTS,
+            "bank_max": settings.DONATION_BANK_MAX_CENTS,
+            "bank_from": settings.DONATION_BANK_SUGGESTED_CENTS,
+        },
     }
 
 

@@ -258,6 +258,13 @@ DONATION_FEE_PERCENT = env.float("DONATION_FEE_PERCENT", default=2.2)
 DONATION_FEE_FIXED_CENTS = env.int("DONATION_FEE_FIXED_CENTS", default=30)
 DONATION_MIN_CENTS = 500
 DONATION_MAX_CENTS = 2_500_000
+# Paying from a US bank account (ACH Direct Debit): Stripe takes BANK_FEE_PERCENT of
+# the charge, at most BANK_FEE_CAP_CENTS, so large gifts lose far less than by card.
+# The form offers it first from BANK_SUGGESTED_CENTS; BANK_MAX_CENTS is its online cap.
+DONATION_BANK_FEE_PERCENT = env.float("DONATION_BANK_FEE_PERCENT", default=0.8)
+DONATION_BANK_FEE_CAP_CENTS = env.int("DONATION_BANK_FEE_CAP_CENTS", default=500)
+DONATION_BANK_SUGGESTED_CENTS = env.int("DONATION_BANK_SUGGESTED_CENTS", default=50_000)
+DONATION_BANK_MAX_CENTS = env.int("DONATION_BANK_MAX_CENTS", default=10_000_000)
 PLEDGE_RATE_LIMIT = env("PLEDGE_RATE_LIMIT", default="10/h")
 # Public pages (campaigns.http_cache): how long a shared cache (nginx, a CDN) may serve
 # one without asking, how long it may serve it stale while it asks, and how long the

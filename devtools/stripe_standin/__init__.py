@@ -58,6 +58,12 @@ to the session's customer (`GET /v1/customers/{id}/payment_methods`).
 to the customer), billed from a `billing_cycle_anchor` with `proration_behavior=none`
 (a paid $0 first invoice) or at once; its renewals charge that method.
 
+Checkout Sessions honour `payment_method_types` (card, the default, and
+`us_bank_account`; any other type Stripe knows is refused as not implemented, an
+unknown one as Stripe refuses it): the hosted page offers "Pay" and "Decline" for a
+card, the "delayed" button (a US bank debit, pending until `complete-delayed`) for a
+bank account, and refuses an outcome the session does not accept.
+
 Control endpoints (`POST /_standin/<action>`, form or JSON params), for drills and
 browser tests: `set-clock` (at: Unix seconds or ISO 8601 with offset; empty = real
 time), `advance-clock` (seconds, days), `run-payouts` (at, paid=false),

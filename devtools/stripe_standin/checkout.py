@@ -22,6 +22,22 @@ from .store import diff, snapshot
 
 MODES = ("payment", "subscription", "setup")
 OUTCOMES = ("success", "decline", "delayed")
+# The buttons of the hosted page, by the payment method type each pays with: a card
+# pays or is declined at once, a US bank debit (`delayed`) stays pending.
+OUTCOME_TYPES = {"success": payments.CARD, "decline": payments.CARD, "delayed": payments.BANK}
+# The types the stand-in can pay with, and the others Stripe knows for Checkout: those
+# are refused as not implemented, anything else as Stripe refuses an unknown type.
+PAYMENT_METHOD_TYPES = (payments.CARD, payments.BANK)
+OTHER_PAYMENT_METHOD_TYPES = (
+    "acss_debit", "affirm", "afterpay_clearpay", "alipay", "alma", "amazon_pay",
+    "au_becs_debit", "bacs_debit", "bancontact", "billie", "blik", "boleto", "cashapp",
+    "crypto", "customer_balance", "eps", "fpx", "giropay", "grabpay", "ideal",
+    "kakao_pay", "klarna", "konbini", "kr_card", "link", "mobilepay", "multibanco",
+    "naver_pay", "nz_bank_account", "oxxo", "p24", "pay_by_bank", "payco", "paynow",
+    "paypal", "pix", "promptpay", "revolut_pay", "samsung_pay", "satispay",
+    "sepa_debit", "sofort", "swish", "twint", "wechat_pay", "zip",
+)  # fmt: skip
+VERIFICATION_METHODS = ("automatic", "instant")
 
 
 def create_checkout_session(store, params, base_url):
@@ -74,6 +90,8 @@ def create_checkout_session(store, params, base_url):
     currencies = {item["currency"] for item in items}
     if len(currencies) > 1:
         raise StripeError("All line items must use the same currency.", param="line_items")
+    params["payment_method_types"] = _payment_method_types(params, currencies)
+    params["payment_method_options"] = _payment_method_options(params)
     params["metadata"] = merge_metadata({}, params.get("metadata"))
     for field in ("payment_intent_data", "subscription_data"):
         if field in params:
@@ -95,6 +113,54 @@ def create_checkout_session(store, params, base_url):
     return store.add(session)
 
 
+def _payment_method_types(params, currencies):
+    """The session's `payment_method_types`, checked as Stripe checks them: each one a
+    type Stripe knows (the stand-in implements card and us_bank_account), and a US bank
+    debit only in US dollars. Card when none is given (Checkout's own choice)."""
+    types = params.get("payment_method_types")
+    if types in (None, ""):
+        return [payments.CARD]
+    if not isinstance(types, list) or not types:
+        raise StripeError("Invalid array", param="payment_method_types")
+    for index, kind in enumerate(types):
+        param = f"payment_method_types[{index}]"
+        if kind in OTHER_PAYMENT_METHOD_TYPES:
+            raise StripeError(f"The stand-in does not implement `{kind}`.", param=param)
+        one_of(kind, PAYMENT_METHOD_TYPES + OTHER_PAYMENT_METHOD_TYPES, param)
+    if payments.BANK in types and currencies - {"usd"}:
+        raise StripeError(
+            f"The currency provided ({min(currencies - {'usd'})}) is invalid for one or more "
+            "payment method types on this Checkout Session. The payment method type "
+            "us_bank_account supports: usd.",
+            param="payment_method_types",
+        )
+    return list(types)
+
+
+def _payment_method_options(params):
+    """`payment_method_options`: the stand-in reads `us_bank_account.verification_method`
+    (`automatic` unless given, for a session that takes a bank account)."""
+    options = as_dict(params.get("payment_method_options"), "payment_method_options")
+    bank = options.get(payments.BANK)
+    if bank is None and payments.BANK in params["payment_method_types"]:
+        bank = {}
+    if bank is not None:
+        bank = as_dict(bank, "payment_method_options[us_bank_account]")
+        param = "payment_method_options[us_bank_account][verification_method]"
+        bank["verification_method"] = one_of(
+            bank.get("verification_method") or "automatic", VERIFICATION_METHODS, param
+        )
+        options[payments.BANK] = bank
+    return options
+
+
+def offered_outcomes(session):
+    """The buttons the hosted page shows for a session: those of its payment method types."""
+    return [
+        outcome for outcome in OUTCOMES if OUTCOME_TYPES[outcome] in session["payment_method_types"]
+    ]
+
+
 def session_email(store, session):
     if session["customer"]:
         return store.get("customer", session["customer"])["email"]
@@ -112,6 +178,11 @@ def pay(store, session_id, *, outcome="success", email=None, name=None):
         if session["status"] != "open":
             raise StandinError(
                 "This session is no longer available.", code="checkout_session_not_open"
+            )
+        if outcome not in offered_outcomes(session):
+            raise StripeError(
+                f"This Checkout Session does not accept `{OUTCOME_TYPES[outcome]}` payments.",
+                param="outcome",
             )
         if outcome == "decline":
             return session, []

@@ -310,7 +310,7 @@ def checkout_session(*, base_url, params, line_items, customer_id, expires_in=24
         "payment_link": None,
         "payment_method_collection": "always",
         "payment_method_configuration_details": None,
-        "payment_method_options": {},
+        "payment_method_options": params.get("payment_method_options") or {},
         "payment_method_types": params.get("payment_method_types") or ["card"],
         "payment_status": "unpaid",
         "permissions": None,

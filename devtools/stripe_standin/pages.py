@@ -9,6 +9,7 @@ are in the session's `locale` (English or Spanish, see .locales); the ids stay.
 from html import escape
 
 from . import locales
+from .checkout import offered_outcomes
 from .objects import format_amount
 
 STYLE = """
@@ -99,20 +100,26 @@ def checkout(session, *, email, error=None, name="Test Donor"):
     body += (
         f'<label for="name">{escape(words["name_on_card"])}</label>\n'
         f'<input id="name" name="name" autocomplete="cc-name" value="{escape(name or "")}">\n'
-        f"<p>{escape(words['test_card'])}</p>\n"
     )
     if session["_payment_intent_data"].get("setup_future_usage"):
         # Checkout says so when the card is kept for later charges.
         body += f'<p id="saved-for-later">{escape(words["saved_for_later"])}</p>\n'
-    body += (
-        '<button class="primary" id="pay" type="submit" name="outcome" value="success">'
-        f"{escape(pay)}</button>\n"
-        '<button id="decline" type="submit" name="outcome" value="decline">'
-        f"{escape(words['decline'])}</button>\n"
-        '<button id="delayed" type="submit" name="outcome" value="delayed">'
-        f"{escape(words['delayed'])}</button>\n"
-        "</form>\n"
-    )
+    # Only the buttons of the session's payment method types.
+    offered = offered_outcomes(session)
+    if "success" in offered:
+        body += (
+            f"<p>{escape(words['test_card'])}</p>\n"
+            '<button class="primary" id="pay" type="submit" name="outcome" value="success">'
+            f"{escape(pay)}</button>\n"
+            '<button id="decline" type="submit" name="outcome" value="decline">'
+            f"{escape(words['decline'])}</button>\n"
+        )
+    if "delayed" in offered:
+        body += (
+            '<button id="delayed" type="submit" name="outcome" value="delayed">'
+            f"{escape(words['delayed'])}</button>\n"
+        )
+    body += "</form>\n"
     if session["cancel_url"]:
         body += (
             f'<p><a id="cancel" href="{escape(session["cancel_url"])}">'

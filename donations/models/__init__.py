@@ -19,6 +19,7 @@ from .donors import (
     Donor,
     Frequency,
     MonthlyGift,
+    PaymentMethod,
     Pledge,
     first_name,
     is_listed,
@@ -26,7 +27,13 @@ from .donors import (
 )
 from .gifts import MAX_CHECK_CENTS, Gift, GiftQuerySet
 from .payouts import GIFT_KINDS, BalanceTransaction, StripePayout
-from .records import MonthlyNotice, PendingAdjustment, ProcessedEvent, YearEndStatement
+from .records import (
+    MonthlyNotice,
+    PaymentFailureNotice,
+    PendingAdjustment,
+    ProcessedEvent,
+    YearEndStatement,
+)
 from .supporters import UpdatesConsent
 
 __all__ = [
@@ -41,6 +48,8 @@ __all__ = [
     "GiftQuerySet",
     "MonthlyGift",
     "MonthlyNotice",
+    "PaymentMethod",
+    "PaymentFailureNotice",
     "PendingAdjustment",
     "Pledge",
     "ProcessedEvent",

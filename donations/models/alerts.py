@@ -43,6 +43,7 @@ class StaffAlert(models.Model):
         MONTHLY_STARTED = "monthly_started", _("New monthly gift")
         MONTHLY_CANCELED = "monthly_canceled", _("Cancelled monthly gift")
         MONTHLY_FAILED = "monthly_failed", _("Failed monthly charge")
+        BANK_FAILED = "bank_failed", _("Failed bank payment")
         DIGEST = "digest", _("Daily digest")
 
     user = models.ForeignKey(

@@ -45,6 +45,13 @@ class Frequency(models.TextChoices):
     MONTHLY = "monthly", _("Monthly")
 
 
+class PaymentMethod(models.TextChoices):
+    """How the donor chose to pay on the form: Checkout then offers only that."""
+
+    CARD = "card", _("Card or wallet")
+    BANK = "bank", _("Bank account (ACH)")
+
+
 class Donor(models.Model):
     """A person who gave, once per e-mail address (compared without case)."""
 
@@ -128,6 +135,12 @@ class Pledge(models.Model):
     email = models.EmailField(_("e-mail typed"), max_length=254, default="")
     frequency = models.CharField(
         max_length=10, choices=Frequency, default=Frequency.ONCE, verbose_name=_("frequency")
+    )
+    payment_method = models.CharField(
+        max_length=10,
+        choices=PaymentMethod,
+        default=PaymentMethod.CARD,
+        verbose_name=_("payment method chosen"),
     )
     gift_cents = models.PositiveIntegerField(_("gift"))
     fee_cents = models.PositiveIntegerField(_("fee covered"), default=0)

@@ -28,7 +28,7 @@ class Gift(models.Model):
     class Method(models.TextChoices):
         CARD = "card", _("Card")
         WALLET = "wallet", _("Wallet (Apple Pay, Google Pay, Link)")
-        BANK = "bank", _("Bank transfer")
+        BANK = "bank", _("Bank account (ACH)")
         CHECK = "check", _("Check")
         OTHER = "other", _("Other")
 

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .donors import Donor, MonthlyGift
+from .donors import Donor, MonthlyGift, Pledge
 
 
 class ProcessedEvent(models.Model):
@@ -105,3 +105,28 @@ class MonthlyNotice(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} notice for monthly gift {self.monthly_gift_id}"
+
+
+class PaymentFailureNotice(models.Model):
+    """The e-mail telling a donor that their bank payment did not go through.
+
+    Unique by the Stripe object whose payment failed (a PaymentIntent for a one-time
+    gift, the first invoice of a monthly one), so however often and in whatever order
+    Stripe reports the failure, the donor hears once (donations.bank_failures).
+    """
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="failure_notices")
+    key = models.CharField(max_length=255, unique=True)
+    amount_cents = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("e-mailed on"))
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("failed payment notice")
+        verbose_name_plural = _("failed payment notices")
+
+    def __str__(self):
+        return f"Failed payment notice {self.key}"

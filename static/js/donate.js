@@ -58,6 +58,19 @@
     var fixed = parseInt(form.dataset.feeFixed, 10);
     var min = parseInt(form.dataset.min, 10);
     var max = parseInt(form.dataset.max, 10);
+    var bankNum = parseInt(form.dataset.bankNum, 10);
+    var bankDen = parseInt(form.dataset.bankDen, 10);
+    var bankCap = parseInt(form.dataset.bankCap, 10);
+    var bankMax = parseInt(form.dataset.bankMax, 10);
+    var bankFrom = parseInt(form.dataset.bankFrom, 10);
+    var methods = form.querySelectorAll('input[name="payment_method"]');
+    var bankRadio = form.querySelector('input[name="payment_method"][value="bank"]');
+    var cardRadio = form.querySelector('input[name="payment_method"][value="card"]');
+    var bankChoice = form.querySelector("[data-bank-choice]");
+    var bankSuggestion = form.querySelector("[data-bank-suggestion]");
+    // Once the donor picked a method (here, or before: a form sent back with errors, a
+    // way back from Checkout), the script stops choosing one for them.
+    var methodPicked = !!form.querySelector("#error-summary") || /[?&]method=/.test(window.location.search);
     var radios = form.querySelectorAll('input[name="amount"]');
     var otherRadio = form.querySelector("#id_amount_other");
     var otherField = form.querySelector("#other-amount-field");
@@ -71,8 +84,17 @@
     var frequencies = form.querySelectorAll('input[name="frequency"]');
     var perMonth = form.querySelectorAll("[data-per-month]");
 
-    // donations.fees: charge = ceil((gift + fixed) * num / den), in whole cents.
+    function isBank() {
+      return !!(bankRadio && bankRadio.checked);
+    }
+
+    // donations.fees, in whole cents. Card: charge = ceil((gift + fixed) * num / den).
+    // Bank: the lesser of floor((2 gift - 1) * bankNum / (2 bankDen)) + 1 - gift and the cap.
     function feeFor(gift) {
+      if (isBank()) {
+        var uncapped = Math.floor(((2 * gift - 1) * bankNum) / (2 * bankDen)) + 1 - gift;
+        return Math.min(uncapped, bankCap);
+      }
       var top = (gift + fixed) * num;
       return Math.floor((top + den - 1) / den) - gift;
     }
@@ -86,16 +108,38 @@
       return null;
     }
 
-    // The gift chosen now, in cents, or null while none is valid.
-    function giftCents() {
+    // The amount chosen now, in cents, valid or not; null while there is none.
+    function typedCents() {
       var choice = selected();
-      var gift = null;
       if (choice === otherRadio) {
-        gift = parseMoney(otherInput.value);
-      } else if (choice) {
-        gift = parseMoney(choice.value);
+        return parseMoney(otherInput.value);
       }
-      return gift !== null && gift >= min && gift <= max ? gift : null;
+      return choice ? parseMoney(choice.value) : null;
+    }
+
+    // The gift chosen now, in cents, or null while none is valid for the method.
+    function giftCents() {
+      var gift = typedCents();
+      var cap = isBank() ? bankMax : max;
+      return gift !== null && gift >= min && gift <= cap ? gift : null;
+    }
+
+    // From bankFrom on, the bank account is suggested: highlighted, its lower fee said,
+    // and chosen unless the donor picked a method themselves.
+    function suggestBank() {
+      if (!bankRadio) return;
+      var gift = typedCents();
+      var suggested = gift !== null && gift >= bankFrom;
+      if (bankChoice) {
+        bankChoice.classList.toggle("choice-suggested", suggested);
+      }
+      if (bankSuggestion) {
+        bankSuggestion.hidden = !suggested;
+      }
+      if (!methodPicked && cardRadio) {
+        bankRadio.checked = suggested;
+        cardRadio.checked = !suggested;
+      }
     }
 
     // "$25/month" on the presets while monthly is chosen.
@@ -126,11 +170,12 @@
     }
 
     function showFee() {
+      suggestBank();
       var choice = selected();
       var text = null;
-      if (choice && choice !== otherRadio && choice.dataset.fee) {
+      if (choice && choice !== otherRadio && choice.dataset.fee && !isBank()) {
         text = choice.dataset.fee;
-      } else if (choice === otherRadio) {
+      } else if (choice) {
         var gift = giftCents();
         if (gift !== null) {
           text = formatCents(feeFor(gift), true);
@@ -175,6 +220,12 @@
     }
     if (coverFee) {
       coverFee.addEventListener("change", showTotal);
+    }
+    for (var m = 0; m < methods.length; m++) {
+      methods[m].addEventListener("change", function () {
+        methodPicked = true;
+        showFee();
+      });
     }
     showOther(false);
     showFrequency();

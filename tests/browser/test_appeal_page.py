@@ -117,9 +117,13 @@ def test_presets_say_per_month_and_the_button_says_what_will_be_charged(
     expect(form.locator("#amount-label-0")).to_have_text("$25", use_inner_text=True)
     expect(submit).to_have_text("Give $51.44 now")
 
-    # Another amount: the same arithmetic as the server's (donations.fees).
+    # Another amount: the same arithmetic as the server's (donations.fees); from $500
+    # the bank account is suggested, with its own fee.
     form.get_by_label("Other", exact=True).check()
     form.get_by_label("Other amount, in dollars").fill("1234.5")
+    bank_fee = fee_to_cover(123450, method="bank")
+    expect(submit).to_have_text(f"Give {format_money(123450 + bank_fee)} now")
+    form.get_by_label("Card or wallet").check()
     expect(submit).to_have_text(f"Give {format_money(123450 + fee_to_cover(123450))} now")
     form.get_by_label(re.compile("to cover the processing fee")).uncheck()
     expect(submit).to_have_text("Give $1,234.50 now")

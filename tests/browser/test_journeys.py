@@ -156,6 +156,8 @@ def test_a_phone_donor_gives_with_the_keyboard_alone(live_server, campaign, stan
     page.keyboard.type("35")
 
     _press(page, "Tab", form.get_by_label("One time"))
+    # How to pay: a small gift starts on the card.
+    _press(page, "Tab", form.get_by_label("Card or wallet"))
     cover_fee = form.get_by_label(re.compile("to cover the processing fee"))
     _press(page, "Tab", cover_fee)
     expect(page.locator("#fee-amount")).to_have_text("$1.10")

@@ -24,7 +24,8 @@ def fields(cls):
 def gift(client, standin, amount=5200, outcome="success"):
     """A one-time gift paid on the hosted page; returns its charge, with the balance
     transaction expanded."""
-    session = open_session(client, amount=amount)
+    types = ["us_bank_account"] if outcome == "delayed" else ["card"]
+    session = open_session(client, amount=amount, payment_method_types=types)
     standin.pay(session.id, outcome=outcome)
     if outcome == "delayed":
         standin.complete_delayed(session.id)
@@ -91,7 +92,7 @@ def test_the_fee_is_reached_from_the_payment_intent_as_the_site_reaches_it(clien
 
 
 def test_a_pending_bank_debit_has_no_balance_transaction_yet(client, standin):
-    session = open_session(client)
+    session = open_session(client, payment_method_types=["us_bank_account"])
     standin.pay(session.id, outcome="delayed")
     intent = client.v1.payment_intents.retrieve(
         client.v1.checkout.sessions.retrieve(session.id).payment_intent

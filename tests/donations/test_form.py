@@ -139,7 +139,7 @@ def test_it_follows_the_fee_settings():
 BAD_AMOUNTS = [
     ("0", "The smallest gift we can accept online is $5."),
     ("-25", "Enter an amount in dollars and cents, like 50 or 50.25."),
-    ("1000000000", "Online gifts are limited to $25,000."),
+    ("1000000000", "Online gifts are limited to $25,000 by card and $100,000 from a bank"),
     ("abc", "Enter an amount in dollars and cents, like 50 or 50.25."),
     ("12.345", "Enter an amount in dollars and cents, like 50 or 50.25."),
     ("4.99", "The smallest gift we can accept online is $5."),

@@ -107,7 +107,7 @@ def test_it_books_a_monthly_gift_and_its_first_charge_once(
 
 
 def test_it_says_a_delayed_payment_is_being_confirmed(client, checkout, stripe_standin):
-    session_id = checkout()
+    session_id = checkout(payment_method="bank")
     stripe_standin.pay(session_id, outcome="delayed")
     response = _thanks(client, session_id)
     assert response.status_code == 200

@@ -1,0 +1,248 @@
+"""Bank payments (ACH) in the ledger: Stripe's events for a gift paid from a bank
+account, delivered in many orders and with repeats, always end in the same state.
+
+The events are the stand-in's own (the real client made the session, the stand-in's
+page paid it with the bank debit, and `complete_delayed` settled it), posted to the
+webhook shuffled, each maybe twice. A settled payment counts once, in the goal and the
+feed, with one receipt; a failed one never counts, and the donor and staff hear of it
+once.
+"""
+
+import json
+import random
+
+import pytest
+from django.core import mail
+
+from campaigns.models import FeedItem
+from devtools.stripe_standin import sign_payload
+from donations.bank_failures import deliver_failure_notice
+from donations.models import (
+    Gift,
+    MonthlyGift,
+    PaymentFailureNotice,
+    Pledge,
+    StaffAlert,
+    StaffAlertPreference,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Every order tried: Stripe's own, reversed, and shuffled ones with repeats.
+ORDERS = ["as-sent", "reversed", *range(6)]
+
+
+@pytest.fixture
+def staff(bookkeeper):
+    StaffAlertPreference.objects.create(
+        user=bookkeeper, gifts_from_cents=50000, monthly_started=True, monthly_failed=True
+    )
+    return bookkeeper
+
+
+@pytest.fixture
+def bank_payment(client, campaign, donation, stripe_standin):
+    """A $2,000 gift from a bank account, paid on the stand-in's page and settled:
+    returns Stripe's events for it, in the order it sent them."""
+
+    def pay(*, frequency="once", succeeded=True):
+        response = client.post(
+            f"/give/{campaign.slug}/",
+            donation(
+                amount="other",
+                other_amount="2000",
+                frequency=frequency,
+                payment_method="bank",
+                display_as="full",
+            ),
+        )
+        assert response.status_code == 303
+        session_id = response["Location"].rsplit("/", 1)[-1]
+        stripe_standin.pay(session_id, outcome="delayed")
+        stripe_standin.complete_delayed(session_id, succeeded=succeeded)
+        events = []
+        for record in stripe_standin.events:
+            record.pop("delivery", None)
+            events.append(record)
+        return events
+
+    return pay
+
+
+def _in_order(events, order):
+    if order == "as-sent":
+        return list(events)
+    if order == "reversed":
+        return list(reversed(events))
+    rng = random.Random(order)
+    deliveries = events + rng.sample(events, k=rng.randint(1, len(events)))
+    rng.shuffle(deliveries)
+    return deliveries
+
+
+def _deliver(client, settings, events, django_capture_on_commit_callbacks):
+    for event in events:
+        body = json.dumps(event).encode()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                "/stripe/webhook/",
+                body,
+                content_type="application/json",
+                HTTP_STRIPE_SIGNATURE=sign_payload(body, settings.STRIPE_WEBHOOK_SECRET),
+            )
+        assert response.status_code == 200, response.content
+
+
+def _mails_to(address):
+    return [message for message in mail.outbox if message.to == [address]]
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_a_settled_one_time_bank_gift_counts_once(
+    client, settings, campaign, staff, bank_payment, order, django_capture_on_commit_callbacks
+):
+    events = bank_payment()
+    assert [e["type"] for e in events] == [
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+    ]
+    _deliver(client, settings, _in_order(events, order), django_capture_on_commit_callbacks)
+
+    gift = Gift.objects.get()
+    assert (gift.status, gift.counted, gift.method) == ("succeeded", True, "bank")
+    assert (gift.amount_cents, gift.receipt_status) == (200000, "sent")
+    assert gift.pledge.payment_method == "bank"
+    campaign.refresh_from_db()
+    assert (campaign.donor_count, campaign.raised_cents) == (1, 200000)
+    assert list(FeedItem.objects.filter(withdrawn=False).values_list("kind", flat=True)) == [
+        "donated"
+    ]
+    (receipt,) = _mails_to("ana@example.org")
+    assert "receipt" in receipt.subject.lower()
+    assert len(_mails_to(staff.email)) == 1  # the gift alert, not a failure
+    assert not PaymentFailureNotice.objects.exists()
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_a_failed_one_time_bank_gift_never_counts_and_is_told_once(
+    client, settings, campaign, staff, bank_payment, order, django_capture_on_commit_callbacks
+):
+    events = bank_payment(succeeded=False)
+    assert [e["type"] for e in events] == [
+        "checkout.session.completed",
+        "checkout.session.async_payment_failed",
+    ]
+    _deliver(client, settings, _in_order(events, order), django_capture_on_commit_callbacks)
+
+    gift = Gift.objects.get()
+    assert (gift.status, gift.counted) == ("failed", False)
+    campaign.refresh_from_db()
+    assert (campaign.donor_count, campaign.raised_cents) == (0, 0)
+    assert not FeedItem.objects.filter(withdrawn=False).exists()
+    (notice,) = _mails_to("ana@example.org")
+    assert notice.subject == "Your bank payment to Open Communities Alliance didn’t go through"
+    assert "no money was taken" in notice.body
+    assert "$2,000.00" in notice.body
+    assert campaign.get_absolute_url() in notice.body
+    (alert,) = _mails_to(staff.email)
+    assert alert.subject == "A bank payment from Ana Lopez didn’t go through"
+    assert "Nothing was counted" in alert.body
+    assert StaffAlert.objects.get().kind == "bank_failed"
+    assert PaymentFailureNotice.objects.get().sent_at is not None
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_a_monthly_bank_gift_starts_once_its_first_invoice_is_paid(
+    client, settings, campaign, staff, bank_payment, order, django_capture_on_commit_callbacks
+):
+    events = bank_payment(frequency="monthly")
+    assert [e["type"] for e in events] == [
+        "customer.subscription.created",
+        "checkout.session.completed",
+        "invoice.paid",
+        "customer.subscription.updated",
+        "checkout.session.async_payment_succeeded",
+    ]
+    _deliver(client, settings, _in_order(events, order), django_capture_on_commit_callbacks)
+
+    monthly = MonthlyGift.objects.get()
+    assert monthly.status == "active"
+    assert monthly.donor.email == "ana@example.org"
+    gift = Gift.objects.get()
+    assert (gift.status, gift.counted, gift.starts_monthly) == ("succeeded", True, True)
+    assert (gift.method, gift.receipt_status) == ("bank", "sent")
+    campaign.refresh_from_db()
+    assert (campaign.donor_count, campaign.raised_cents) == (1, 200000)
+    assert list(FeedItem.objects.filter(withdrawn=False).values_list("kind", flat=True)) == [
+        "monthly"
+    ]
+    assert len(_mails_to("ana@example.org")) == 1
+    assert not PaymentFailureNotice.objects.exists()
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_a_monthly_bank_gift_whose_first_debit_fails_never_starts(
+    client, settings, campaign, staff, bank_payment, order, django_capture_on_commit_callbacks
+):
+    events = bank_payment(frequency="monthly", succeeded=False)
+    assert [e["type"] for e in events] == [
+        "customer.subscription.created",
+        "checkout.session.completed",
+        "invoice.payment_failed",
+        "checkout.session.async_payment_failed",
+    ]
+    _deliver(client, settings, _in_order(events, order), django_capture_on_commit_callbacks)
+
+    monthly = MonthlyGift.objects.get()
+    assert (monthly.status, monthly.donor) == ("incomplete", None)
+    assert not Gift.objects.exists()
+    campaign.refresh_from_db()
+    assert (campaign.donor_count, campaign.raised_cents) == (0, 0)
+    assert not FeedItem.objects.exists()
+    # One e-mail, about the bank payment: no "update your card" for a bank account.
+    (notice,) = _mails_to("ana@example.org")
+    assert "the monthly gift has not started" in notice.body
+    (alert,) = _mails_to(staff.email)
+    assert "didn’t go through" in alert.subject
+    assert PaymentFailureNotice.objects.get().pledge == Pledge.objects.get()
+
+
+def test_the_thank_you_page_of_a_pending_bank_gift_says_it_is_processing(
+    client, campaign, donation, stripe_standin
+):
+    response = client.post(
+        f"/give/{campaign.slug}/",
+        donation(amount="other", other_amount="2000", payment_method="bank"),
+    )
+    session_id = response["Location"].rsplit("/", 1)[-1]
+    stripe_standin.pay(session_id, outcome="delayed")
+    html = client.get("/give/thanks/", {"session_id": session_id}).content.decode()
+    assert "we’re confirming your payment" in html
+    assert "few business days" in html
+    assert "is confirmed" not in html
+    gift = Gift.objects.get()
+    assert (gift.status, gift.counted, gift.receipt_status) == ("pending", False, "pending")
+    assert mail.outbox == []
+
+
+def test_a_mail_outage_leaves_the_failure_notice_due_and_a_second_send_delivers_it(
+    client,
+    settings,
+    campaign,
+    bank_payment,
+    closed_port,
+    mail_to_port,
+    django_capture_on_commit_callbacks,
+):
+    default_mailers = settings.MAILERS
+    mail_to_port(closed_port)
+    _deliver(client, settings, bank_payment(succeeded=False), django_capture_on_commit_callbacks)
+    notice = PaymentFailureNotice.objects.get()
+    assert (notice.sent_at, notice.attempts) == (None, 1)
+    assert notice.error and "ana@example.org" not in notice.error
+
+    settings.MAILERS = default_mailers
+    assert deliver_failure_notice(notice.pk) is True
+    assert deliver_failure_notice(notice.pk) is False  # sent once only
+    (message,) = _mails_to("ana@example.org")
+    assert "didn’t go through" in message.subject
