@@ -231,7 +231,7 @@ def test_a_post_naming_another_session_is_refused(client, paid_gift, standin_obj
     ("outcome", "fields", "tiers"),
     [
         ("decline", {}, None),  # not paid: the checkout is still open
-        ("delayed", {}, None),  # a bank debit
+        ("delayed", {"payment_method": "bank"}, None),  # a bank debit
         ("success", {"frequency": "monthly"}, None),
         ("success", {"amount": "50"}, "100: 25"),  # below every tier
     ],
