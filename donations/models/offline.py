@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.formatting import format_money
+from campaigns.formatting import format_money, format_number, format_price
 from campaigns.validators import single_line
 
 from .gifts import MAX_CHECK_CENTS, Gift
@@ -52,20 +52,6 @@ def stock_value_cents(shares, high, low):
     the cent, half up. Decimal throughout, so nothing is lost to floating point."""
     dollars = shares * mean_of_high_and_low(high, low)
     return int((dollars * 100).quantize(CENT, rounding=decimal.ROUND_HALF_UP))
-
-
-def price_text(value):
-    """A share price as typed, with the cents always shown: $187.255, $12.50."""
-    value = value.normalize()
-    if value.as_tuple().exponent > -2:
-        value = value.quantize(decimal.Decimal("0.01"))
-    return f"${value:,f}"
-
-
-def shares_text(value):
-    """A number of shares without trailing zeros: 12.5, 100."""
-    value = value.normalize()
-    return f"{value:,f}" if value.as_tuple().exponent < 0 else f"{value.quantize(CENT):,f}"
 
 
 class OfflineDetails(models.Model):
@@ -117,7 +103,7 @@ class OfflineDetails(models.Model):
     def reference_text(self):
         """What the gift list's reference column shows for this gift."""
         if self.gift.method == Gift.Method.STOCK and self.shares is not None:
-            return f"{shares_text(self.shares)} {self.ticker}"
+            return f"{format_number(self.shares)} {self.ticker}"
         return self.reference
 
     @property
@@ -134,10 +120,10 @@ class OfflineDetails(models.Model):
             "%(shares)s shares × %(mean)s (the mean of the high %(high)s and the low "
             "%(low)s) = %(value)s"
         ) % {
-            "shares": shares_text(self.shares),
-            "mean": price_text(self.mean_price),
-            "high": price_text(self.high_price),
-            "low": price_text(self.low_price),
+            "shares": format_number(self.shares),
+            "mean": format_price(self.mean_price),
+            "high": format_price(self.high_price),
+            "low": format_price(self.low_price),
             "value": format_money(self.value_cents(), always_cents=True),
         }
 
