@@ -25,7 +25,14 @@ from .donors import (
     is_listed,
     public_name,
 )
-from .gifts import DEPOSIT_METHODS, MAX_CHECK_CENTS, OFFLINE_METHODS, Gift, GiftQuerySet
+from .gifts import (
+    DEPOSIT_METHODS,
+    DIRECT_TO_BANK_METHODS,
+    MAX_CHECK_CENTS,
+    OFFLINE_METHODS,
+    Gift,
+    GiftQuerySet,
+)
 from .offline import OfflineDetails
 from .payouts import GIFT_KINDS, BalanceTransaction, StripePayout
 from .records import MonthlyNotice, PendingAdjustment, ProcessedEvent, YearEndStatement
@@ -33,6 +40,7 @@ from .supporters import UpdatesConsent
 
 __all__ = [
     "DEPOSIT_METHODS",
+    "DIRECT_TO_BANK_METHODS",
     "GIFT_KINDS",
     "MAX_CHECK_CENTS",
     "OFFLINE_METHODS",

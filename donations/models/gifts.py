@@ -435,3 +435,6 @@ OFFLINE_METHODS = (
 # reference on the gift matches the bank's line). Stock goes to a brokerage account
 # and goods or services never reach a bank: neither joins a deposit.
 DEPOSIT_METHODS = (Gift.Method.CHECK, Gift.Method.CASH, Gift.Method.DAF)
+# Offline gifts that reach the bank as a line of their own, not on a deposit slip
+# (a fund's grant only when it is in no deposit: one mailed as a check joins one).
+DIRECT_TO_BANK_METHODS = (Gift.Method.TRANSFER, Gift.Method.DAF)
