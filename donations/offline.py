@@ -165,6 +165,38 @@ def duplicate_message(first):
     )
 
 
+# Admin -----------------------------------------------------------------------------
+
+
+def admin_rows(gift):
+    """(label, value) lines of what a bookkeeper entered for the gift's kind, the
+    stock's computation and the in-kind estimate included (staff only)."""
+    details = details_of(gift)
+    if details is None:
+        return []
+    rows = {
+        Method.TRANSFER: [
+            (_("Confirmation or reference number"), details.reference),
+            (_("Sender"), details.sender),
+        ],
+        Method.DAF: [(_("Fund"), details.fund_name), (_("Grant ID"), details.reference)],
+        Method.STOCK: [
+            (_("Ticker symbol"), details.ticker),
+            (_("Value"), details.computation() if details.shares else ""),
+        ],
+        Method.IN_KIND: [
+            (_("Description"), details.description),
+            (
+                _("Internal estimate"),
+                format_money(details.estimated_value_cents, always_cents=True)
+                if details.estimated_value_cents is not None
+                else "–",
+            ),
+        ],
+    }.get(gift.method, [])
+    return [(label, value) for label, value in rows if value]
+
+
 # Receipts --------------------------------------------------------------------------
 
 
