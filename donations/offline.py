@@ -215,6 +215,20 @@ def method_label(gift):
     return None
 
 
+def noncash_description(gift):
+    """A gift of property in one line, without a value: "12.5 shares of AAPL", or
+    what was given."""
+    details = details_of(gift)
+    if details is None:
+        return gift.get_method_display()
+    if gift.method == Method.STOCK:
+        return _("%(shares)s shares of %(ticker)s") % {
+            "shares": format_number(details.shares),
+            "ticker": details.ticker,
+        }
+    return details.description
+
+
 def receipt_facts(gift):
     """What a receipt says of an offline gift beyond a check's facts, as a dict:
 
