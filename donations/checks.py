@@ -30,6 +30,7 @@ from campaigns.models import FeedItem
 from . import offline
 from .gift_sync import refresh_progress, sync_gift
 from .models import OFFLINE_METHODS, Deposit, DisplayChoice, Donor, Frequency, Gift, OfflineDetails
+from .models.offline import DETAILED_METHODS
 
 # The fields of a check a bookkeeper enters, in the order the form shows them; all
 # of them may be corrected while the check is not locked.
@@ -145,7 +146,8 @@ def record_offline_gift(
     """
     if method not in OFFLINE_METHODS:
         raise ValueError(f"{method} is not an offline method")
-    details = None if method == Gift.Method.CHECK else (details or OfflineDetails())
+    # Checks and cash need nothing beyond the gift's own columns.
+    details = (details or OfflineDetails()) if method in DETAILED_METHODS else None
     gift = Gift(
         campaign=campaign,
         frequency=Frequency.ONCE,

@@ -38,6 +38,8 @@ REQUIRED = {
     },
     Gift.Method.IN_KIND: {"description": _("Describe the goods or services given.")},
 }
+# The kinds that have details (checks and cash need none).
+DETAILED_METHODS = tuple(REQUIRED)
 CENT = decimal.Decimal(1)
 
 
