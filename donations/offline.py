@@ -139,29 +139,30 @@ def duplicate_message(first):
             "description": details.description,
         }
     what = {
-        Method.CHECK: _("Check no. %(number)s for %(amount)s from %(donor)s was already logged"),
-        Method.CASH: _(
-            "A cash gift of %(amount)s from %(donor)s received on %(received)s was already logged"
+        Method.CHECK: _(
+            "Check no. %(number)s for %(amount)s from %(donor)s was already logged on %(date)s."
         ),
-        Method.TRANSFER: _("Transfer %(reference)s (%(amount)s from %(donor)s) was already logged"),
-        Method.DAF: _("Grant %(reference)s from %(fund)s was already logged"),
+        Method.CASH: _(
+            "A cash gift of %(amount)s from %(donor)s received on %(received)s was already "
+            "logged on %(date)s."
+        ),
+        Method.TRANSFER: _(
+            "Transfer %(reference)s (%(amount)s from %(donor)s) was already logged on %(date)s."
+        ),
+        Method.DAF: _("Grant %(reference)s from %(fund)s was already logged on %(date)s."),
         Method.STOCK: _(
-            "%(shares)s shares of %(ticker)s from %(donor)s received on %(received)s "
-            "were already logged"
+            "%(shares)s shares of %(ticker)s from %(donor)s received on %(received)s were "
+            "already logged on %(date)s."
         ),
         Method.IN_KIND: _(
-            "An in-kind gift from %(donor)s received on %(received)s (“%(description)s”) "
-            "was already logged"
+            "An in-kind gift from %(donor)s received on %(received)s (“%(description)s”) was "
+            "already logged on %(date)s."
         ),
     }[first.method]
     return (
         (what % values)
         + " "
-        + _(
-            "on %(date)s. If this really is a second gift, tick “This is not a duplicate” "
-            "and save again."
-        )
-        % values
+        + _("If this really is a second gift, tick “This is not a duplicate” and save again.")
     )
 
 

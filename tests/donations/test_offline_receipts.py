@@ -38,8 +38,8 @@ the advisor as recommending it and says no deduction is available to the advisor
 
 import datetime
 import io
-from html import unescape
 from decimal import Decimal
+from html import unescape
 
 import pypdf
 import pytest
