@@ -186,7 +186,11 @@ def void(request, model_admin):
         if voided:
             messages.success(
                 request,
-                ngettext("Voided %(count)d gift.", "Voided %(count)d gifts.", voided)
+                (
+                    ngettext("Voided %(count)d check.", "Voided %(count)d checks.", voided)
+                    if all(gift.method == Gift.Method.CHECK for gift in gifts)
+                    else ngettext("Voided %(count)d gift.", "Voided %(count)d gifts.", voided)
+                )
                 % {"count": voided},
             )
         if len(gifts) == 1:
