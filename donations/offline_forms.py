@@ -71,7 +71,10 @@ DETAIL_FIELDS = ("reference", "sender", "fund_name", "ticker", "shares", "high_p
 
 
 class PriceField(forms.DecimalField):
-    """A price per share in dollars, as people type it ("187.255", "$1,012.50")."""
+    """A price per share in dollars, as people type it ("187.255", "$1,012.50"): a
+    text box, since a number box refuses the dollar sign and the comma."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal"})
 
     default_error_messages = {"invalid": _("Enter a price in dollars, such as 187.25.")}
 
@@ -82,6 +85,9 @@ class PriceField(forms.DecimalField):
 
 
 class SharesField(forms.DecimalField):
+    """A number of shares as people type it ("1,000", "12.5")."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal"})
     default_error_messages = {"invalid": _("Enter a number of shares, such as 100 or 12.5.")}
 
     def to_python(self, value):
