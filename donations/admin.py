@@ -328,7 +328,7 @@ class GiftAdmin(admin.ModelAdmin):
         obj._state.adding = False
 
     def log_addition(self, request, obj, message):
-        return None  # record_check_gift wrote the History entry
+        return None  # record_offline_gift wrote the History entry
 
     def log_change(self, request, obj, message):
         return None  # change_check_gift wrote the History entry

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, FeedItem
-from donations import accounting, checks, exports
+from donations import accounting, checks, exports, monthly
 from donations.models import Deposit, Gift, OfflineDetails
 from donations.month_end import Month, month_end_figures
 
@@ -473,3 +473,16 @@ def test_the_gift_list_filters_by_kind_and_by_origin(
     assert sorted(gift.method for gift in offline.result_list) == ["in_kind", "stock"]
     online = bookkeeper_client.get(changelist + "?origin=online").context["cl"]
     assert [gift.method for gift in online.result_list] == ["card"]
+
+
+def test_my_giving_names_each_offline_kind_and_no_value_for_in_kind(
+    client, bookkeeper_client, campaign, donor
+):
+    _log(bookkeeper_client, "stock", campaign, donor)
+    _log(bookkeeper_client, "in_kind", campaign, donor)
+
+    html = client.get(f"/give/manage/{monthly.make_token(donor)}/").content.decode()
+
+    assert "$2,340.69 · Stock" in html
+    assert "In kind · In-kind (goods or services)" in html
+    assert "$0" not in html
