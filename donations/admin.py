@@ -223,7 +223,7 @@ class GiftAdmin(admin.ModelAdmin):
         "stripe_invoice_id",
         "stripe_charge_id",
     ]
-    list_select_related = ["donor", "campaign"]
+    list_select_related = ["donor", "campaign", "offline_details"]
     date_hierarchy = "given_at"
     autocomplete_fields = ["donor"]
     actions = ["send_receipts", "print_letters", "void_checks", "export_gifts"]
@@ -337,6 +337,8 @@ class GiftAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("amount"), ordering="amount_cents")
     def amount_display(self, obj):
+        if obj.method == Gift.Method.IN_KIND:
+            return _("In kind")  # no stated value (donations.offline)
         return format_money(obj.amount_cents, obj.currency, always_cents=True)
 
     @admin.display(description=_("refunded"))

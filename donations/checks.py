@@ -2,13 +2,13 @@
 deposits: logging, correcting, voiding, closing.
 
 Online gifts get their money facts from Stripe (donations.ledger); offline gifts get
-theirs from a bookkeeper, through these functions (each kind's rules are in
+theirs from a bookkeeper, through these functions (what differs by kind is in
 donations.offline). The rules of a gift are Gift.clean() and
-OfflineDetails.clean_for(),
-those of a deposit Deposit.ensure_open() and Deposit.close(); each function here runs
-them in a single transaction with the rows it depends on locked, ends with
-`gift_sync.sync_gift` so that totals, the goal and the public feed follow, and records
-who did what in django.contrib.admin's LogEntry, which the admin's History page shows.
+OfflineDetails.clean_for(), those of a deposit Deposit.ensure_open() and
+Deposit.close(); each function here runs them in a single transaction with the rows
+it depends on locked, ends with `gift_sync.sync_gift` so that totals, the goal and
+the public feed follow, and records who did what in django.contrib.admin's LogEntry,
+which the admin's History page shows.
 
 A closed deposit stands for a deposit slip the bank has accepted: its checks can no
 longer change amount, donor or check details, and none can join or leave it. A

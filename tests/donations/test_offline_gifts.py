@@ -171,6 +171,10 @@ def test_an_in_kind_gift_counts_a_donor_but_no_dollars(bookkeeper_client, campai
     assert campaign.donor_count == 1 and campaign.raised_cents == 0
     assert FeedItem.objects.filter(source_key=gift.feed_key, withdrawn=False).exists()
     assert str(gift) == "In-kind gift by Ana Lopez"
+    page = bookkeeper_client.get(reverse("admin:donations_gift_change", args=[gift.pk]))
+    html = page.content.decode()
+    assert '<div class="readonly">In kind</div>' in html and "$0.00" not in html
+    assert "Internal estimate: $800.00" in html  # for staff only
 
 
 # Bad input -------------------------------------------------------------------------
