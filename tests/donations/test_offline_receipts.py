@@ -234,3 +234,17 @@ def test_the_receipt_pdf_of_an_offline_gift_is_made_again_byte_for_byte(receipt_
     first = receipts.receipt_pdf(gift)
     assert first == receipts.receipt_pdf(Gift.objects.get(pk=gift.pk))
     assert timezone.localtime(gift.given_at).date() == RECEIVED
+
+
+def test_a_grant_s_letter_goes_to_the_fund_in_care_of_the_advisor(bookkeeper_client, receipt_of):
+    details = OfflineDetails(fund_name="Fidelity Charitable", reference="G-7731")
+    gift, *_ = receipt_of(Gift.Method.DAF, amount_cents=100000, details=details)
+
+    html = bookkeeper_client.get(
+        reverse("admin:donations_gift_letters") + f"?ids={gift.pk}"
+    ).content.decode()
+    address = html.split('<address class="recipient">')[1].split("</address>")[0]
+    assert address.split("<br>")[:3] == ["Fidelity Charitable", "c/o Ana Lopez", "12 Elm Street"]
+    letter = _flat(unescape(html))
+    assert "Dear Fidelity Charitable," in letter and DAF_NOTE in letter
+    assert DEDUCTIBLE not in letter
