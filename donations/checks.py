@@ -19,7 +19,7 @@ import datetime
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
@@ -142,7 +142,8 @@ def record_offline_gift(
     `send_receipt` is set and the donor has an address. Not idempotent by design: a
     second identical entry raises DuplicateCheck unless `confirm_duplicate` is set, and
     the donor's row is locked meanwhile so two bookkeepers entering the same gift at
-    once are serialised and the second one sees the first.
+    once are serialised and the second one sees the first (a transfer or a grant,
+    whose duplicate may be logged for another donor, also locks its reference).
     """
     if method not in OFFLINE_METHODS:
         raise ValueError(f"{method} is not an offline method")
@@ -170,6 +171,7 @@ def record_offline_gift(
         gift.donor_name = gift.donor.name
         gift.language = gift.donor.language  # its receipt in the donor's language
         gift.deposit = _locked_open_deposit(deposit)
+        _lock_reference(method, details)
         duplicates = offline.find_duplicates(
             method,
             donor=gift.donor,
@@ -191,6 +193,20 @@ def record_offline_gift(
         sync_gift(gift)
         log(user, gift, ADDITION, _logged_message(gift))
     return gift
+
+
+def _lock_reference(method, details):
+    """Serialises two entries of one transfer or grant reference until commit, even
+    for two donors (which the donor's row lock does not): a PostgreSQL transaction
+    advisory lock on the reference. SQLite, for development, writes one transaction
+    at a time anyway."""
+    if method not in (Gift.Method.TRANSFER, Gift.Method.DAF) or not details.reference.strip():
+        return
+    if connection.vendor != "postgresql":
+        return
+    key = f"offline-gift:{method}:{details.reference.strip().lower()}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
 
 
 def _clean(gift, details):

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, FeedItem
 from donations import accounting, checks, exports, monthly
-from donations.models import Deposit, Gift, OfflineDetails
+from donations.models import Deposit, Donor, Gift, OfflineDetails
 from donations.month_end import Month, month_end_figures
 
 ADD_URL = reverse("admin:donations_gift_add")
@@ -490,3 +490,44 @@ def test_my_giving_names_each_offline_kind_and_no_value_for_in_kind(
     assert "$2,340.69 · Stock" in html
     assert "In kind · In-kind (goods or services)" in html
     assert "$0" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_entries_of_one_transfer_at_once_are_caught(bookkeeper, campaign, donor):
+    """Two bookkeepers log the same wire, each for another donor, at the same moment:
+    the second waits for the first and is told it is a duplicate."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (CI runs it)")
+    other = Donor.objects.create(name="Luis Lopez", email="luis@example.org")
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def log_in_thread(giver):
+        try:
+            barrier.wait(timeout=5)
+            checks.record_offline_gift(
+                method=Gift.Method.TRANSFER,
+                donor=giver,
+                campaign=campaign,
+                amount_cents=250000,
+                received_on=TWO_DAYS_AGO,
+                user=bookkeeper,
+                details=OfflineDetails(reference="FED-20261120-0042"),
+            )
+            outcomes.append("logged")
+        except checks.DuplicateCheck:
+            outcomes.append("duplicate")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=log_in_thread, args=(giver,)) for giver in (donor, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["duplicate", "logged"]
+    assert Gift.objects.count() == 1
