@@ -29,6 +29,25 @@ def format_money(cents, currency="usd", *, always_cents=False):
     return _("%(symbol)s%(amount)s") % {"symbol": symbol, "amount": number}
 
 
+def format_number(value, *, min_places=0):
+    """A Decimal for people, as many places as it has (trailing zeros dropped) but at
+    least `min_places`: shares "12.5", "1,000"; with min_places=2 a share price
+    "187.255" or "12.50". Grouped and in the active language's format."""
+    value = Decimal(value).normalize()
+    places = max(min_places, -value.as_tuple().exponent)
+    return formats.number_format(value, places, use_l10n=True, force_grouping=True)
+
+
+def format_price(value, currency="usd"):
+    """A price per share in dollars as a Decimal, to the tenth of a cent if it has
+    one: Decimal("187.255") → "$187.255", Decimal("12.5") → "$12.50"."""
+    symbol = CURRENCY_SYMBOLS.get(currency.lower(), "")
+    return _("%(symbol)s%(amount)s") % {
+        "symbol": symbol,
+        "amount": format_number(value, min_places=2),
+    }
+
+
 def dollars(cents, *, always_cents=False):
     """Cents as a plain number: `5000` → "50", `5025` → "50.25"; always_cents gives "50.00".
 

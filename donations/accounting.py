@@ -10,9 +10,13 @@ entry, built from that day's balance transactions (donations.models.payouts):
     dispute          Dr Disputes      Cr Stripe         (and back when won)
     any fee          Dr Stripe fees   Cr Stripe
     adjustment       Dr/Cr Stripe fees, Cr/Dr Stripe
-and each payout, and each deposit of checks, is an entry of its own:
+and each payout, each deposit of checks (and cash), and each bank transfer or fund
+grant that reached the bank on its own, is an entry of its own:
     payout           Dr Bank          Cr Stripe         (back when it is returned)
     check deposit    Dr Bank          Cr Contributions
+    transfer, grant  Dr Bank          Cr Contributions
+Stock and in-kind gifts never reach the bank and are not here: stock is booked when
+the broker's statement shows it, goods and services at the value the books give them.
 
 Every pair has one debit and one credit of the same amount, so each entry balances
 (debits == credits) by construction; `check_balanced` proves it on the lines before a
@@ -38,7 +42,7 @@ from django.utils import timezone
 from campaigns.formatting import dollars
 
 from .exports import csv_lines
-from .models import BalanceTransaction, Deposit, StripePayout
+from .models import DIRECT_TO_BANK_METHODS, BalanceTransaction, Deposit, Gift, StripePayout
 
 Kind = BalanceTransaction.Kind
 
@@ -77,6 +81,8 @@ MEMO = {
     Kind.OTHER: "Other Stripe activity",
 }
 
+DIRECT_MEMO = {Gift.Method.TRANSFER: "Bank transfer", Gift.Method.DAF: "Donor-advised fund grant"}
+
 
 @dataclass(frozen=True)
 class JournalLine:
@@ -114,8 +120,9 @@ def _pair(entry, date, debit, credit, cents, memo, reference):
 
 
 def journal_lines(month):
-    """The month's journal lines: one entry per day of Stripe activity, one per payout
-    and one per closed check deposit, in date order."""
+    """The month's journal lines: one entry per day of Stripe activity, one per payout,
+    one per closed check deposit and one per bank transfer or fund grant, in date
+    order."""
     names = accounts()
     begin, end = month.bounds()
     zone = timezone.get_default_timezone()
@@ -174,6 +181,26 @@ def journal_lines(month):
             names["bank"],
             names["contributions"],
             deposit.check_total_cents,
+            memo,
+            reference,
+        )
+
+    direct = Gift.objects.filter(
+        method__in=DIRECT_TO_BANK_METHODS,
+        deposit__isnull=True,
+        voided_at__isnull=True,
+        received_on__gte=month.first_day,
+        received_on__lte=month.last_day,
+    ).order_by("received_on", "pk")
+    for gift in direct:
+        reference = gift.reference or f"gift-{gift.pk}"
+        memo = f"{DIRECT_MEMO[gift.method]} of {gift.received_on.isoformat()}"
+        entries[(gift.received_on, 3, reference)] += _pair(
+            None,
+            gift.received_on,
+            names["bank"],
+            names["contributions"],
+            gift.amount_cents,
             memo,
             reference,
         )

@@ -1,8 +1,10 @@
-"""The bookkeepers' admin: donors, gifts (online and by check), deposits, statements.
+"""The bookkeepers' admin: donors, gifts (online and offline), deposits, statements.
 
-Online gifts are read-only here: their money facts come from Stripe. Checks are
-logged, corrected and voided through donations.checks, which also writes the History
-entries, so the admin's own log lines are switched off for gifts.
+Online gifts are read-only here: their money facts come from Stripe. Offline gifts
+(checks, cash, bank transfers, fund grants, stock, in kind) are logged, corrected and
+voided through donations.checks, which also writes the History entries, so the
+admin's own log lines are switched off for gifts. "Log a gift" asks for the kind
+first (`?kind=`, a check when none is given, so old links still open the check form).
 """
 
 from django import forms
@@ -12,20 +14,22 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from campaigns.formatting import format_money
 from campaigns.models import Campaign
 
-from . import admin_supporters, admin_views, checks, receipts
+from . import admin_supporters, admin_views, checks, offline, receipts
 from . import donors as donors_service
 from .admin_forms import CHECK_FORM_FIELDS, CheckGiftForm
 
 # Deposits, monthly gifts, statements and Stripe events are in admin_records.
 from .admin_records import BOTH
-from .models import Deposit, Donor, Gift
+from .models import OFFLINE_METHODS, Deposit, Donor, Gift
+from .offline_forms import FORM_FIELDS, form_for
 
 # Donors ----------------------------------------------------------------------------
 
@@ -161,6 +165,36 @@ ONLINE_FIELDSETS = [
         {"fields": ["receipt_status", "receipt_sent_at", "receipt_attempts", "receipt_error"]},
     ),
 ]
+# An offline gift other than a check, once logged: its facts are shown, and only how
+# it shows in the feed and its memo change (checks.OPEN_FIELDS).
+OFFLINE_FIELDS = [
+    "donor",
+    "campaign",
+    "method",
+    "amount_display",
+    "received_on",
+    "details_display",
+    "deposit",
+    "display_as",
+    "memo",
+]
+
+
+class OriginFilter(admin.SimpleListFilter):
+    """Gifts paid online (through Stripe) or logged by staff (offline kinds)."""
+
+    title = _("origin")
+    parameter_name = "origin"
+
+    def lookups(self, request, model_admin):
+        return [("online", _("Online (Stripe)")), ("offline", _("Logged by staff"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "online":
+            return queryset.exclude(method__in=OFFLINE_METHODS)
+        if self.value() == "offline":
+            return queryset.filter(method__in=OFFLINE_METHODS)
+        return queryset
 
 
 @admin.register(Gift)
@@ -177,27 +211,43 @@ class GiftAdmin(admin.ModelAdmin):
         "reference_display",
         "receipt_status",
     ]
-    list_filter = ["status", "method", "campaign", "frequency", "receipt_status"]
+    list_filter = ["status", OriginFilter, "method", "campaign", "frequency", "receipt_status"]
     search_fields = [
         "donor__name",
         "donor__email",
         "check_number",
+        "offline_details__reference",
+        "offline_details__fund_name",
+        "offline_details__ticker",
         "stripe_payment_intent_id",
         "stripe_invoice_id",
         "stripe_charge_id",
     ]
-    list_select_related = ["donor", "campaign"]
+    list_select_related = ["donor", "campaign", "offline_details"]
     date_hierarchy = "given_at"
     autocomplete_fields = ["donor"]
     actions = ["send_receipts", "print_letters", "void_checks", "export_gifts"]
 
+    class Media:
+        css = {"all": ["css/backoffice.css"]}
+
     # Which form, which fields ------------------------------------------------------
+
+    def _kind(self, request):
+        """The offline kind the "Log a gift" page is for: ?kind=, a check by default."""
+        kind = request.GET.get("kind")
+        return kind if kind in OFFLINE_METHODS else Gift.Method.CHECK
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [(None, {"fields": [*CHECK_FORM_FIELDS, "send_receipt"]})]
-        if obj.method != Gift.Method.CHECK:
+            return [(None, {"fields": [*FORM_FIELDS[self._kind(request)], "send_receipt"]})]
+        if not obj.is_offline:
             return ONLINE_FIELDSETS
+        if obj.method != Gift.Method.CHECK:
+            return [
+                (None, {"fields": OFFLINE_FIELDS}),
+                (_("Status"), {"fields": CHECK_STATUS_FIELDS}),
+            ]
         entry = CHECK_FORM_FIELDS
         if checks.is_locked(obj):
             entry = [name if name != "amount" else "amount_display" for name in entry]
@@ -207,13 +257,19 @@ class GiftAdmin(admin.ModelAdmin):
         if obj is None:
             return []
         readonly = [*CHECK_STATUS_FIELDS, "amount_display", "refunded_display"]
+        if obj.is_offline and obj.method != Gift.Method.CHECK:
+            return readonly + [name for name in OFFLINE_FIELDS if name not in checks.OPEN_FIELDS]
         if checks.is_locked(obj):
             readonly += [name for name in checks.LOCKED_FIELDS if name != "amount_cents"]
         return readonly
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is not None and obj.method != Gift.Method.CHECK:
+        if obj is None:
+            kwargs["form"] = form_for(self._kind(request))
+        elif not obj.is_offline:
             kwargs["form"] = forms.ModelForm
+        else:
+            kwargs["form"] = form_for(obj.method)
         return super().get_form(request, obj, change, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -232,7 +288,7 @@ class GiftAdmin(admin.ModelAdmin):
         if not super().has_change_permission(request, obj):
             return False
         # Online gifts follow Stripe; a voided check is final.
-        return obj is None or (obj.method == Gift.Method.CHECK and not obj.voided_at)
+        return obj is None or (obj.is_offline and not obj.voided_at)
 
     def has_delete_permission(self, request, obj=None):
         return False  # nothing is deleted: refunds and voids change the status
@@ -243,8 +299,9 @@ class GiftAdmin(admin.ModelAdmin):
     # Saving through the service ----------------------------------------------------
 
     def add_view(self, request, form_url="", extra_context=None):
+        kind = self._kind(request)
         return super().add_view(
-            request, form_url, {"title": _("Log a check"), **(extra_context or {})}
+            request, form_url, {"title": offline.TITLES[kind], **(extra_context or {})}
         )
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -265,13 +322,13 @@ class GiftAdmin(admin.ModelAdmin):
                 **form.changes(),
             )
         else:
-            saved = checks.record_check_gift(user=request.user, **form.record_kwargs())
+            saved = checks.record_offline_gift(user=request.user, **form.record_kwargs())
         obj.pk = saved.pk
         obj.refresh_from_db()
         obj._state.adding = False
 
     def log_addition(self, request, obj, message):
-        return None  # record_check_gift wrote the History entry
+        return None  # record_offline_gift wrote the History entry
 
     def log_change(self, request, obj, message):
         return None  # change_check_gift wrote the History entry
@@ -280,6 +337,8 @@ class GiftAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("amount"), ordering="amount_cents")
     def amount_display(self, obj):
+        if obj.method == Gift.Method.IN_KIND:
+            return _("In kind")  # no stated value (donations.offline)
         return format_money(obj.amount_cents, obj.currency, always_cents=True)
 
     @admin.display(description=_("refunded"))
@@ -293,6 +352,13 @@ class GiftAdmin(admin.ModelAdmin):
     @admin.display(description=_("reference"))
     def reference_display(self, obj):
         return obj.reference or "–"
+
+    @admin.display(description=_("details"))
+    def details_display(self, obj):
+        rows = offline.admin_rows(obj)
+        if not rows:
+            return "–"
+        return format_html_join(mark_safe("<br>"), "{}: {}", rows)
 
     # Actions -----------------------------------------------------------------------
 
@@ -354,7 +420,7 @@ class GiftAdmin(admin.ModelAdmin):
             admin_views.selection_url("admin:donations_gift_letters", queryset)
         )
 
-    @admin.action(permissions=["change"], description=_("Void check…"), location=BOTH)
+    @admin.action(permissions=["change"], description=_("Void offline gift…"), location=BOTH)
     def void_checks(self, request, queryset):
         return HttpResponseRedirect(
             admin_views.selection_url("admin:donations_gift_void", queryset)
@@ -385,10 +451,30 @@ class GiftAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["is_check"] = obj is not None and obj.method == Gift.Method.CHECK
+        context["is_offline"] = obj is not None and obj.is_offline
         context["can_void"] = (
-            context["is_check"] and not obj.voided_at and self.has_change_permission(request)
+            context["is_offline"] and not obj.voided_at and self.has_change_permission(request)
         )
+        if add:
+            context["kinds"] = self._kind_links(request)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _kind_links(self, request):
+        """The "Log a gift" page's choice of kind: one link per kind, keeping the
+        other parameters of the address (a deposit to log into)."""
+        current = self._kind(request)
+        links = []
+        for method in OFFLINE_METHODS:
+            query = request.GET.copy()
+            query["kind"] = method
+            links.append(
+                {
+                    "label": Gift.Method(method).label,
+                    "url": "?" + query.urlencode(),
+                    "current": method == current,
+                }
+            )
+        return links
 
     def changelist_view(self, request, extra_context=None):
         extra = {

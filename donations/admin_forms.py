@@ -1,4 +1,5 @@
-"""Forms of the back office: logging a check, a deposit, a void, a report's range.
+"""Forms of the back office: logging a check (the other offline kinds in
+donations.offline_forms), a deposit, a void, a report's range.
 
 They check what a person typed and say clearly what is wrong; the rules themselves
 live on the models (Gift.clean, Deposit.ensure_open), which donations.checks enforces
@@ -16,7 +17,7 @@ from campaigns.formatting import format_money, parse_money
 from campaigns.models import Campaign
 from campaigns.validators import single_line
 
-from . import checks
+from . import checks, offline
 from .models import Deposit, Gift
 
 
@@ -58,8 +59,11 @@ class CheckGiftForm(forms.ModelForm):
     """The "Log a check" form, and the correction form of a check not yet locked.
 
     Gift.clean() checks the amount, number and date; its errors are shown beside the
-    field they concern.
+    field they concern. The other offline kinds' forms extend it
+    (donations.offline_forms.OfflineGiftForm).
     """
+
+    method = Gift.Method.CHECK
 
     amount = DollarsField(
         label=_("Amount"),
@@ -92,13 +96,15 @@ class CheckGiftForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.instance.method = Gift.Method.CHECK  # so that Gift.clean() checks it
+        self.instance.method = self.method  # so that Gift.clean() checks it
         self.duplicate_found = False
-        # The admin leaves out what a locked check may not change.
-        for name in ("amount", "send_receipt"):
-            if name not in (self._meta.fields or ()):
+        self.details = None
+        # The admin leaves out what a locked gift may not change, and what its kind
+        # does not ask.
+        for name in self.declared_fields:
+            if name != "confirm_duplicate" and name not in (self._meta.fields or ()):
                 self.fields.pop(name, None)
-        if "amount" not in self.fields:
+        if self.instance.pk and "amount" not in self.fields:
             self.fields.pop("confirm_duplicate", None)
         if "donor" in self.fields:
             # The autocomplete <select> lists only the chosen donor, without an empty
@@ -140,12 +146,14 @@ class CheckGiftForm(forms.ModelForm):
             return
         if self.instance.pk and not {"donor", "check_number", "amount"} & set(self.changed_data):
             return  # a check confirmed once is not questioned again for a memo edit
-        duplicates = checks.find_duplicates(
+        duplicates = offline.find_duplicates(
+            self.method,
             donor=cleaned.get("donor"),
+            amount_cents=self.instance.amount_cents,
+            received_on=cleaned.get("received_on"),
+            details=self.details,
             check_number=cleaned.get("check_number"),
-            amount_cents=cleaned.get("amount"),
-            exclude_pk=self.instance.pk,
-        )
+        ).exclude(pk=self.instance.pk)
         if duplicates.exists() and not cleaned.get("confirm_duplicate"):
             self.duplicate_found = True
             self.add_error("confirm_duplicate", checks.DuplicateCheck(duplicates))
@@ -172,10 +180,10 @@ class CheckGiftForm(forms.ModelForm):
         super().add_error(field, error)
 
     def record_kwargs(self):
-        """Keyword arguments of checks.record_check_gift."""
+        """Keyword arguments of checks.record_offline_gift."""
         data = dict(self.cleaned_data)
         data["amount_cents"] = data.pop("amount")
-        return data
+        return data | {"method": self.method}
 
     def changes(self):
         """The changed fields, as keyword arguments of checks.change_check_gift."""

@@ -13,7 +13,7 @@ from campaigns.formatting import format_money
 
 from . import admin_views, checks, payouts
 from .admin_forms import DepositForm
-from .models import Deposit, Gift, MonthlyGift, ProcessedEvent, YearEndStatement
+from .models import DEPOSIT_METHODS, Deposit, MonthlyGift, ProcessedEvent, YearEndStatement
 
 BOTH = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
@@ -200,7 +200,7 @@ class DepositAdmin(admin.ModelAdmin):
         elif obj is not None:
             context["deposit"] = obj
             context["summary"] = obj.check_summary()
-            context["checks"] = obj.gifts.filter(method=Gift.Method.CHECK).select_related("donor")
+            context["checks"] = obj.gifts.filter(method__in=DEPOSIT_METHODS).select_related("donor")
             context["can_close"] = not obj.is_closed and self.has_change_permission(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 

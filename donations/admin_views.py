@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from . import accounting, charts, checks, exports, reports
 from .admin_forms import RangeForm, VoidForm, parse_year
 from .letters import letter_context
-from .models import Deposit, Donor, Gift
+from .models import OFFLINE_METHODS, Deposit, Donor, Gift
 from .month_end import Month, month_end_figures
 
 
@@ -161,13 +161,17 @@ def letters(request, model_admin):
 def void(request, model_admin):
     _require(request, "donations.change_gift")
     gifts = list(
-        Gift.objects.filter(pk__in=_selected_ids(request), method=Gift.Method.CHECK)
-        .select_related("donor")
+        Gift.objects.filter(pk__in=_selected_ids(request), method__in=OFFLINE_METHODS)
+        .select_related("donor", "offline_details")
         .order_by("pk")
     )
     if not gifts:
         messages.error(
-            request, _("Choose one or more checks to void; online gifts are refunded in Stripe.")
+            request,
+            _(
+                "Choose one or more checks or other offline gifts to void; online gifts "
+                "are refunded in Stripe."
+            ),
         )
         return HttpResponseRedirect(reverse("admin:donations_gift_changelist"))
     form = VoidForm(request.POST or None)
@@ -182,7 +186,11 @@ def void(request, model_admin):
         if voided:
             messages.success(
                 request,
-                ngettext("Voided %(count)d check.", "Voided %(count)d checks.", voided)
+                (
+                    ngettext("Voided %(count)d check.", "Voided %(count)d checks.", voided)
+                    if all(gift.method == Gift.Method.CHECK for gift in gifts)
+                    else ngettext("Voided %(count)d gift.", "Voided %(count)d gifts.", voided)
+                )
                 % {"count": voided},
             )
         if len(gifts) == 1:
@@ -193,7 +201,7 @@ def void(request, model_admin):
         model_admin,
         "admin/donations/gift/void.html",
         {
-            "title": _("Void checks"),
+            "title": _("Void offline gifts"),
             "gifts": gifts,
             "form": form,
             "ids": ",".join(str(gift.pk) for gift in gifts),

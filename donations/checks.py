@@ -1,11 +1,14 @@
-"""Mailed checks and bank deposits: logging, correcting, voiding, closing.
+"""Offline gifts (checks, cash, transfers, fund grants, stock, in kind) and bank
+deposits: logging, correcting, voiding, closing.
 
-Online gifts get their money facts from Stripe (donations.ledger); checks get theirs
-from a bookkeeper, through these functions. The rules of a check are Gift.clean(),
-those of a deposit Deposit.ensure_open() and Deposit.close(); each function here runs
-them in a single transaction with the rows it depends on locked, ends with
-`gift_sync.sync_gift` so that totals, the goal and the public feed follow, and records
-who did what in django.contrib.admin's LogEntry, which the admin's History page shows.
+Online gifts get their money facts from Stripe (donations.ledger); offline gifts get
+theirs from a bookkeeper, through these functions (what differs by kind is in
+donations.offline). The rules of a gift are Gift.clean() and
+OfflineDetails.clean_for(), those of a deposit Deposit.ensure_open() and
+Deposit.close(); each function here runs them in a single transaction with the rows
+it depends on locked, ends with `gift_sync.sync_gift` so that totals, the goal and
+the public feed follow, and records who did what in django.contrib.admin's LogEntry,
+which the admin's History page shows.
 
 A closed deposit stands for a deposit slip the bank has accepted: its checks can no
 longer change amount, donor or check details, and none can join or leave it. A
@@ -16,16 +19,18 @@ import datetime
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from campaigns.formatting import format_date, format_money
+from campaigns.formatting import format_money
 from campaigns.models import FeedItem
 
+from . import offline
 from .gift_sync import refresh_progress, sync_gift
-from .models import Deposit, DisplayChoice, Donor, Frequency, Gift
+from .models import OFFLINE_METHODS, Deposit, DisplayChoice, Donor, Frequency, Gift, OfflineDetails
+from .models.offline import DETAILED_METHODS
 
 # The fields of a check a bookkeeper enters, in the order the form shows them; all
 # of them may be corrected while the check is not locked.
@@ -43,52 +48,38 @@ CHECK_FIELDS = (
 # What a closed deposit freezes on each of its checks: all but how it shows in the
 # feed and the staff's memo.
 LOCKED_FIELDS = tuple(name for name in CHECK_FIELDS if name not in ("display_as", "memo"))
+# What the other offline kinds may change once logged; the rest is corrected by
+# voiding the gift and logging it again.
+OPEN_FIELDS = ("display_as", "memo")
 # The expected total's column holds at most about $21 million.
 MAX_DEPOSIT_CENTS = 2_000_000_000
 
 
 class DuplicateCheck(ValidationError):
-    """The same donor, check number and amount are already logged (and not voided)."""
+    """The same gift is already logged (and not voided): for a check, the same donor,
+    number and amount; for the other kinds, see offline.find_duplicates."""
 
     def __init__(self, duplicates):
         self.duplicates = list(duplicates)
-        first = self.duplicates[0]
-        super().__init__(
-            _(
-                "Check no. %(number)s for %(amount)s from %(donor)s was already logged "
-                "on %(date)s. If this really is a second check, tick “This is not a "
-                "duplicate” and save again."
-            )
-            % {
-                "number": first.check_number,
-                "amount": _money(first),
-                "donor": first.donor.name,
-                "date": format_date(first.created_at),
-            },
-            code="duplicate",
-        )
+        super().__init__(offline.duplicate_message(self.duplicates[0]), code="duplicate")
 
 
 def find_duplicates(*, donor, check_number, amount_cents, exclude_pk=None):
     """Checks already logged with the same donor, number and amount, voided ones aside."""
-    if donor is None or not check_number or not amount_cents:
-        return Gift.objects.none()
-    return (
-        Gift.objects.filter(
-            method=Gift.Method.CHECK,
-            donor=donor,
-            check_number__iexact=check_number.strip(),
-            amount_cents=amount_cents,
-            voided_at__isnull=True,
-        )
-        .exclude(pk=exclude_pk)
-        .select_related("donor")
-        .order_by("created_at")
-    )
+    return offline.find_duplicates(
+        Gift.Method.CHECK,
+        donor=donor,
+        amount_cents=amount_cents,
+        received_on=None,
+        check_number=check_number,
+    ).exclude(pk=exclude_pk)
 
 
 def is_locked(gift):
-    """Whether a check's money facts are frozen: voided, or in a closed deposit."""
+    """Whether a check's money facts are frozen: voided, or in a closed deposit (the
+    other offline kinds' always are, once logged)."""
+    if gift.method != Gift.Method.CHECK:
+        return True
     return bool(gift.voided_at) or bool(gift.deposit_id and gift.deposit.is_closed)
 
 
@@ -115,14 +106,21 @@ def _locked_open_deposit(deposit):
     return deposit
 
 
-def record_check_gift(
+def record_check_gift(*, check_number, **fields):
+    """Books one mailed check (record_offline_gift) and returns it."""
+    return record_offline_gift(method=Gift.Method.CHECK, check_number=check_number, **fields)
+
+
+def record_offline_gift(
     *,
+    method,
     donor,
     campaign,
-    amount_cents,
-    check_number,
     received_on,
     user,
+    amount_cents=None,
+    details=None,
+    check_number="",
     check_date=None,
     display_as=DisplayChoice.ANONYMOUS,
     memo="",
@@ -131,19 +129,30 @@ def record_check_gift(
     send_receipt=True,
     confirm_duplicate=False,
 ):
-    """Books one mailed check as a succeeded one-time gift and returns it.
+    """Books one offline gift as a succeeded one-time gift and returns it.
+
+    `details` (an unsaved OfflineDetails) carries what a kind other than a check
+    needs; it is saved with the gift. A stock gift's amount is its value by the IRS
+    rule (OfflineDetails.value_cents), an in-kind gift's is 0 (see donations.offline):
+    `amount_cents` is ignored for both. Every rule is checked before anything is
+    written, so a bad entry writes nothing.
 
     It counts toward the campaign's total and donor goal and shows in the feed as the
     donor chose (anonymous unless asked). The e-mail receipt goes out after commit when
     `send_receipt` is set and the donor has an address. Not idempotent by design: a
     second identical entry raises DuplicateCheck unless `confirm_duplicate` is set, and
-    the donor's row is locked meanwhile so two bookkeepers entering the same check at
-    once are serialised and the second one sees the first.
+    the donor's row is locked meanwhile so two bookkeepers entering the same gift at
+    once are serialised and the second one sees the first (a transfer or a grant,
+    whose duplicate may be logged for another donor, also locks its reference).
     """
+    if method not in OFFLINE_METHODS:
+        raise ValueError(f"{method} is not an offline method")
+    # Checks and cash need nothing beyond the gift's own columns.
+    details = (details or OfflineDetails()) if method in DETAILED_METHODS else None
     gift = Gift(
         campaign=campaign,
         frequency=Frequency.ONCE,
-        method=Gift.Method.CHECK,
+        method=method,
         amount_cents=amount_cents,
         currency=currency,
         payment=Gift.Payment.SUCCEEDED,
@@ -153,16 +162,23 @@ def record_check_gift(
         received_on=received_on,
         memo=memo,
         logged_by=user,
+        deposit=deposit,
     )
-    gift.clean()
+    _clean(gift, details)
 
     with transaction.atomic():
         gift.donor = Donor.objects.select_for_update().get(pk=donor.pk)
         gift.donor_name = gift.donor.name
         gift.language = gift.donor.language  # its receipt in the donor's language
         gift.deposit = _locked_open_deposit(deposit)
-        duplicates = find_duplicates(
-            donor=gift.donor, check_number=gift.check_number, amount_cents=amount_cents
+        _lock_reference(method, details)
+        duplicates = offline.find_duplicates(
+            method,
+            donor=gift.donor,
+            amount_cents=gift.amount_cents,
+            received_on=received_on,
+            details=details,
+            check_number=gift.check_number,
         )
         if not confirm_duplicate and duplicates.exists():
             raise DuplicateCheck(duplicates)
@@ -171,15 +187,65 @@ def record_check_gift(
         gift.receipt_status = Gift.Receipt.PENDING if wants_receipt else Gift.Receipt.NOT_NEEDED
         gift.derive_status()
         gift.save()
+        if details is not None:
+            details.gift = gift
+            details.save()
         sync_gift(gift)
-        log(
-            user,
-            gift,
-            ADDITION,
-            _("Logged check no. %(number)s for %(amount)s.")
-            % {"number": gift.check_number, "amount": _money(gift)},
-        )
+        log(user, gift, ADDITION, _logged_message(gift))
     return gift
+
+
+def _lock_reference(method, details):
+    """Serialises two entries of one transfer or grant reference until commit, even
+    for two donors (which the donor's row lock does not): a PostgreSQL transaction
+    advisory lock on the reference. SQLite, for development, writes one transaction
+    at a time anyway."""
+    if method not in (Gift.Method.TRANSFER, Gift.Method.DAF) or not details.reference.strip():
+        return
+    if connection.vendor != "postgresql":
+        return
+    key = f"offline-gift:{method}:{details.reference.strip().lower()}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+
+
+def _clean(gift, details):
+    """Runs the gift's and its details' rules together, so every mistake is named at
+    once; sets a stock gift's amount from its shares and prices, and an in-kind
+    gift's to 0."""
+    errors = {}
+    if details is not None:
+        try:
+            details.clean_for(gift.method)
+        except ValidationError as error:
+            errors.update(error.error_dict)
+        if gift.method == Gift.Method.STOCK:
+            gift.amount_cents = None if errors else details.value_cents()
+        elif gift.method == Gift.Method.IN_KIND:
+            gift.amount_cents = 0
+    try:
+        gift.clean()
+    except ValidationError as error:
+        for name, messages in error.error_dict.items():
+            # A stock gift's amount is wrong only when its shares or prices are.
+            if not (name == "amount_cents" and gift.method == Gift.Method.STOCK and errors):
+                errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _logged_message(gift):
+    if gift.method == Gift.Method.CHECK:
+        return _("Logged check no. %(number)s for %(amount)s.") % {
+            "number": gift.check_number,
+            "amount": _money(gift),
+        }
+    if gift.method == Gift.Method.IN_KIND:
+        return _("Logged an in-kind gift.")
+    return _("Logged a gift (%(method)s) of %(amount)s.") % {
+        "method": gift.get_method_display(),
+        "amount": _money(gift),
+    }
 
 
 def change_check_gift(gift, *, user, confirm_duplicate=False, **changes):
@@ -195,7 +261,7 @@ def change_check_gift(gift, *, user, confirm_duplicate=False, **changes):
         raise TypeError(f"change_check_gift() cannot change {sorted(unknown)}")
     with transaction.atomic():
         gift = Gift.objects.select_for_update().select_related("donor").get(pk=gift.pk)
-        if gift.method != Gift.Method.CHECK:
+        if not gift.is_offline:
             raise ValidationError(
                 _("Only checks are changed here: an online gift follows what Stripe says."),
                 code="not_a_check",
@@ -207,6 +273,14 @@ def change_check_gift(gift, *, user, confirm_duplicate=False, **changes):
         changed = [name for name, value in changes.items() if _differs(gift, name, value)]
         if not changed:
             return gift
+        if gift.method != Gift.Method.CHECK and set(changed) - set(OPEN_FIELDS):
+            raise ValidationError(
+                _(
+                    "Once logged, only how this gift shows in the feed and its memo can "
+                    "change. Void it and log a new entry instead."
+                ),
+                code="locked",
+            )
         current_deposit = (
             Deposit.objects.select_for_update().get(pk=gift.deposit_id) if gift.deposit_id else None
         )
@@ -284,8 +358,8 @@ def _refresh_feed_item(gift):
 
 
 def void_gift(gift, reason, user):
-    """Voids a bounced or mistaken check (Gift.void): its row stays, its money stops
-    counting; returns it.
+    """Voids a bounced check or any offline gift logged by mistake (Gift.void): its
+    row stays, its money stops counting; returns it.
 
     `sync_gift` then takes it out of the campaign's totals, the goal and the feed.
     Allowed in a closed deposit (that is how a correction starts). The gift's row is

@@ -10,7 +10,7 @@ import datetime
 from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 
-from .models import Deposit, Gift
+from .models import DEPOSIT_METHODS, Deposit, Gift
 from .reports import NET
 
 # A receipt is normally sent within seconds of its gift; the hourly safety net
@@ -58,7 +58,7 @@ def figures():
     )
 
     open_deposits = Deposit.objects.filter(closed_at__isnull=True)
-    in_deposit = Q(gifts__method=Gift.Method.CHECK, gifts__voided_at__isnull=True)
+    in_deposit = Q(gifts__method__in=DEPOSIT_METHODS, gifts__voided_at__isnull=True)
     deposits = open_deposits.aggregate(
         count=Count("pk", distinct=True),
         oldest=Min("deposited_on"),

@@ -10,9 +10,11 @@ import datetime
 
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns.formatting import dollars
 
+from . import offline
 from .fee_totals import with_fee_figures
 from .labels import plain
 from .models import Gift
@@ -39,6 +41,11 @@ GIFT_COLUMNS = [
     "memo",
     # The supporter's page the gift was made through (fundraising), by its name shown.
     "raised_through",
+    # Offline gifts (donations.offline): what the bookkeeper entered for the kind
+    # (a transfer's sender, a fund and its advisor, the stock's computation, what was
+    # given in kind) and an in-kind gift's internal estimate, which is not in `amount`.
+    "offline_details",
+    "in_kind_estimate",
 ]
 # What makes Excel, LibreOffice and Google Sheets read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -92,6 +99,19 @@ def deposit_cell(deposit):
     return f"{deposit.deposited_on.isoformat()}{reference}"
 
 
+def offline_cells(gift):
+    """The `offline_details` and `in_kind_estimate` cells of a gift (empty for others)."""
+    details = offline.details_of(gift)
+    if details is None:
+        return ["", ""]
+    lines = offline.admin_rows(gift)
+    if gift.method == Gift.Method.DAF:
+        lines.append((_("Recommended by"), gift.donor_name or gift.donor.name))
+    text = "; ".join(f"{label}: {value}" for label, value in lines)
+    estimate = details.estimated_value_cents
+    return [text, "" if estimate is None else dollars(estimate, always_cents=True)]
+
+
 def gift_rows(gifts):
     """One row per gift, values in plain words (donations.labels), the campaign by title.
 
@@ -99,7 +119,7 @@ def gift_rows(gifts):
     fee, included in `amount`; `stripe_fee` and `net` are Stripe's figures once known.
     """
     gifts = with_fee_figures(
-        gifts.select_related("donor", "campaign", "deposit", "fundraiser")
+        gifts.select_related("donor", "campaign", "deposit", "fundraiser", "offline_details")
     ).order_by("given_at", "pk")
     for gift in gifts.iterator(chunk_size=CHUNK_SIZE):
         yield [
@@ -120,6 +140,7 @@ def gift_rows(gifts):
             deposit_cell(gift.deposit),
             gift.memo,
             gift.fundraiser.display_name if gift.fundraiser_id else "",
+            *offline_cells(gift),
         ]
 
 

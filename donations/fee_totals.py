@@ -16,7 +16,7 @@ A gift whose fee Stripe has not told yet counts no fee; `fees_pending` says how 
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from .models import BalanceTransaction, Gift
+from .models import OFFLINE_METHODS, BalanceTransaction, Gift
 
 
 def paid(gifts):
@@ -27,7 +27,7 @@ def paid(gifts):
 def fee_totals(gifts):
     """Gross, fees, covered and net of a Gift queryset, in cents, as a dict."""
     charged = paid(gifts)
-    online = ~Q(method=Gift.Method.CHECK)
+    online = ~Q(method__in=OFFLINE_METHODS)
     sums = charged.aggregate(
         gross=Sum("amount_cents", default=0),
         refunded=Sum("refunded_cents", default=0),

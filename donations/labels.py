@@ -16,6 +16,11 @@ PLAIN_VALUES = {
         "bank": _("Bank (ACH)"),
         "check": _("Check"),
         "other": _("Other"),
+        "cash": _("Cash"),
+        "transfer": _("Bank transfer (Zelle, wire)"),
+        "daf": _("Donor-advised fund grant"),
+        "stock": _("Stock"),
+        "in_kind": _("In kind"),
     },
     "frequency": {
         "once": _("One-time"),

@@ -6,7 +6,9 @@ moment is the sum of the nets of the transactions created before it: the opening
 balance is that sum at the first of the month, the closing balance at the first of
 the next, and the month's transactions, by kind, are the difference between the two.
 Beside it: the gifts of the month by method and by campaign, the payouts and check
-deposits that reached the bank, and every item a bookkeeper must look at before
+deposits that reached the bank, the bank transfers and fund grants that reached it on
+their own (stock and in-kind gifts never do: they are in the gifts by method only,
+in-kind ones at $0), and every item a bookkeeper must look at before
 closing (the "unmatched" list).
 
 Every figure is an aggregate query; the page runs a fixed number of queries however
@@ -22,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.formatting import format_money
 
 from .models import (
+    DIRECT_TO_BANK_METHODS,
     GIFT_KINDS,
     BalanceTransaction,
     Deposit,
@@ -162,6 +165,11 @@ def month_end_figures(month):
         .with_check_totals()
         .order_by("deposited_on", "pk")
     )
+    direct_to_bank = list(
+        gifts.filter(method__in=DIRECT_TO_BANK_METHODS, deposit__isnull=True, counted=True)
+        .select_related("donor", "offline_details")
+        .order_by("received_on", "pk")
+    )
     activity_net = sum(row["net_cents"] for row in activity)
     return {
         "month": month,
@@ -177,6 +185,8 @@ def month_end_figures(month):
         "paid_out_cents": sum(p.amount_cents for p in payouts if p.reached_bank),
         "check_deposits": check_deposits,
         "checks_deposited_cents": sum(d.check_total_cents for d in check_deposits),
+        "direct_to_bank": direct_to_bank,
+        "direct_to_bank_cents": sum(gift.amount_cents for gift in direct_to_bank),
         "unmatched": unmatched(month),
     }
 
@@ -239,8 +249,12 @@ def unmatched(month):
         ),
         _capped(
             "checks_not_deposited",
-            _("Checks received this month and in no deposit"),
-            gifts.filter(method=Gift.Method.CHECK, deposit__isnull=True, voided_at__isnull=True)
+            _("Checks and cash received this month and in no deposit"),
+            gifts.filter(
+                method__in=[Gift.Method.CHECK, Gift.Method.CASH],
+                deposit__isnull=True,
+                voided_at__isnull=True,
+            )
             .select_related("donor", "campaign")
             .order_by("given_at", "pk"),
         ),

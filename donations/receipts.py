@@ -25,7 +25,7 @@ from campaigns.formatting import format_date, format_money
 from campaigns.organization import Organization
 from oca_site.redaction import log_unexpected
 
-from . import mail, pdfs
+from . import mail, offline, pdfs
 from .mail import short_error
 from .models import Gift
 
@@ -82,9 +82,16 @@ def receipt_context(gift):
     monthly = gift.frequency == "monthly"
     plan = gift.monthly_gift if monthly and gift.monthly_gift_id else None
     next_charge = plan.next_charge_at if plan and plan.status != "canceled" else None
+    kind = offline.receipt_facts(gift)
     return organization_context() | {
         "gift": gift,
-        "donor_name": gift.donor_name or gift.donor.name,
+        # A fund's grant is addressed to the fund, its donor of record.
+        "donor_name": kind["addressee"],
+        # Stock and in-kind gifts are described, not valued (detail_rows say what).
+        "shows_amount": kind["shows_amount"],
+        "detail_rows": kind["detail_rows"],
+        "kind_statements": [irs_statements(note) for note in kind["notes"]],
+        "deductible_note": kind["deductible_note"],
         "amount": format_money(gift.amount_cents, gift.currency, always_cents=True),
         "date": format_date(gift.given_at),
         "method": payment_method_label(gift),
@@ -102,6 +109,9 @@ def receipt_context(gift):
 
 
 def payment_method_label(gift):
+    label = offline.method_label(gift)
+    if label is not None:
+        return label
     if gift.method == Gift.Method.CHECK:
         return (
             _("Check no. %(number)s") % {"number": gift.check_number}

@@ -19,13 +19,14 @@ from django.utils.translation import gettext_lazy
 from campaigns.formatting import format_date, format_money
 from oca_site.redaction import log_unexpected
 
-from . import mail, pdfs
+from . import mail, offline, pdfs
 from .mail import short_error
 from .models import Donor, Gift, YearEndStatement
 from .receipts import irs_statements, organization_context, payment_method_label
 from .reports import local_range
 
 logger = logging.getLogger(__name__)
+NONCASH_METHODS = (Gift.Method.STOCK, Gift.Method.IN_KIND)
 
 STATEMENT_IRS_WORDING = gettext_lazy(
     "No goods or services were provided in exchange for these contributions."
@@ -41,7 +42,7 @@ def gifts_of(donor, year):
     begin, stop = year_range(year)
     return (
         Gift.objects.filter(donor=donor, counted=True, given_at__gte=begin, given_at__lt=stop)
-        .select_related("campaign")
+        .select_related("campaign", "offline_details")
         .order_by("given_at", "pk")
     )
 
@@ -62,17 +63,30 @@ def donors_for(year):
     )
 
 
+def stated_cents(gift):
+    """What the statement counts of a gift: its net amount, or 0 for a gift of
+    property (stock, in kind), which it describes instead of valuing, as a receipt
+    does (donations.offline)."""
+    if gift.method in NONCASH_METHODS:
+        return 0
+    return gift.amount_cents - gift.refunded_cents
+
+
+def _stated_amount(gift):
+    if gift.method in NONCASH_METHODS:
+        return offline.noncash_description(gift)
+    return format_money(stated_cents(gift), gift.currency, always_cents=True)
+
+
 def statement_context(donor, year, gifts):
-    total = sum(gift.amount_cents - gift.refunded_cents for gift in gifts)
+    total = sum(stated_cents(gift) for gift in gifts)
     return organization_context() | {
         "year": year,
         "donor_name": donor.name,
         "gifts": [
             {
                 "date": format_date(gift.given_at),
-                "amount": format_money(
-                    gift.amount_cents - gift.refunded_cents, gift.currency, always_cents=True
-                ),
+                "amount": _stated_amount(gift),
                 "method": payment_method_label(gift),
             }
             for gift in gifts
@@ -169,7 +183,7 @@ def _send_one(donor, year, outcome):
         if not gifts:  # the gifts were refunded or voided since the list was read
             return
         message = build_statement(donor, year, gifts)
-        statement.total_cents = sum(g.amount_cents - g.refunded_cents for g in gifts)
+        statement.total_cents = sum(stated_cents(gift) for gift in gifts)
         statement.gift_count = len(gifts)
         error = mail.deliver(message)
         if error is not None:

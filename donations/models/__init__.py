@@ -6,10 +6,11 @@ deleted: refunds, disputes and voids change a gift's state, and `counted` says
 whether it still counts toward totals, the goal and the feed.
 
 One module per concern, all imported from here: who gives and what they pledged
-(`donors`), the gifts (`gifts`), the bank deposits of checks and of Stripe payouts
-(`deposits`), Stripe's balance transactions and payouts (`payouts`), what the site
-records of its own work (`records`), supporters' consent to hear from OCA
-(`supporters`) and the staff's gift alerts (`alerts`).
+(`donors`), the gifts (`gifts`; what offline ones need beside in `offline`), the
+bank deposits of checks and of Stripe payouts (`deposits`), Stripe's balance
+transactions and payouts (`payouts`), what the site records of its own work
+(`records`), supporters' consent to hear from OCA (`supporters`) and the staff's
+gift alerts (`alerts`).
 """
 
 from .alerts import StaffAlert, StaffAlertPreference
@@ -25,7 +26,15 @@ from .donors import (
     is_listed,
     public_name,
 )
-from .gifts import MAX_CHECK_CENTS, Gift, GiftQuerySet
+from .gifts import (
+    DEPOSIT_METHODS,
+    DIRECT_TO_BANK_METHODS,
+    MAX_CHECK_CENTS,
+    OFFLINE_METHODS,
+    Gift,
+    GiftQuerySet,
+)
+from .offline import OfflineDetails
 from .payouts import GIFT_KINDS, BalanceTransaction, StripePayout
 from .records import (
     MonthlyNotice,
@@ -37,8 +46,11 @@ from .records import (
 from .supporters import UpdatesConsent
 
 __all__ = [
+    "DEPOSIT_METHODS",
+    "DIRECT_TO_BANK_METHODS",
     "GIFT_KINDS",
     "MAX_CHECK_CENTS",
+    "OFFLINE_METHODS",
     "BalanceTransaction",
     "Deposit",
     "DisplayChoice",
@@ -50,6 +62,7 @@ __all__ = [
     "MonthlyNotice",
     "PaymentMethod",
     "PaymentFailureNotice",
+    "OfflineDetails",
     "PendingAdjustment",
     "Pledge",
     "ProcessedEvent",

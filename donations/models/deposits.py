@@ -9,13 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.formatting import format_date, format_money
 from campaigns.validators import single_line
 
-from .gifts import Gift
+from .gifts import DEPOSIT_METHODS
 
 
 class DepositQuerySet(models.QuerySet):
     def with_check_totals(self):
-        """Annotates each deposit with the number and sum of its checks (voided ones aside)."""
-        in_deposit = models.Q(gifts__method=Gift.Method.CHECK, gifts__voided_at__isnull=True)
+        """Annotates each deposit with the number and sum of its checks and cash (voided
+        ones aside): `check_count`, `check_total_cents`."""
+        in_deposit = models.Q(gifts__method__in=DEPOSIT_METHODS, gifts__voided_at__isnull=True)
         return self.annotate(
             check_count=models.Count("gifts", filter=in_deposit),
             check_total_cents=models.Sum("gifts__amount_cents", filter=in_deposit, default=0),
@@ -100,8 +101,9 @@ class Deposit(models.Model):
             )
 
     def check_summary(self):
-        """Its checks' count and sum against the expected total (voided ones aside)."""
-        totals = self.gifts.filter(method=Gift.Method.CHECK, voided_at__isnull=True).aggregate(
+        """Its checks' and cash's count and sum against the expected total (voided ones
+        aside)."""
+        totals = self.gifts.filter(method__in=DEPOSIT_METHODS, voided_at__isnull=True).aggregate(
             count=models.Count("pk"), total=models.Sum("amount_cents", default=0)
         )
         difference = totals["total"] - self.expected_total_cents

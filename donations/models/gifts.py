@@ -1,4 +1,4 @@
-"""Gifts: one-time payments, monthly charges and checks, with the facts of each."""
+"""Gifts: one-time payments, monthly charges and offline gifts, with the facts of each."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,7 +23,7 @@ class GiftQuerySet(models.QuerySet):
 
 
 class Gift(models.Model):
-    """One booked gift: a one-time payment, one monthly charge, or one check."""
+    """One booked gift: a one-time payment, one monthly charge, or one offline gift."""
 
     class Method(models.TextChoices):
         CARD = "card", _("Card")
@@ -31,6 +31,12 @@ class Gift(models.Model):
         BANK = "bank", _("Bank account (ACH)")
         CHECK = "check", _("Check")
         OTHER = "other", _("Other")
+        # Gifts a bookkeeper logs (donations.offline), beside checks.
+        CASH = "cash", _("Cash")
+        TRANSFER = "transfer", _("Bank transfer (Zelle, wire)")
+        DAF = "daf", _("Donor-advised fund grant")
+        STOCK = "stock", _("Stock")
+        IN_KIND = "in_kind", _("In-kind (goods or services)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending (payment confirming)")
@@ -215,8 +221,11 @@ class Gift(models.Model):
             models.Index(fields=["receipt_status"], name="gift_receipt_status"),
         ]
         constraints = [
+            # An in-kind gift states no value (its estimate stays on OfflineDetails),
+            # so it adds nothing to the money raised; every other gift is money.
             models.CheckConstraint(
-                condition=models.Q(amount_cents__gt=0), name="gift_amount_positive"
+                condition=models.Q(amount_cents__gt=0) | models.Q(method="in_kind", amount_cents=0),
+                name="gift_amount_positive",
             ),
             models.CheckConstraint(
                 condition=models.Q(refunded_cents__lte=models.F("amount_cents")),
@@ -225,6 +234,8 @@ class Gift(models.Model):
         ]
 
     def __str__(self):
+        if self.method == self.Method.IN_KIND:
+            return _("In-kind gift by %(donor)s") % {"donor": self.donor_name or self.donor}
         amount = format_money(self.amount_cents, self.currency, always_cents=True)
         return _("%(method)s gift of %(amount)s by %(donor)s") % {
             "method": self.get_method_display(),
@@ -243,6 +254,11 @@ class Gift(models.Model):
         return reverse("admin:donations_gift_change", args=[self.pk])
 
     @property
+    def is_offline(self):
+        """Whether a bookkeeper logged it (check, cash, transfer, grant, stock, in kind)."""
+        return self.method in OFFLINE_METHODS
+
+    @property
     def net_cents(self):
         return self.amount_cents - self.refunded_cents if self.counted else 0
 
@@ -257,8 +273,12 @@ class Gift(models.Model):
 
     @property
     def reference(self):
-        """The outside reference of the money: PaymentIntent, Invoice or check number."""
-        return self.stripe_payment_intent_id or self.stripe_invoice_id or self.check_number
+        """The outside reference of the money: PaymentIntent, Invoice, check number, or
+        an offline gift's own (a transfer's confirmation, a grant's ID, the shares)."""
+        if self.stripe_payment_intent_id or self.stripe_invoice_id or self.check_number:
+            return self.stripe_payment_intent_id or self.stripe_invoice_id or self.check_number
+        details = getattr(self, "offline_details", None)
+        return details.reference_text if details is not None else ""
 
     # Merging Stripe's facts ----------------------------------------------------------
     #
@@ -293,30 +313,43 @@ class Gift(models.Model):
             self.dispute = self.Dispute.OPEN
         self.stripe_dispute_id = dispute_id or self.stripe_dispute_id
 
-    # Checks --------------------------------------------------------------------------
+    # Offline gifts -------------------------------------------------------------------
 
     def clean(self):
-        """The rules of a check as a bookkeeper logs or corrects it.
+        """The rules of an offline gift as a bookkeeper logs or corrects it.
 
-        Run by the admin's check form and by donations.checks before saving. An online
-        gift's facts come from Stripe and are not checked here.
+        Run by the admin's forms and by donations.checks before saving; the rules of
+        each kind's own details are OfflineDetails.clean(). An online gift's facts
+        come from Stripe and are not checked here.
         """
-        if self.method != self.Method.CHECK:
+        if not self.is_offline:
             return
         errors = {}
-        if self.amount_cents is None or self.amount_cents <= 0:
+        if self.method == self.Method.IN_KIND:
+            if self.amount_cents:
+                errors["amount_cents"] = ValidationError(
+                    _("An in-kind gift states no amount; enter its estimate instead."),
+                    code="in_kind_amount",
+                )
+        elif self.amount_cents is None or self.amount_cents <= 0:
             errors["amount_cents"] = ValidationError(
-                _("The amount must be more than $0. To take back a check, void it."),
+                _("The amount must be more than $0. To take back a gift, void it."),
                 code="not_positive",
             )
         elif self.amount_cents > MAX_CHECK_CENTS:
             errors["amount_cents"] = ValidationError(
-                _("That amount is too large to be a check."), code="too_large"
+                _("That amount is too large to be a check.")
+                if self.method == self.Method.CHECK
+                else _("That amount is too large for one gift."),
+                code="too_large",
             )
         today = timezone.localdate()
         if self.received_on is None:
             errors["received_on"] = ValidationError(
-                _("Enter the date the check arrived."), code="required"
+                _("Enter the date the check arrived.")
+                if self.method == self.Method.CHECK
+                else _("Enter the date the gift was received."),
+                code="required",
             )
         elif self.received_on > today:
             errors["received_on"] = ValidationError(
@@ -324,17 +357,22 @@ class Gift(models.Model):
                 % {"today": format_date(today)},
                 code="future",
             )
-        if not (self.check_number or "").strip():
+        if self.method == self.Method.CHECK and not (self.check_number or "").strip():
             errors["check_number"] = ValidationError(_("Enter the check number."), code="required")
+        if self.deposit_id and self.method not in DEPOSIT_METHODS:
+            errors["deposit"] = ValidationError(
+                _("Only checks, cash and grants paid by check go into a bank deposit."),
+                code="not_deposited",
+            )
         if errors:
             raise ValidationError(errors)
 
     def void(self, reason, user):
-        """Voids a bounced or mistaken check: its row stays, its money stops counting.
+        """Voids a bounced or mistaken offline gift: its row stays, its money stops counting.
 
         Sets voided_at/by/reason and the status; the caller saves it and takes it out
         of the totals, the goal and the feed (donations.checks.void_gift). Refuses an
-        online gift, and a check already voided, so that nothing is voided twice.
+        online gift, and a gift already voided, so that nothing is voided twice.
         """
         reason = " ".join((reason or "").split())
         if not reason:
@@ -347,15 +385,18 @@ class Gift(models.Model):
                 _("Keep the reason under %(max)s characters.") % {"max": max_length},
                 code="too_long",
             )
-        if self.method != self.Method.CHECK:
+        if not self.is_offline:
             raise ValidationError(
                 _("Only checks can be voided; refund an online gift in Stripe."),
                 code="not_a_check",
             )
         if self.voided_at:
+            if self.method == self.Method.CHECK:
+                message = _("Check no. %(number)s was already voided on %(date)s.")
+            else:
+                message = _("This gift was already voided on %(date)s.")
             raise ValidationError(
-                _("Check no. %(number)s was already voided on %(date)s.")
-                % {"number": self.check_number, "date": format_date(self.voided_at)},
+                message % {"number": self.check_number, "date": format_date(self.voided_at)},
                 code="already_voided",
             )
         self.voided_at = timezone.now()
@@ -377,7 +418,7 @@ class Gift(models.Model):
             status = self.Status.DISPUTED
         elif self.dispute == self.Dispute.LOST:
             status = self.Status.DISPUTE_LOST
-        elif self.refunded_cents >= self.amount_cents:
+        elif self.refunded_cents and self.refunded_cents >= self.amount_cents:
             status = self.Status.REFUNDED
         elif self.refunded_cents:
             status = self.Status.PARTIALLY_REFUNDED
@@ -387,3 +428,23 @@ class Gift(models.Model):
         self.status = status
         self.counted = status in (self.Status.SUCCEEDED, self.Status.PARTIALLY_REFUNDED)
         return was_counted != self.counted
+
+
+# The methods a bookkeeper logs by hand; the others come from Stripe.
+OFFLINE_METHODS = (
+    Gift.Method.CHECK,
+    Gift.Method.CASH,
+    Gift.Method.TRANSFER,
+    Gift.Method.DAF,
+    Gift.Method.STOCK,
+    Gift.Method.IN_KIND,
+)
+# The methods whose money may go to the bank on a deposit slip: checks, cash, and a
+# donor-advised fund's grant when the fund mails it as a check (one sent by ACH or
+# wire stays out, as a bank transfer does: it reaches the bank on its own, and its
+# reference on the gift matches the bank's line). Stock goes to a brokerage account
+# and goods or services never reach a bank: neither joins a deposit.
+DEPOSIT_METHODS = (Gift.Method.CHECK, Gift.Method.CASH, Gift.Method.DAF)
+# Offline gifts that reach the bank as a line of their own, not on a deposit slip
+# (a fund's grant only when it is in no deposit: one mailed as a check joins one).
+DIRECT_TO_BANK_METHODS = (Gift.Method.TRANSFER, Gift.Method.DAF)

@@ -43,7 +43,7 @@ def test_it_lists_every_unmatched_item(bookkeeper_client):
     assert "Stripe transactions with no gift in the ledger: <strong>1</strong>" in html
     assert "txn_stranger" in html
     assert "Online gifts whose Stripe fee is not known yet: <strong>1</strong>" in html
-    assert "Checks received this month and in no deposit: <strong>1</strong>" in html
+    assert "Checks and cash received this month and in no deposit: <strong>1</strong>" in html
     assert "Everything matches" not in html
 
 

@@ -1,0 +1,533 @@
+"""Logging every offline kind through the admin ("Log a gift"): cash, bank transfers,
+donor-advised fund grants, stock and in-kind gifts, beside checks (test_checks.py).
+Each kind's fields and messages, nothing written on a bad entry, duplicates, deposits,
+voids, the exports and the month's books."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns.models import Campaign, FeedItem
+from donations import accounting, checks, exports, monthly
+from donations.models import Deposit, Donor, Gift, OfflineDetails
+from donations.month_end import Month, month_end_figures
+
+ADD_URL = reverse("admin:donations_gift_add")
+TWO_DAYS_AGO = timezone.localdate() - datetime.timedelta(days=2)
+
+
+def _url(kind, **params):
+    query = "&".join(f"{key}={value}" for key, value in ({"kind": kind} | params).items())
+    return f"{ADD_URL}?{query}"
+
+
+def _form(campaign, donor, **fields):
+    """What a kind's form posts: the fields every kind shares, and `fields`. An
+    override of None leaves the field out."""
+    data = {
+        "donor": str(donor.pk),
+        "campaign": str(campaign.pk),
+        "received_on": TWO_DAYS_AGO.isoformat(),
+        "display_as": "anonymous",
+        "memo": "",
+        "send_receipt": "on",
+        "confirm_duplicate": "False",
+    }
+    return {key: value for key, value in (data | fields).items() if value is not None}
+
+
+KINDS = {
+    "cash": {"amount": "40", "deposit": ""},
+    "transfer": {"amount": "$2,500", "reference": "ZL-99812", "sender": "Ana & Luis Lopez"},
+    "daf": {"amount": "1000", "fund_name": "Fidelity Charitable", "reference": "G-7731"},
+    "stock": {
+        "ticker": "aapl",
+        "shares": "12.5",
+        "high_price": "$188.01",
+        "low_price": "186.50",
+    },
+    "in_kind": {"description": "Forty winter coats for the shelter", "estimated_value": "800"},
+}
+
+
+def _log(client, kind, campaign, donor, **fields):
+    return client.post(_url(kind), _form(campaign, donor, **(KINDS[kind] | fields)))
+
+
+def _campaign(campaign):
+    return Campaign.objects.get(pk=campaign.pk)
+
+
+# Logging each kind -----------------------------------------------------------------
+
+
+def test_the_log_a_gift_page_offers_every_kind_first(bookkeeper_client):
+    changelist = bookkeeper_client.get(reverse("admin:donations_gift_changelist"))
+    assert "Log a gift" in changelist.content.decode()
+
+    html = bookkeeper_client.get(_url("stock", deposit="7")).content.decode()
+    assert "<h1>Log a gift of stock</h1>" in html
+    for label in (
+        "Check",
+        "Cash",
+        "Bank transfer (Zelle, wire)",
+        "Donor-advised fund grant",
+        "In-kind (goods or services)",
+    ):
+        assert label in html
+    assert '<strong aria-current="page">Stock</strong>' in html
+    # Switching the kind keeps the rest of the address (a deposit to log into).
+    assert "?kind=cash&amp;deposit=7" in html
+    assert 'name="ticker"' in html and 'name="high_price"' in html
+    assert 'name="amount"' not in html  # a stock gift's value is computed
+    # The old "Log a check" address still opens the check form.
+    assert 'name="check_number"' in bookkeeper_client.get(ADD_URL).content.decode()
+
+
+def test_it_logs_cash(bookkeeper_client, bookkeeper, campaign, donor):
+    response = _log(bookkeeper_client, "cash", campaign, donor)
+
+    assert response.status_code == 302
+    gift = Gift.objects.get()
+    assert gift.method == Gift.Method.CASH and gift.amount_cents == 4000
+    assert gift.counted and gift.received_on == TWO_DAYS_AGO and gift.logged_by == bookkeeper
+    assert not OfflineDetails.objects.exists()  # cash needs nothing more
+    assert _campaign(campaign).raised_cents == 4000
+    assert "Logged a gift (Cash) of $40.00." in LogEntry.objects.get().get_change_message()
+
+
+def test_it_logs_a_bank_transfer_with_its_reference_and_sender(bookkeeper_client, campaign, donor):
+    response = _log(bookkeeper_client, "transfer", campaign, donor)
+
+    assert response.status_code == 302
+    gift = Gift.objects.get()
+    assert gift.method == Gift.Method.TRANSFER and gift.amount_cents == 250000
+    assert gift.offline_details.reference == "ZL-99812"
+    assert gift.offline_details.sender == "Ana & Luis Lopez"
+    assert gift.reference == "ZL-99812" and gift.deposit is None
+    list_html = bookkeeper_client.get(
+        reverse("admin:donations_gift_changelist") + "?q=ZL-99812"
+    ).content.decode()
+    assert "ZL-99812" in list_html and "1 gift" in list_html
+
+
+def test_it_logs_a_fund_grant_with_the_advisor_as_the_donor(bookkeeper_client, campaign, donor):
+    response = _log(bookkeeper_client, "daf", campaign, donor)
+
+    assert response.status_code == 302
+    gift = Gift.objects.get()
+    assert gift.method == Gift.Method.DAF and gift.amount_cents == 100000
+    assert gift.donor == donor  # the advisor, for their history and the feed
+    assert gift.offline_details.fund_name == "Fidelity Charitable"
+    assert gift.offline_details.reference == "G-7731"
+    page = bookkeeper_client.get(reverse("admin:donations_gift_change", args=[gift.pk]))
+    html = page.content.decode()
+    assert "Fund: Fidelity Charitable" in html and "Grant ID: G-7731" in html
+
+
+def test_it_values_stock_by_the_mean_of_high_and_low(bookkeeper_client, campaign, donor):
+    response = _log(bookkeeper_client, "stock", campaign, donor)
+
+    assert response.status_code == 302
+    gift = Gift.objects.get()
+    details = gift.offline_details
+    assert details.ticker == "AAPL"
+    assert details.shares == Decimal("12.5")
+    # 12.5 × (188.01 + 186.50) / 2 = 12.5 × 187.255 = 2,340.6875 → $2,340.69.
+    assert gift.amount_cents == 234069
+    assert _campaign(campaign).raised_cents == 234069
+    html = bookkeeper_client.get(
+        reverse("admin:donations_gift_change", args=[gift.pk])
+    ).content.decode()
+    assert (
+        "12.5 shares × $187.255 (the mean of the high $188.01 and the low $186.50) = $2,340.69"
+        in html
+    )
+
+
+def test_stock_value_rounds_half_a_cent_up(bookkeeper_client, campaign, donor):
+    # 3 × (10.005 + 10.000) / 2 = 30.0075 → $30.01, where a float would give 30.00.
+    _log(bookkeeper_client, "stock", campaign, donor, shares="3", high_price="10.005",
+         low_price="10")  # fmt: skip
+    assert Gift.objects.get().amount_cents == 3001
+
+
+def test_an_in_kind_gift_counts_a_donor_but_no_dollars(bookkeeper_client, campaign, donor):
+    response = _log(bookkeeper_client, "in_kind", campaign, donor)
+
+    assert response.status_code == 302
+    gift = Gift.objects.get()
+    assert gift.method == Gift.Method.IN_KIND
+    assert gift.amount_cents == 0 and gift.counted and gift.status == Gift.Status.SUCCEEDED
+    assert gift.offline_details.description == "Forty winter coats for the shelter"
+    assert gift.offline_details.estimated_value_cents == 80000
+    campaign = _campaign(campaign)
+    assert campaign.donor_count == 1 and campaign.raised_cents == 0
+    assert FeedItem.objects.filter(source_key=gift.feed_key, withdrawn=False).exists()
+    assert str(gift) == "In-kind gift by Ana Lopez"
+    page = bookkeeper_client.get(reverse("admin:donations_gift_change", args=[gift.pk]))
+    html = page.content.decode()
+    assert '<div class="readonly">In kind</div>' in html and "$0.00" not in html
+    assert "Internal estimate: $800.00" in html  # for staff only
+
+
+# Bad input -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "messages"),
+    [
+        ("cash", {"amount": "0"}, ["The amount must be more than $0."]),
+        ("cash", {"amount": ""}, ["Enter the amount of the gift."]),
+        (
+            "cash",
+            {"received_on": (timezone.localdate() + datetime.timedelta(days=1)).isoformat()},
+            ["The date received cannot be in the future"],
+        ),
+        ("cash", {"received_on": ""}, ["Enter the date the gift was received."]),
+        (
+            "transfer",
+            {"reference": "  "},
+            ["Enter the transfer&#x27;s confirmation or reference number."],
+        ),
+        (
+            "daf",
+            {"fund_name": "", "reference": ""},
+            [
+                "Enter the name of the fund, such as Fidelity Charitable.",
+                "Enter the grant ID the fund gave.",
+            ],
+        ),
+        (
+            "stock",
+            {"ticker": "", "shares": "", "high_price": "", "low_price": ""},
+            [
+                "Enter the stock&#x27;s ticker symbol, such as AAPL.",
+                "Enter the number of shares.",
+                "Enter the day&#x27;s high price.",
+                "Enter the day&#x27;s low price.",
+            ],
+        ),
+        ("stock", {"ticker": "APPLE INC"}, ["A ticker is letters and digits"]),
+        ("stock", {"shares": "-3"}, ["Enter a number more than 0."]),
+        ("stock", {"shares": "a dozen"}, ["Enter a number of shares, such as 100 or 12.5."]),
+        ("stock", {"high_price": "cheap"}, ["Enter a price in dollars, such as 187.25."]),
+        ("stock", {"low_price": "190"}, ["The low price cannot be above the high price."]),
+        (
+            "stock",
+            {"shares": "0.000001", "high_price": "1", "low_price": "1"},
+            ["These shares are worth less than a cent."],
+        ),  # fmt: skip
+        (
+            "stock",
+            {"received_on": ""},
+            ["Enter the date the shares reached OCA&#x27;s account."],
+        ),
+        ("in_kind", {"description": " "}, ["Describe the goods or services given."]),
+        ("in_kind", {"estimated_value": "lots"}, ["Enter an amount in dollars"]),
+    ],
+)
+def test_it_refuses_bad_input_per_kind_and_writes_nothing(
+    bookkeeper_client, campaign, donor, kind, fields, messages
+):
+    response = _log(bookkeeper_client, kind, campaign, donor, **fields)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for message in messages:
+        assert message in html
+    # A stock gift's computed amount is not blamed for its shares' or prices' mistakes.
+    assert "The amount must be more than $0" not in html or kind == "cash"
+    assert not Gift.objects.exists() and not OfflineDetails.objects.exists()
+    assert not LogEntry.objects.exists()
+
+
+def test_the_service_refuses_bad_details_and_writes_nothing(bookkeeper, campaign, donor):
+    with pytest.raises(Exception) as raised:
+        checks.record_offline_gift(
+            method=Gift.Method.STOCK,
+            donor=donor,
+            campaign=campaign,
+            received_on=TWO_DAYS_AGO,
+            user=bookkeeper,
+            details=OfflineDetails(ticker="AAPL", shares=Decimal(5), high_price=Decimal(10)),
+        )
+    assert set(raised.value.message_dict) == {"low_price"}
+    assert not Gift.objects.exists() and not OfflineDetails.objects.exists()
+
+
+def test_only_checks_cash_and_mailed_grants_join_a_deposit(bookkeeper, campaign, donor, deposit):
+    for method, details in (
+        (Gift.Method.TRANSFER, OfflineDetails(reference="W-1")),
+        (
+            Gift.Method.STOCK,
+            OfflineDetails(
+                ticker="MSFT", shares=Decimal(1), high_price=Decimal(2), low_price=Decimal(1)
+            ),
+        ),
+        (Gift.Method.IN_KIND, OfflineDetails(description="Chairs")),
+    ):
+        with pytest.raises(Exception) as raised:
+            checks.record_offline_gift(
+                method=method,
+                donor=donor,
+                campaign=campaign,
+                amount_cents=5000,
+                received_on=TWO_DAYS_AGO,
+                user=bookkeeper,
+                details=details,
+                deposit=deposit,
+            )
+        assert raised.value.message_dict["deposit"] == [
+            "Only checks, cash and grants paid by check go into a bank deposit."
+        ]
+    assert not Gift.objects.exists()
+
+
+# Duplicates ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "again", "message"),
+    [
+        ("cash", {}, "A cash gift of $40.00 from Ana Lopez received on"),
+        # The same confirmation number is the same transfer, whoever it is logged for.
+        ("transfer", {"amount": "2400"}, "Transfer ZL-99812 ($2,500.00 from Ana Lopez)"),
+        ("daf", {"reference": "g-7731"}, "Grant G-7731 from Fidelity Charitable"),
+        ("stock", {"high_price": "190"}, "12.5 shares of AAPL from Ana Lopez received on"),
+        ("in_kind", {}, "An in-kind gift from Ana Lopez received on"),
+    ],
+)
+def test_it_warns_about_a_duplicate_of_each_kind_and_saves_it_once_confirmed(
+    bookkeeper_client, campaign, donor, kind, again, message
+):
+    assert _log(bookkeeper_client, kind, campaign, donor).status_code == 302
+
+    response = _log(bookkeeper_client, kind, campaign, donor, **again)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html and "already logged on" in html
+    assert 'type="checkbox" name="confirm_duplicate"' in html
+    assert Gift.objects.count() == 1
+
+    response = _log(bookkeeper_client, kind, campaign, donor, confirm_duplicate="on", **again)
+    assert response.status_code == 302
+    assert Gift.objects.count() == 2 and OfflineDetails.objects.count() == (kind != "cash") * 2
+
+
+def test_a_different_gift_of_the_same_kind_is_no_duplicate(bookkeeper_client, campaign, donor):
+    _log(bookkeeper_client, "cash", campaign, donor)
+    _log(bookkeeper_client, "transfer", campaign, donor)
+    assert _log(bookkeeper_client, "cash", campaign, donor, amount="41").status_code == 302
+    response = _log(bookkeeper_client, "transfer", campaign, donor, reference="ZL-99813")
+    assert response.status_code == 302
+    assert Gift.objects.count() == 4
+
+
+# Deposits --------------------------------------------------------------------------
+
+
+def test_cash_and_a_mailed_grant_join_a_deposit_and_close_it(
+    bookkeeper_client, bookkeeper, campaign, donor, deposit, log_check
+):
+    log_check(amount_cents=5000, deposit=deposit)
+    _log(bookkeeper_client, "cash", campaign, donor, amount="40", deposit=str(deposit.pk))
+    _log(bookkeeper_client, "daf", campaign, donor, amount="60", deposit=str(deposit.pk))
+
+    summary = Deposit.objects.get(pk=deposit.pk).check_summary()
+    assert summary["count"] == 3 and summary["total_cents"] == 15000 and summary["balanced"]
+    page = bookkeeper_client.get(reverse("admin:donations_deposit_change", args=[deposit.pk]))
+    html = page.content.decode()
+    assert "Cash" in html and "Donor-advised fund grant" in html
+    checks.close_deposit(deposit, bookkeeper)
+    assert Deposit.objects.get(pk=deposit.pk).is_closed
+
+
+def test_the_transfer_and_stock_forms_offer_no_deposit(bookkeeper_client):
+    for kind in ("transfer", "stock", "in_kind"):
+        assert 'name="deposit"' not in bookkeeper_client.get(_url(kind)).content.decode()
+    for kind in ("check", "cash", "daf"):
+        assert 'name="deposit"' in bookkeeper_client.get(_url(kind)).content.decode()
+
+
+# Voids and corrections -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_any_offline_gift_can_be_voided(bookkeeper_client, campaign, donor, kind):
+    _log(bookkeeper_client, kind, campaign, donor)
+    gift = Gift.objects.get()
+    page = bookkeeper_client.get(reverse("admin:donations_gift_change", args=[gift.pk]))
+    assert "Void this gift" in page.content.decode()
+
+    url = reverse("admin:donations_gift_void") + f"?ids={gift.pk}"
+    response = bookkeeper_client.post(url, {"ids": str(gift.pk), "reason": "logged by mistake"})
+
+    assert response.status_code == 302
+    gift.refresh_from_db()
+    assert gift.status == Gift.Status.VOIDED and not gift.counted
+    campaign = _campaign(campaign)
+    assert campaign.donor_count == 0 and campaign.raised_cents == 0
+    assert FeedItem.objects.get(source_key=gift.feed_key).withdrawn
+    # Voided once only.
+    bookkeeper_client.post(url, {"ids": str(gift.pk), "reason": "again"})
+    assert Gift.objects.get(pk=gift.pk).void_reason == "logged by mistake"
+
+
+def test_a_logged_stock_gift_changes_only_its_display_and_memo(
+    bookkeeper_client, bookkeeper, campaign, donor
+):
+    _log(bookkeeper_client, "stock", campaign, donor)
+    gift = Gift.objects.get()
+    url = reverse("admin:donations_gift_change", args=[gift.pk])
+
+    response = bookkeeper_client.post(url, {"display_as": "full", "memo": "Via Schwab"})
+
+    assert response.status_code == 302
+    gift.refresh_from_db()
+    assert gift.display_as == "full" and gift.memo == "Via Schwab"
+    assert gift.amount_cents == 234069
+    with pytest.raises(Exception, match="Void it and log a new entry instead"):
+        checks.change_check_gift(gift, user=bookkeeper, amount_cents=100)
+
+
+# Exports and the month's books -----------------------------------------------------
+
+
+def _export_rows():
+    text = "".join(exports.gifts_csv(Gift.objects.all()))
+    return {row["method"]: row for row in csv.DictReader(io.StringIO(text))}
+
+
+def test_the_export_has_each_kind_in_plain_words_with_its_details(
+    bookkeeper_client, campaign, donor
+):
+    for kind in KINDS:
+        _log(bookkeeper_client, kind, campaign, donor)
+
+    rows = _export_rows()
+    assert rows["Cash"]["amount"] == "40.00" and rows["Cash"]["offline_details"] == ""
+    transfer = rows["Bank transfer (Zelle, wire)"]
+    assert transfer["reference"] == "ZL-99812"
+    assert transfer["offline_details"] == (
+        "Confirmation or reference number: ZL-99812; Sender: Ana & Luis Lopez"
+    )
+    grant = rows["Donor-advised fund grant"]
+    assert grant["offline_details"] == (
+        "Fund: Fidelity Charitable; Grant ID: G-7731; Recommended by: Ana Lopez"
+    )
+    stock = rows["Stock"]
+    assert stock["amount"] == "2340.69" and stock["reference"] == "12.5 AAPL"
+    assert "12.5 shares × $187.255" in stock["offline_details"]
+    in_kind = rows["In kind"]
+    assert in_kind["amount"] == "0.00" and in_kind["net"] == "0.00"
+    assert in_kind["in_kind_estimate"] == "800.00"
+    assert "Forty winter coats" in in_kind["offline_details"]
+    # An online gift's estimate column is empty, not 0.
+    assert rows["Cash"]["in_kind_estimate"] == ""
+
+
+def test_the_month_keeps_stock_and_in_kind_out_of_the_bank(
+    bookkeeper_client, campaign, donor, settings
+):
+    for kind in KINDS:
+        _log(bookkeeper_client, kind, campaign, donor)
+    month = Month.parse(TWO_DAYS_AGO.strftime("%Y-%m"))
+
+    figures = month_end_figures(month)
+    direct = {gift.method for gift in figures["direct_to_bank"]}
+    assert direct == {Gift.Method.TRANSFER, Gift.Method.DAF}
+    assert figures["direct_to_bank_cents"] == 250000 + 100000
+    not_deposited = next(i for i in figures["unmatched"] if i.key == "checks_not_deposited")
+    assert [gift.method for gift in not_deposited.rows] == [Gift.Method.CASH]
+    by_method = {row["method"]: row for row in figures["by_method"]}
+    assert by_method["stock"]["gross"] == 234069
+    assert by_method["in_kind"]["count"] == 1 and by_method["in_kind"]["gross"] == 0
+
+    lines = accounting.journal_lines(month)
+    bank = settings.ACCOUNTING_ACCOUNTS["bank"]
+    banked = sum(line.debit_cents for line in lines if line.account == bank)
+    assert banked == 250000 + 100000  # the transfer and the grant; not stock, not in kind
+    references = {line.reference for line in lines}
+    assert references == {"ZL-99812", "G-7731"}
+
+    html = bookkeeper_client.get(
+        reverse("admin:donations_gift_month_end"), {"month": str(month)}
+    ).content.decode()
+    assert "Bank transfers and fund grants" in html and "ZL-99812" in html
+
+
+def test_the_gift_list_filters_by_kind_and_by_origin(
+    bookkeeper_client, campaign, donor, online_gift
+):
+    online_gift()
+    _log(bookkeeper_client, "stock", campaign, donor)
+    _log(bookkeeper_client, "in_kind", campaign, donor)
+    changelist = reverse("admin:donations_gift_changelist")
+
+    stock = bookkeeper_client.get(changelist + "?method__exact=stock").context["cl"]
+    assert [gift.method for gift in stock.result_list] == ["stock"]
+    offline = bookkeeper_client.get(changelist + "?origin=offline").context["cl"]
+    assert sorted(gift.method for gift in offline.result_list) == ["in_kind", "stock"]
+    online = bookkeeper_client.get(changelist + "?origin=online").context["cl"]
+    assert [gift.method for gift in online.result_list] == ["card"]
+
+
+def test_my_giving_names_each_offline_kind_and_no_value_for_in_kind(
+    client, bookkeeper_client, campaign, donor
+):
+    _log(bookkeeper_client, "stock", campaign, donor)
+    _log(bookkeeper_client, "in_kind", campaign, donor)
+
+    html = client.get(f"/give/manage/{monthly.make_token(donor)}/").content.decode()
+
+    assert "$2,340.69 · Stock" in html
+    assert "In kind · In-kind (goods or services)" in html
+    assert "$0" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_entries_of_one_transfer_at_once_are_caught(bookkeeper, campaign, donor):
+    """Two bookkeepers log the same wire, each for another donor, at the same moment:
+    the second waits for the first and is told it is a duplicate."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (CI runs it)")
+    other = Donor.objects.create(name="Luis Lopez", email="luis@example.org")
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def log_in_thread(giver):
+        try:
+            barrier.wait(timeout=5)
+            checks.record_offline_gift(
+                method=Gift.Method.TRANSFER,
+                donor=giver,
+                campaign=campaign,
+                amount_cents=250000,
+                received_on=TWO_DAYS_AGO,
+                user=bookkeeper,
+                details=OfflineDetails(reference="FED-20261120-0042"),
+            )
+            outcomes.append("logged")
+        except checks.DuplicateCheck:
+            outcomes.append("duplicate")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=log_in_thread, args=(giver,)) for giver in (donor, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["duplicate", "logged"]
+    assert Gift.objects.count() == 1
