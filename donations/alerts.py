@@ -205,7 +205,9 @@ def _digest_alert(alert):
         % {
             "amount": format_money(gift.amount_cents, gift.currency, always_cents=True),
             "name": gift.donor_name or gift.donor.name,
-            "how": _("monthly") if gift.frequency == Frequency.MONTHLY else _("one time"),
+            "how": {Frequency.MONTHLY: _("monthly"), Frequency.ANNUAL: _("yearly")}.get(
+                gift.frequency, _("one time")
+            ),
             "campaign": gift.campaign.title,
         }
         for gift in figures["gifts"][:DIGEST_GIFT_LINES]

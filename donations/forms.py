@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.formatting import dollars, format_money, parse_money
 
 from .fees import fee_to_cover
-from .models import DisplayChoice, Frequency
+from .models import DisplayChoice, Frequency, is_recurring
 from .supporters import UPDATES_WORDING
 
 OTHER = "other"
@@ -93,10 +93,20 @@ class DonationForm(forms.Form):
         choices=Frequency.choices,
         widget=forms.RadioSelect,
         error_messages={
-            "required": _("Choose one time or monthly."),
-            "invalid_choice": _("Choose one time or monthly."),
+            "required": _("Choose how often to give."),
+            "invalid_choice": _(
+                "This campaign doesn’t offer gifts at that frequency. Choose one of those shown."
+            ),
         },
     )
+    # The frequency the page pre-selected (the campaign's default or the link's
+    # `?frequency=`). A recurring one needs the donor's explicit confirmation below,
+    # as ActBlue requires; a donor who picked monthly or yearly themselves (from a
+    # one-time default) made that choice with their own click and is not asked again.
+    preselected = forms.ChoiceField(
+        choices=Frequency.choices, required=False, widget=forms.HiddenInput
+    )
+    confirm_recurring = forms.BooleanField(required=False)
     cover_fee = forms.BooleanField(label=_("Cover the processing fee"), required=False)
     name = forms.CharField(
         label=_("Your name"),
@@ -147,6 +157,10 @@ class DonationForm(forms.Form):
         self.fields["amount"].choices = [
             (dollars(cents), format_money(cents)) for cents in self.presets
         ] + [(OTHER, _("Other amount"))]
+        offered = campaign.frequencies
+        self.fields["frequency"].choices = [
+            (value, label) for value, label in Frequency.choices if value in offered
+        ]
         self.over_limit = False
         self.is_spam = False
 
@@ -160,7 +174,7 @@ class DonationForm(forms.Form):
         presets = campaign.preset_amounts_cents
         initial = {
             "source": path,
-            "frequency": Frequency.MONTHLY if campaign.monthly_by_default else Frequency.ONCE,
+            "frequency": campaign.default_frequency,
             "display_as": DisplayChoice.FIRST_NAME,
             "amount": dollars(presets[1] if len(presets) > 1 else presets[0]),
         }
@@ -170,8 +184,9 @@ class DonationForm(forms.Form):
                 initial["amount"] = dollars(cents)
             else:
                 initial |= {"amount": OTHER, "other_amount": dollars(cents)}
-        if query.get("frequency") in Frequency.values:
+        if query.get("frequency") in campaign.frequencies:
             initial["frequency"] = query["frequency"]
+        initial["preselected"] = initial["frequency"]
         if query.get("fee") == "1":
             initial["cover_fee"] = True
         return cls(campaign=campaign, initial=initial)
@@ -222,6 +237,14 @@ class DonationForm(forms.Form):
             # One generic message: nothing that tells a bot which field gave it away.
             raise forms.ValidationError(
                 _("We couldn’t accept this form. Please try again."), code="spam"
+            )
+        if self.asks_confirmation() and not cleaned.get("confirm_recurring"):
+            self.add_error(
+                "confirm_recurring",
+                _(
+                    "Tick the box to confirm that your gift repeats until you cancel it, "
+                    "or choose a one-time gift."
+                ),
             )
         gift = self._gift_cents(cleaned)
         if gift is None:
@@ -275,7 +298,7 @@ class DonationForm(forms.Form):
         # A group of radio buttons is reached through its first button.
         anchors = {
             "amount": "id_amount_0",
-            "frequency": "id_frequency_0",
+            "frequency": "id_frequency_0" if not self.single_frequency() else "donation-form",
             "display_as": "id_display_as_0",
         }
         items = [("donation-form", error) for error in self.non_field_errors()]
@@ -300,6 +323,30 @@ class DonationForm(forms.Form):
     def is_monthly(self):
         return self["frequency"].value() == Frequency.MONTHLY
 
+    def is_annual(self):
+        return self["frequency"].value() == Frequency.ANNUAL
+
+    def single_frequency(self):
+        """The one frequency offered, when there is only one (shown as a sentence), or None."""
+        choices = self.fields["frequency"].choices
+        return choices[0] if len(choices) == 1 else None
+
+    def preselects_recurring(self):
+        """Whether the page pre-selected a monthly or yearly gift: the form then shows
+        the confirmation box."""
+        return is_recurring(self["preselected"].value())
+
+    def asks_confirmation(self):
+        """Whether the box must be ticked: a recurring frequency was pre-selected and a
+        recurring one is chosen."""
+        return self.preselects_recurring() and is_recurring(self["frequency"].value())
+
+    def confirmation_label(self):
+        """The box's words without JavaScript (donate.js puts the amount in)."""
+        if self.is_annual():
+            return _("I understand this gift repeats every year until I cancel it.")
+        return _("I understand this gift repeats every month until I cancel it.")
+
     def shown_fee(self):
         """The fee for the amount chosen now, as text; None when no amount is valid yet."""
         value = self["other_amount"].value() or ""
@@ -323,9 +370,9 @@ class ManageLinkForm(forms.Form):
 class ChangeAmountForm(forms.Form):
     monthly_id = forms.IntegerField(widget=forms.HiddenInput)
     amount = forms.CharField(
-        label=_("New monthly amount, in dollars"),
+        label=_("New amount, in dollars"),
         max_length=20,
-        error_messages={"required": _("Enter the new monthly amount."), "max_length": BAD_AMOUNT},
+        error_messages={"required": _("Enter the new amount."), "max_length": BAD_AMOUNT},
     )
 
     def clean_amount(self):
@@ -334,12 +381,12 @@ class ChangeAmountForm(forms.Form):
             raise forms.ValidationError(BAD_AMOUNT)
         if cents < settings.DONATION_MIN_CENTS:
             raise forms.ValidationError(
-                _("The smallest monthly gift is %(min)s.")
+                _("The smallest recurring gift is %(min)s.")
                 % {"min": format_money(settings.DONATION_MIN_CENTS)}
             )
         if cents > settings.DONATION_MAX_CENTS:
             raise forms.ValidationError(
-                _("A monthly gift online is limited to %(max)s.")
+                _("A recurring gift online is limited to %(max)s.")
                 % {"max": format_money(settings.DONATION_MAX_CENTS)}
             )
         return cents

@@ -22,7 +22,12 @@ from oca_site.redaction import log_unexpected
 from . import mail, pdfs
 from .mail import short_error
 from .models import Donor, Gift, YearEndStatement
-from .receipts import irs_statements, organization_context, payment_method_label
+from .receipts import (
+    irs_statements,
+    organization_context,
+    payment_method_label,
+    recurring_label,
+)
 from .reports import local_range
 
 logger = logging.getLogger(__name__)
@@ -74,6 +79,7 @@ def statement_context(donor, year, gifts):
                     gift.amount_cents - gift.refunded_cents, gift.currency, always_cents=True
                 ),
                 "method": payment_method_label(gift),
+                "kind": recurring_label(gift),
             }
             for gift in gifts
         ],

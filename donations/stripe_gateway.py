@@ -122,8 +122,8 @@ def create_checkout_session(*, pledge, success_url, cancel_url):
         "metadata": metadata,
         "line_items": [{"price_data": price_data, "quantity": 1}],
     }
-    if pledge.frequency == "monthly":
-        price_data["recurring"] = {"interval": "month"}
+    if pledge.interval:
+        price_data["recurring"] = {"interval": pledge.interval}
         params["mode"] = "subscription"
         params["subscription_data"] = {"metadata": metadata}
         # Stripe allows submit_type only in payment mode.
@@ -177,9 +177,14 @@ def retrieve_subscription(subscription_id):
 
 
 def change_subscription_amount(subscription_id, *, amount_cents, currency):
-    """Sets a monthly gift's amount from the next charge on, without proration."""
+    """Sets a recurring gift's amount from the next charge on, without proration.
+
+    The new price recurs as the old one did (a yearly gift stays yearly): Stripe would
+    otherwise move the billing date to today on a change of interval.
+    """
     subscription = retrieve_subscription(subscription_id)
     item = subscription["items"]["data"][0]
+    recurring = (item.get("price") or {}).get("recurring") or {}
     return _call(
         client().v1.subscriptions.update,
         subscription_id,
@@ -191,7 +196,10 @@ def change_subscription_amount(subscription_id, *, amount_cents, currency):
                         "currency": currency,
                         "product": settings.STRIPE_PRODUCT_ID,
                         "unit_amount": amount_cents,
-                        "recurring": {"interval": "month"},
+                        "recurring": {
+                            "interval": recurring.get("interval") or "month",
+                            "interval_count": recurring.get("interval_count") or 1,
+                        },
                     },
                 }
             ],

@@ -1,4 +1,4 @@
-"""The ledger: donors, pledges, gifts (online and by check), monthly gifts, deposits.
+"""The ledger: donors, pledges, gifts (online and by check), recurring gifts, deposits.
 
 Money is integer cents plus a currency code. Every Stripe id that books money is a
 unique column, so a replayed or concurrent event can never book it twice. Nothing is
@@ -18,10 +18,13 @@ from .donors import (
     DisplayChoice,
     Donor,
     Frequency,
+    Interval,
     MonthlyGift,
     Pledge,
     first_name,
     is_listed,
+    is_recurring,
+    per_interval,
     public_name,
 )
 from .gifts import MAX_CHECK_CENTS, Gift, GiftQuerySet
@@ -39,6 +42,7 @@ __all__ = [
     "Frequency",
     "Gift",
     "GiftQuerySet",
+    "Interval",
     "MonthlyGift",
     "MonthlyNotice",
     "PendingAdjustment",
@@ -51,5 +55,7 @@ __all__ = [
     "YearEndStatement",
     "first_name",
     "is_listed",
+    "is_recurring",
+    "per_interval",
     "public_name",
 ]
