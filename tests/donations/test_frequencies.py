@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from campaigns.copying import duplicate_campaign
 from donations import stripe_gateway
 from donations.models import Pledge
+from tests.campaigns.test_admin import _change_form_data, _change_url
 
 NOT_OFFERED = "This campaign doesn’t offer gifts at that frequency. Choose one of those shown."
 NOT_CONFIRMED = (
@@ -203,3 +204,32 @@ def test_a_duplicate_offers_the_same_frequencies(campaign):
     _offering(campaign, "monthly", "annual", default="annual")
     copy = duplicate_campaign(campaign)
     assert (copy.frequencies, copy.default_frequency) == (["monthly", "annual"], "annual")
+
+
+def test_the_admin_explains_a_frequency_choice_it_refuses(client, campaign, editor):
+    client.force_login(editor)
+    data = _change_form_data(campaign, default_frequency="annual")
+    del data["offers_annual"]
+    response = client.post(_change_url(campaign), data)
+    assert response.status_code == 200
+    assert "The pre-selected frequency must be one the form offers" in response.content.decode()
+    for name in ("offers_once", "offers_monthly"):
+        del data[name]
+    response = client.post(_change_url(campaign), data)
+    html = response.content.decode()
+    assert "Offer at least one frequency: one-time, monthly or yearly gifts." in html
+    campaign.refresh_from_db()
+    assert (campaign.frequencies, campaign.default_frequency) == (
+        ["once", "monthly", "annual"],
+        "once",
+    )
+
+
+def test_the_admin_saves_the_frequencies_offered(client, campaign, editor):
+    client.force_login(editor)
+    data = _change_form_data(campaign, default_frequency="monthly")
+    del data["offers_once"]
+    response = client.post(_change_url(campaign), data)
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.frequencies, campaign.default_frequency) == (["monthly", "annual"], "monthly")
