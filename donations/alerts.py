@@ -117,7 +117,7 @@ def _monthly_lines(monthly):
         (_("Donor"), name),
         (
             _("Amount"),
-            _("%(amount)s a month")
+            (_("%(amount)s a year") if monthly.is_yearly else _("%(amount)s a month"))
             % {"amount": format_money(monthly.amount_cents, monthly.currency, always_cents=True)},
         ),
         (_("Campaign"), monthly.campaign.title),
@@ -142,14 +142,25 @@ def _monthly_alert(alert):
     monthly_id = int(alert.key.split(":", 1)[0])
     monthly = MonthlyGift.objects.select_related("donor", "campaign", "pledge").get(pk=monthly_id)
     lines = _monthly_lines(monthly)
+    yearly = monthly.is_yearly
     if alert.kind == Kind.MONTHLY_STARTED:
-        subject = _("New monthly gift from %(name)s") % {"name": lines[0][1]}
+        subject = (
+            _("New yearly gift from %(name)s") if yearly else _("New monthly gift from %(name)s")
+        ) % {"name": lines[0][1]}
     elif alert.kind == Kind.MONTHLY_CANCELED:
-        subject = _("Monthly gift cancelled by %(name)s") % {"name": lines[0][1]}
+        subject = (
+            _("Yearly gift cancelled by %(name)s")
+            if yearly
+            else _("Monthly gift cancelled by %(name)s")
+        ) % {"name": lines[0][1]}
         if monthly.canceled_at:
             lines.append((_("Cancelled"), format_date(monthly.canceled_at)))
     else:
-        subject = _("A monthly charge of %(name)s failed") % {"name": lines[0][1]}
+        subject = (
+            _("A yearly charge of %(name)s failed")
+            if yearly
+            else _("A monthly charge of %(name)s failed")
+        ) % {"name": lines[0][1]}
         lines.append((_("What happens"), _("The donor was asked by e-mail to update their card.")))
     return subject, {
         "lines": lines,

@@ -1,4 +1,4 @@
-"""What a donor reads about a yearly gift: its receipt by e-mail, its line
+"""What a donor (and staff) read about a yearly gift: its receipt by e-mail, its line
 on the year-end statement, the notices about it, and "My giving"."""
 
 import datetime
@@ -114,3 +114,16 @@ def test_the_notice_of_a_new_yearly_amount_says_a_year(
     (message,) = mailoutbox
     assert message.subject == "Your yearly gift’s new amount is confirmed"
     assert "is now $120.00 a year" in message.body
+
+
+def test_staff_alerts_about_a_yearly_gift_say_yearly(yearly_plan):
+    from donations.alerts import BUILDERS
+    from donations.models import StaffAlert
+
+    Kind = StaffAlert.Kind
+    started = StaffAlert(kind=Kind.MONTHLY_STARTED, key=str(yearly_plan.pk))
+    subject, context = BUILDERS[Kind.MONTHLY_STARTED](started)
+    assert subject == "New yearly gift from Ana Lopez"
+    assert ("Amount", "$120.00 a year") in context["lines"]
+    failed = StaffAlert(kind=Kind.MONTHLY_FAILED, key=f"{yearly_plan.pk}:in_1")
+    assert BUILDERS[Kind.MONTHLY_FAILED](failed)[0] == "A yearly charge of Ana Lopez failed"

@@ -233,3 +233,39 @@ def test_the_admin_saves_the_frequencies_offered(client, campaign, editor):
     assert response.status_code == 302
     campaign.refresh_from_db()
     assert (campaign.frequencies, campaign.default_frequency) == (["monthly", "annual"], "monthly")
+
+
+def test_the_campaigns_frequencies_are_the_gifts_frequencies():
+    from campaigns.models import GiftFrequency
+    from donations.models import Frequency
+
+    assert GiftFrequency.choices == Frequency.choices
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_what_each_campaign_preselected():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("campaigns", "0009_hero_image_and_impact_cues")]
+    after = [("campaigns", "0010_annual_gifts_frequencies")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("campaigns", "Campaign")
+    for slug, monthly in (("monthly-first", True), ("once-first", False)):
+        old.objects.create(slug=slug, title=slug, letter="Give.", monthly_by_default=monthly)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps.get_model("campaigns", "Campaign")
+    rows = new.objects.order_by("slug").values_list(
+        "slug", "offers_once", "offers_monthly", "offers_annual", "default_frequency"
+    )
+    # Each keeps the form it had: one-time and monthly, the same one pre-selected.
+    assert list(rows) == [
+        ("monthly-first", True, True, False, "monthly"),
+        ("once-first", True, True, False, "once"),
+    ]
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
