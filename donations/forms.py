@@ -73,6 +73,16 @@ class PublicEmailField(forms.EmailField):
     default_validators = [validate_public_email]
 
 
+def _offered(campaign):
+    # Campaign.clean requires one; a campaign written without it still gets a form.
+    return campaign.frequencies or [Frequency.ONCE]
+
+
+def _preselected(campaign):
+    offered = _offered(campaign)
+    return campaign.default_frequency if campaign.default_frequency in offered else offered[0]
+
+
 class DonationForm(forms.Form):
     amount = forms.ChoiceField(
         label=_("Amount"),
@@ -157,7 +167,7 @@ class DonationForm(forms.Form):
         self.fields["amount"].choices = [
             (dollars(cents), format_money(cents)) for cents in self.presets
         ] + [(OTHER, _("Other amount"))]
-        offered = campaign.frequencies
+        offered = _offered(campaign)
         self.fields["frequency"].choices = [
             (value, label) for value, label in Frequency.choices if value in offered
         ]
@@ -174,7 +184,7 @@ class DonationForm(forms.Form):
         presets = campaign.preset_amounts_cents
         initial = {
             "source": path,
-            "frequency": campaign.default_frequency,
+            "frequency": _preselected(campaign),
             "display_as": DisplayChoice.FIRST_NAME,
             "amount": dollars(presets[1] if len(presets) > 1 else presets[0]),
         }
@@ -184,7 +194,7 @@ class DonationForm(forms.Form):
                 initial["amount"] = dollars(cents)
             else:
                 initial |= {"amount": OTHER, "other_amount": dollars(cents)}
-        if query.get("frequency") in campaign.frequencies:
+        if query.get("frequency") in _offered(campaign):
             initial["frequency"] = query["frequency"]
         initial["preselected"] = initial["frequency"]
         if query.get("fee") == "1":

@@ -253,7 +253,9 @@ def test_the_migration_keeps_what_each_campaign_preselected():
     executor.migrate(before)
     old = executor.loader.project_state(before).apps.get_model("campaigns", "Campaign")
     for slug, monthly in (("monthly-first", True), ("once-first", False)):
-        old.objects.create(slug=slug, title=slug, letter="Give.", monthly_by_default=monthly)
+        old.objects.create(
+            slug=slug, title=slug, letter="Give.", goal_target=10, monthly_by_default=monthly
+        )
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(after)
@@ -269,3 +271,14 @@ def test_the_migration_keeps_what_each_campaign_preselected():
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_a_campaign_saved_without_its_checks_still_shows_a_sound_form(client, campaign):
+    # Written by code, not through the admin: a default it doesn't offer.
+    campaign.offers_once, campaign.offers_monthly, campaign.offers_annual = False, True, True
+    campaign.default_frequency = "once"
+    campaign.save()
+    html = _page(client, campaign)
+    assert _radios(html) == ["monthly", "annual"]
+    assert _checked(html) == ["monthly"]
+    assert "I understand this gift repeats every month until I cancel it." in html
