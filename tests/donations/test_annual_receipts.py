@@ -127,3 +127,16 @@ def test_staff_alerts_about_a_yearly_gift_say_yearly(yearly_plan):
     assert ("Amount", "$120.00 a year") in context["lines"]
     failed = StaffAlert(kind=Kind.MONTHLY_FAILED, key=f"{yearly_plan.pk}:in_1")
     assert BUILDERS[Kind.MONTHLY_FAILED](failed)[0] == "A yearly charge of Ana Lopez failed"
+
+
+def test_staff_filter_recurring_gifts_by_interval(bookkeeper_client, yearly_plan, campaign):
+    MonthlyGift.objects.create(
+        campaign=campaign, stripe_subscription_id="sub_monthly", amount_cents=2500
+    )
+    url = "/admin/donations/monthlygift/"
+    page = bookkeeper_client.get(url).content.decode()
+    assert "By repeats" in page
+    yearly = bookkeeper_client.get(url, {"interval__exact": "year"}).content.decode()
+    monthly = bookkeeper_client.get(url, {"interval__exact": "month"}).content.decode()
+    assert "Ana Lopez" in yearly and "$120.00" in yearly
+    assert "Ana Lopez" not in monthly and "$25.00" in monthly
