@@ -207,8 +207,8 @@ def _digest_alert(alert):
         (_("Gifts"), str(figures["gift_count"])),
         (_("Total"), format_money(figures["total_cents"], always_cents=True)),
         (_("New donors"), str(figures["new_donors"])),
-        (_("New monthly gifts"), str(figures["monthly_started"])),
-        (_("Cancelled monthly gifts"), str(figures["monthly_canceled"])),
+        (_("New monthly or yearly gifts"), str(figures["monthly_started"])),
+        (_("Cancelled monthly or yearly gifts"), str(figures["monthly_canceled"])),
         (_("Failed payments"), str(figures["failed_charges"])),
     ]
     items = [
