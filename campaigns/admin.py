@@ -116,7 +116,8 @@ class CampaignAdmin(CampaignsLookupsOnly, admin.ModelAdmin):
                     "preset_amounts",
                     "impact_cues",
                     "impact_cues_es",
-                    "monthly_by_default",
+                    ("offers_once", "offers_monthly", "offers_annual"),
+                    "default_frequency",
                     "offers_monthly_upgrade",
                     "monthly_upgrade_tiers",
                 ]

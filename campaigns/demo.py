@@ -118,7 +118,8 @@ CAMPAIGN_FIELDS = {
     "help_heading": "How will Open Communities Alliance help? How can YOU help?",
     "closing": CLOSING,
     "preset_amounts": "25,50,100,250",
-    "monthly_by_default": False,
+    "offers_annual": True,
+    "default_frequency": "once",
     "other_ways_to_give": OTHER_WAYS,
     "tax_statement": (
         "As a 501(c)(3) organization, all donations to Open Communities Alliance are "

@@ -38,6 +38,15 @@ def validate_preset_amounts(value):
         raise ValidationError(_("Each amount must be between $5 and $25,000."))
 
 
+class GiftFrequency(models.TextChoices):
+    """How often a gift is given, as the donation form offers it (the same values as
+    donations.models.Frequency)."""
+
+    ONCE = "once", _("One time")
+    MONTHLY = "monthly", _("Monthly")
+    ANNUAL = "annual", _("Yearly")
+
+
 class CampaignQuerySet(models.QuerySet):
     # Every write to campaigns retires the cached public pages (campaigns.http_cache); the
     # ledger's counters and the feed's version are written with update().
@@ -198,10 +207,20 @@ class Campaign(TranslatedCopy, models.Model):
     impact_cues_es = models.TextField(
         _spanish(_("what each amount does")), blank=True, help_text=SPANISH_HELP
     )
-    monthly_by_default = models.BooleanField(
-        _("monthly pre-selected"),
-        default=False,
-        help_text=_("Pre-select a monthly gift on the donation form."),
+    # Which frequencies the form offers (at least one) and which it pre-selects (one
+    # offered). The values are donations.models.Frequency's; this app never imports it.
+    offers_once = models.BooleanField(_("offer one-time gifts"), default=True)
+    offers_monthly = models.BooleanField(_("offer monthly gifts"), default=True)
+    offers_annual = models.BooleanField(_("offer yearly gifts"), default=True)
+    default_frequency = models.CharField(
+        _("pre-selected frequency"),
+        max_length=10,
+        choices=GiftFrequency,
+        default=GiftFrequency.ONCE,
+        help_text=_(
+            "Pre-selecting monthly or yearly adds a required box the donor ticks to "
+            "confirm that the gift repeats until they cancel."
+        ),
     )
     # After a one-time card gift, the thank-you page may offer to make it monthly with
     # the same card (donations.upgrades); Checkout then saves the card for that.
@@ -387,8 +406,37 @@ class Campaign(TranslatedCopy, models.Model):
                     "%(amounts)s is not one of the preset amounts. Give a line to each "
                     "preset amount only."
                 ) % {"amounts": ", ".join(format_money(cents) for cents in unknown)}
+        errors |= self._frequency_errors()
         if errors:
             raise ValidationError(errors)
+
+    def _frequency_errors(self):
+        if not self.frequencies:
+            return {
+                "offers_once": _("Offer at least one frequency: one-time, monthly or yearly gifts.")
+            }
+        if self.default_frequency not in self.frequencies:
+            return {
+                "default_frequency": _(
+                    "The pre-selected frequency must be one the form offers: choose "
+                    "%(offered)s, or offer %(chosen)s too."
+                )
+                % {
+                    "offered": " / ".join(str(GiftFrequency(f).label) for f in self.frequencies),
+                    "chosen": GiftFrequency(self.default_frequency).label,
+                }
+            }
+        return {}
+
+    @property
+    def frequencies(self):
+        """The frequencies the form offers, in the form's order."""
+        offered = {
+            GiftFrequency.ONCE: self.offers_once,
+            GiftFrequency.MONTHLY: self.offers_monthly,
+            GiftFrequency.ANNUAL: self.offers_annual,
+        }
+        return [frequency for frequency, offers in offered.items() if offers]
 
     def _presets_or_none(self):
         try:
@@ -507,6 +555,7 @@ class FeedItem(models.Model):
     class Kind(models.TextChoices):
         DONATED = "donated", _("donated")
         MONTHLY = "monthly", _("started a monthly donation")
+        ANNUAL = "annual", _("started a yearly donation")
         SHARED_FACEBOOK = "shared_facebook", _("shared this on Facebook")
         SHARED_X = "shared_x", _("shared this on X")
         SHARED_LINKEDIN = "shared_linkedin", _("shared this on LinkedIn")

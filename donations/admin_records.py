@@ -1,5 +1,5 @@
 """The bookkeepers' admin, continued: deposits, and the records the site writes itself
-(monthly gifts, year-end statements, Stripe events), which staff only look at."""
+(recurring gifts, year-end statements, Stripe events), which staff only look at."""
 
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
@@ -225,14 +225,23 @@ class StatementSentFilter(admin.SimpleListFilter):
 
 @admin.register(MonthlyGift)
 class MonthlyGiftAdmin(ReadOnlyAdmin):
-    list_display = ["donor", "amount_display", "status", "campaign", "started_at", "canceled_at"]
-    list_filter = ["status", "campaign"]
+    list_display = [
+        "donor",
+        "amount_display",
+        "interval",
+        "status",
+        "campaign",
+        "started_at",
+        "canceled_at",
+    ]
+    list_filter = ["interval", "status", "campaign"]
     search_fields = ["donor__name", "donor__email", "stripe_subscription_id"]
     list_select_related = ["donor", "campaign"]
     fields = [
         "donor",
         "campaign",
         "amount_display",
+        "interval",
         "status",
         "started_at",
         "canceled_at",
@@ -241,14 +250,14 @@ class MonthlyGiftAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
-    @admin.display(description=_("monthly amount"), ordering="amount_cents")
+    @admin.display(description=_("amount each time"), ordering="amount_cents")
     def amount_display(self, obj):
         return format_money(obj.amount_cents, obj.currency, always_cents=True)
 
     @admin.display(description=_("charges"))
     def charges_link(self, obj):
         url = reverse("admin:donations_gift_changelist") + f"?monthly_gift__id__exact={obj.pk}"
-        return format_html('<a href="{}">{}</a>', url, _("See its monthly charges"))
+        return format_html('<a href="{}">{}</a>', url, _("See its charges"))
 
 
 @admin.register(YearEndStatement)

@@ -136,7 +136,7 @@ def _monthly_lines(monthly):
         (_("Donor"), name),
         (
             _("Amount"),
-            _("%(amount)s a month")
+            (_("%(amount)s a year") if monthly.is_yearly else _("%(amount)s a month"))
             % {"amount": format_money(monthly.amount_cents, monthly.currency, always_cents=True)},
         ),
         (_("Campaign"), monthly.campaign.title),
@@ -161,14 +161,25 @@ def _monthly_alert(alert):
     monthly_id = int(alert.key.split(":", 1)[0])
     monthly = MonthlyGift.objects.select_related("donor", "campaign", "pledge").get(pk=monthly_id)
     lines = _monthly_lines(monthly)
+    yearly = monthly.is_yearly
     if alert.kind == Kind.MONTHLY_STARTED:
-        subject = _("New monthly gift from %(name)s") % {"name": lines[0][1]}
+        subject = (
+            _("New yearly gift from %(name)s") if yearly else _("New monthly gift from %(name)s")
+        ) % {"name": lines[0][1]}
     elif alert.kind == Kind.MONTHLY_CANCELED:
-        subject = _("Monthly gift cancelled by %(name)s") % {"name": lines[0][1]}
+        subject = (
+            _("Yearly gift cancelled by %(name)s")
+            if yearly
+            else _("Monthly gift cancelled by %(name)s")
+        ) % {"name": lines[0][1]}
         if monthly.canceled_at:
             lines.append((_("Cancelled"), format_date(monthly.canceled_at)))
     else:
-        subject = _("A monthly charge of %(name)s failed") % {"name": lines[0][1]}
+        subject = (
+            _("A yearly charge of %(name)s failed")
+            if yearly
+            else _("A monthly charge of %(name)s failed")
+        ) % {"name": lines[0][1]}
         lines.append((_("What happens"), _("The donor was asked by e-mail to update their card.")))
     return subject, {
         "lines": lines,
@@ -238,8 +249,8 @@ def _digest_alert(alert):
         (_("Gifts"), str(figures["gift_count"])),
         (_("Total"), format_money(figures["total_cents"], always_cents=True)),
         (_("New donors"), str(figures["new_donors"])),
-        (_("New monthly gifts"), str(figures["monthly_started"])),
-        (_("Cancelled monthly gifts"), str(figures["monthly_canceled"])),
+        (_("New monthly or yearly gifts"), str(figures["monthly_started"])),
+        (_("Cancelled monthly or yearly gifts"), str(figures["monthly_canceled"])),
         (_("Failed payments"), str(figures["failed_charges"])),
     ]
     items = [
@@ -247,7 +258,9 @@ def _digest_alert(alert):
         % {
             "amount": format_money(gift.amount_cents, gift.currency, always_cents=True),
             "name": gift.donor_name or gift.donor.name,
-            "how": _("monthly") if gift.frequency == Frequency.MONTHLY else _("one time"),
+            "how": {Frequency.MONTHLY: _("monthly"), Frequency.ANNUAL: _("yearly")}.get(
+                gift.frequency, _("one time")
+            ),
             "campaign": gift.campaign.title,
         }
         for gift in figures["gifts"][:DIGEST_GIFT_LINES]

@@ -327,14 +327,15 @@ def methods_chart(methods):
     }
 
 
-# Monthly donors --------------------------------------------------------------------
+# Recurring donors ------------------------------------------------------------------
 
 
 def monthly_donor_counts(*, start, end, campaign=None):
-    """[(month, donors)]: how many donors had a monthly gift running at the end of each
-    month of the range (today, for the current month); one query.
+    """[(month, donors)]: how many donors had a recurring gift (monthly or yearly)
+    running at the end of each month of the range (today, for the current month); one
+    query. A donor with both kinds counts once.
 
-    A monthly gift runs from its start until it is canceled. One whose first charge
+    A recurring gift runs from its start until it is canceled. One whose first charge
     never went through (incomplete), or that is canceled with no date on file, is
     left out: it cannot be placed in time.
     """
@@ -368,7 +369,7 @@ def monthly_donor_counts(*, start, end, campaign=None):
 
 
 def monthly_donors_chart(*, start, end, campaign=None):
-    """The number of monthly donors at each month's end, as a line."""
+    """The number of recurring donors at each month's end, as a line."""
     counts = monthly_donor_counts(start=start, end=end, campaign=campaign)
     axis_max, lines = _axis([count for _month, count in counts], count_tick, whole=1)
     plot = BOTTOM - TOP
@@ -385,9 +386,10 @@ def monthly_donors_chart(*, start, end, campaign=None):
     latest = counts[-1][1] if counts else 0
     return {
         "id": "chart-monthly-donors",
-        "title": _("Monthly donors over time"),
+        "title": _("Recurring donors over time"),
         "description": _(
-            "Donors with a monthly gift running at the end of each month: %(n)s at the latest."
+            "Donors with a monthly or yearly gift running at the end of each month: "
+            "%(n)s at the latest."
         )
         % {"n": count_tick(latest)},
         "width": LEFT + max(len(counts), 1) * GROUP + 8,
@@ -398,8 +400,8 @@ def monthly_donors_chart(*, start, end, campaign=None):
         "line": " ".join(f"{point['cx']},{point['cy']}" for point in points),
         "labels": labels,
         "table": {
-            "caption": _("Donors with a monthly gift running at the end of each month"),
-            "headers": [_("Month"), _("Monthly donors")],
+            "caption": _("Donors with a monthly or yearly gift running at the end of each month"),
+            "headers": [_("Month"), _("Recurring donors")],
             "rows": [
                 [formats.date_format(month, "YEAR_MONTH_FORMAT"), count_tick(count)]
                 for month, count in counts

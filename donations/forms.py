@@ -19,7 +19,7 @@ from campaigns.formatting import dollars, format_money, parse_money
 from fundraising.models import fundraising_page
 
 from .fees import fee_to_cover
-from .models import DisplayChoice, Frequency, PaymentMethod
+from .models import DisplayChoice, Frequency, PaymentMethod, is_recurring
 from .supporters import UPDATES_WORDING
 
 OTHER = "other"
@@ -74,6 +74,16 @@ class PublicEmailField(forms.EmailField):
     default_validators = [validate_public_email]
 
 
+def _offered(campaign):
+    # Campaign.clean requires one; a campaign written without it still gets a form.
+    return campaign.frequencies or [Frequency.ONCE]
+
+
+def _preselected(campaign):
+    offered = _offered(campaign)
+    return campaign.default_frequency if campaign.default_frequency in offered else offered[0]
+
+
 class DonationForm(forms.Form):
     amount = forms.ChoiceField(
         label=_("Amount"),
@@ -94,8 +104,10 @@ class DonationForm(forms.Form):
         choices=Frequency.choices,
         widget=forms.RadioSelect,
         error_messages={
-            "required": _("Choose one time or monthly."),
-            "invalid_choice": _("Choose one time or monthly."),
+            "required": _("Choose how often to give."),
+            "invalid_choice": _(
+                "This campaign doesn’t offer gifts at that frequency. Choose one of those shown."
+            ),
         },
     )
     # Not required: a page rendered before the choice existed still posts a card gift.
@@ -106,6 +118,14 @@ class DonationForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("Choose card or wallet, or bank account.")},
     )
+    # The frequency the page pre-selected (the campaign's default or the link's
+    # `?frequency=`). A recurring one needs the donor's explicit confirmation below,
+    # as ActBlue requires; a donor who picked monthly or yearly themselves (from a
+    # one-time default) made that choice with their own click and is not asked again.
+    preselected = forms.ChoiceField(
+        choices=Frequency.choices, required=False, widget=forms.HiddenInput
+    )
+    confirm_recurring = forms.BooleanField(required=False)
     cover_fee = forms.BooleanField(label=_("Cover the processing fee"), required=False)
     name = forms.CharField(
         label=_("Your name"),
@@ -159,6 +179,10 @@ class DonationForm(forms.Form):
         self.fields["amount"].choices = [
             (dollars(cents), format_money(cents)) for cents in self.presets
         ] + [(OTHER, _("Other amount"))]
+        offered = _offered(campaign)
+        self.fields["frequency"].choices = [
+            (value, label) for value, label in Frequency.choices if value in offered
+        ]
         self.over_limit = False
         self.is_spam = False
 
@@ -175,7 +199,7 @@ class DonationForm(forms.Form):
         presets = campaign.preset_amounts_cents
         initial = {
             "source": path,
-            "frequency": Frequency.MONTHLY if campaign.monthly_by_default else Frequency.ONCE,
+            "frequency": _preselected(campaign),
             "display_as": DisplayChoice.FIRST_NAME,
             "amount": dollars(presets[1] if len(presets) > 1 else presets[0]),
         }
@@ -191,8 +215,9 @@ class DonationForm(forms.Form):
         )
         if query.get("method") in PaymentMethod.values:
             initial["payment_method"] = query["method"]
-        if query.get("frequency") in Frequency.values:
+        if query.get("frequency") in _offered(campaign):
             initial["frequency"] = query["frequency"]
+        initial["preselected"] = initial["frequency"]
         if query.get("fee") == "1":
             initial["cover_fee"] = True
         if query.get("via"):
@@ -255,6 +280,14 @@ class DonationForm(forms.Form):
             raise forms.ValidationError(
                 _("We couldn’t accept this form. Please try again."), code="spam"
             )
+        if self.asks_confirmation() and not cleaned.get("confirm_recurring"):
+            self.add_error(
+                "confirm_recurring",
+                _(
+                    "Tick the box to confirm that your gift repeats until you cancel it, "
+                    "or choose a one-time gift."
+                ),
+            )
         gift = self._gift_cents(cleaned)
         if gift is None:
             return cleaned
@@ -305,7 +338,7 @@ class DonationForm(forms.Form):
         # A group of radio buttons is reached through its first button.
         anchors = {
             "amount": "id_amount_0",
-            "frequency": "id_frequency_0",
+            "frequency": "id_frequency_0" if not self.single_frequency() else "donation-form",
             "display_as": "id_display_as_0",
         }
         items = [("donation-form", error) for error in self.non_field_errors()]
@@ -329,6 +362,30 @@ class DonationForm(forms.Form):
 
     def is_monthly(self):
         return self["frequency"].value() == Frequency.MONTHLY
+
+    def is_annual(self):
+        return self["frequency"].value() == Frequency.ANNUAL
+
+    def single_frequency(self):
+        """The one frequency offered, when there is only one (shown as a sentence), or None."""
+        choices = self.fields["frequency"].choices
+        return choices[0] if len(choices) == 1 else None
+
+    def preselects_recurring(self):
+        """Whether the page pre-selected a monthly or yearly gift: the form then shows
+        the confirmation box."""
+        return is_recurring(self["preselected"].value())
+
+    def asks_confirmation(self):
+        """Whether the box must be ticked: a recurring frequency was pre-selected and a
+        recurring one is chosen."""
+        return self.preselects_recurring() and is_recurring(self["frequency"].value())
+
+    def confirmation_label(self):
+        """The box's words without JavaScript (donate.js puts the amount in)."""
+        if self.is_annual():
+            return _("I understand this gift repeats every year until I cancel it.")
+        return _("I understand this gift repeats every month until I cancel it.")
 
     def chosen_method(self):
         value = self["payment_method"].value()
@@ -406,9 +463,9 @@ class ManageLinkForm(forms.Form):
 class ChangeAmountForm(forms.Form):
     monthly_id = forms.IntegerField(widget=forms.HiddenInput)
     amount = forms.CharField(
-        label=_("New monthly amount, in dollars"),
+        label=_("New amount, in dollars"),
         max_length=20,
-        error_messages={"required": _("Enter the new monthly amount."), "max_length": BAD_AMOUNT},
+        error_messages={"required": _("Enter the new amount."), "max_length": BAD_AMOUNT},
     )
 
     def clean_amount(self):
@@ -417,12 +474,12 @@ class ChangeAmountForm(forms.Form):
             raise forms.ValidationError(BAD_AMOUNT)
         if cents < settings.DONATION_MIN_CENTS:
             raise forms.ValidationError(
-                _("The smallest monthly gift is %(min)s.")
+                _("The smallest recurring gift is %(min)s.")
                 % {"min": format_money(settings.DONATION_MIN_CENTS)}
             )
         if cents > settings.DONATION_MAX_CENTS:
             raise forms.ValidationError(
-                _("A monthly gift online is limited to %(max)s.")
+                _("A recurring gift online is limited to %(max)s.")
                 % {"max": format_money(settings.DONATION_MAX_CENTS)}
             )
         return cents

@@ -9,7 +9,7 @@ from campaigns import feed, progress
 from campaigns.models import FeedItem
 
 from . import alerts, receipts, supporters
-from .models import Frequency, Gift, is_listed
+from .models import Frequency, Gift, is_listed, is_recurring
 
 
 def save_gift(gift, *, created=False):
@@ -21,7 +21,7 @@ def save_gift(gift, *, created=False):
     """
     gift.derive_status()
     if created and gift.receipt_status == Gift.Receipt.PENDING:
-        annual = gift.frequency == Frequency.MONTHLY and gift.donor.annual_receipt
+        annual = is_recurring(gift.frequency) and gift.donor.annual_receipt
         if annual or not gift.donor.email:
             gift.receipt_status = Gift.Receipt.NOT_NEEDED
     gift.save()
@@ -69,8 +69,10 @@ def sync_feed(gift):
 def _feed_kind(gift):
     if gift.frequency == Frequency.ONCE:
         return FeedItem.Kind.DONATED
-    # A monthly gift shows once, as it starts; its renewals stay off the feed.
-    return FeedItem.Kind.MONTHLY if gift.starts_monthly else None
+    # A recurring gift shows once, as it starts; its renewals stay off the feed.
+    if not gift.starts_monthly:
+        return None
+    return FeedItem.Kind.ANNUAL if gift.frequency == Frequency.ANNUAL else FeedItem.Kind.MONTHLY
 
 
 def refresh_progress(campaign_id):

@@ -25,6 +25,7 @@ PLAIN_VALUES = {
     "frequency": {
         "once": _("One-time"),
         "monthly": _("Monthly"),
+        "annual": _("Yearly"),
     },
     "status": {
         "pending": _("Pending"),

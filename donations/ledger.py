@@ -1,4 +1,5 @@
-"""Booking money into the ledger from what Stripe says: one-time and monthly gifts.
+"""Booking money into the ledger from what Stripe says: one-time and recurring gifts
+(monthly or yearly; donations.models.MonthlyGift holds both).
 
 Each function takes a Stripe object as the plain dict Stripe sent (from a webhook or
 fetched through stripe_gateway; donations.stripe_facts reads the facts out of it) and
@@ -25,7 +26,7 @@ from django.utils import timezone
 from . import adjustments, alerts, balance, bank_failures, stripe_facts
 from .donors import donor_for_payment
 from .gift_sync import save_gift
-from .models import Frequency, Gift, MonthlyGift, PaymentMethod, Pledge
+from .models import Frequency, Gift, Interval, MonthlyGift, PaymentMethod, Pledge
 
 logger = logging.getLogger(__name__)
 
@@ -173,10 +174,12 @@ def book_checkout_session(
 def _ensure_monthly_gift(
     subscription_id, pledge, *, amount_cents=None, status=MonthlyGift.Status.ACTIVE
 ):
-    """The monthly gift of a subscription, locked; created in `status` when new.
+    """The recurring gift of a subscription, locked; created in `status` when new.
 
     A later event changes the status by its own time (book_invoice,
-    apply_subscription), so which of them created the row does not matter.
+    apply_subscription), so which of them created the row does not matter. Its
+    interval is the pledge's frequency, whichever event comes first: the pledge chose
+    the price Checkout billed, and a change of amount keeps its interval.
     """
     if not subscription_id:
         return None
@@ -188,6 +191,7 @@ def _ensure_monthly_gift(
             "pledge": pledge,
             "amount_cents": amount_cents or pledge.amount_cents,
             "currency": pledge.currency,
+            "interval": pledge.interval or Interval.MONTH,
             "status": status,
         },
         stripe_subscription_id=subscription_id,
@@ -233,7 +237,8 @@ def _locked_monthly_gift(subscription_id, metadata, *, amount_cents=None):
 
 
 def book_invoice(invoice, *, payment_intent=None, occurred_at=None, balance_transaction=None):
-    """Books one paid monthly charge (`invoice.paid`), the first one included.
+    """Books one paid charge of a recurring gift (`invoice.paid`), the first one
+    included, with the gift's frequency (monthly or yearly).
 
     Keyed by the invoice id. Linked to its monthly gift through
     `invoice.parent.subscription_details`; when the invoice arrives before the
@@ -270,7 +275,7 @@ def book_invoice(invoice, *, payment_intent=None, occurred_at=None, balance_tran
             "donor_name": pledge.name if pledge else donor.name,
             "pledge": pledge,
             "monthly_gift": monthly,
-            "frequency": Frequency.MONTHLY,
+            "frequency": monthly.frequency,
             "amount_cents": amount,
             "currency": invoice.get("currency") or monthly.currency,
             "given_at": paid_at,

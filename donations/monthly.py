@@ -178,16 +178,23 @@ def send_manage_link(email, language=None):
 
 # Notices: a failed charge, a new amount, a cancellation -----------------------------
 
-# For each kind of notice: its template under email/ and its subject.
+# For each kind of notice: its template under email/ and its subject, for a monthly
+# and for a yearly gift.
 NOTICE_MAIL = {
-    MonthlyNotice.Kind.CARD: ("update_card", gettext_lazy("Your monthly gift didn’t go through")),
+    MonthlyNotice.Kind.CARD: (
+        "update_card",
+        gettext_lazy("Your monthly gift didn’t go through"),
+        gettext_lazy("Your yearly gift didn’t go through"),
+    ),
     MonthlyNotice.Kind.AMOUNT: (
         "monthly_amount_changed",
         gettext_lazy("Your monthly gift’s new amount is confirmed"),
+        gettext_lazy("Your yearly gift’s new amount is confirmed"),
     ),
     MonthlyNotice.Kind.CANCELED: (
         "monthly_canceled",
         gettext_lazy("Your monthly gift is canceled"),
+        gettext_lazy("Your yearly gift is canceled"),
     ),
     MonthlyNotice.Kind.UPGRADE: (
         "monthly_upgrade",
@@ -284,7 +291,8 @@ def _deliver_card_notice(notice_id):
         notice.attempts += 1
         # In the language the gift was started in, as its receipts.
         language = monthly.pledge.language if monthly.pledge_id else donor.language
-        template, subject = NOTICE_MAIL[notice.kind]
+        template, monthly_subject, yearly_subject = NOTICE_MAIL[notice.kind]
+        subject = yearly_subject if monthly.is_yearly else monthly_subject
         with mail.in_language(language):
             next_charge = next_charge_date(monthly)
             context = {
@@ -299,6 +307,7 @@ def _deliver_card_notice(notice_id):
                 "url": manage_url(donor),
                 "request_url": settings.SITE_URL + reverse("donations:manage"),
                 "minutes": LINK_MAX_AGE // 60,
+                "yearly": monthly.is_yearly,
             }
             subject = str(subject)
         error = mail.deliver(mail.build(template, donor.email, subject, context, language=language))

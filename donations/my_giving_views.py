@@ -101,7 +101,7 @@ def render_page(request, donor, token, *, status=200, bound=None, notice=""):
 
 def _done_message(what):
     messages = {
-        "amount": _("Your monthly gift is changed. The new amount applies from your next charge."),
+        "amount": _("Your gift is changed. The new amount applies from your next charge."),
         "sent": _("We’ve e-mailed the receipt again to the address on file."),
     }
     for name, form_class in PREFERENCES.items():
@@ -190,7 +190,7 @@ def manage_portal(request, donor, token):
 @_limit_body
 @signed
 def manage_amount(request, donor, token):
-    """Changes the amount of one of the donor's monthly gifts, from the next charge on."""
+    """Changes the amount of one of the donor's recurring gifts, from the next charge on."""
     form = ChangeAmountForm(request.POST)
     if not form.is_valid():
         if not form.has_error("monthly_id"):

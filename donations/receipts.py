@@ -27,7 +27,7 @@ from oca_site.redaction import log_unexpected
 
 from . import mail, offline, pdfs
 from .mail import short_error
-from .models import Gift
+from .models import Frequency, Gift
 
 logger = logging.getLogger(__name__)
 
@@ -75,12 +75,13 @@ def irs_statements(wording):
 def receipt_context(gift):
     """What a receipt says, made under the language it is written in.
 
-    A monthly charge also says what the donor needs to keep or change the gift: the
-    monthly amount, the next charge (when Stripe said it) and where to change or
-    cancel it.
+    A charge of a recurring gift (monthly or yearly) also says what the donor needs to
+    keep or change the gift: the amount each month or year, the next charge (when
+    Stripe said it) and where to change or cancel it.
     """
-    monthly = gift.frequency == "monthly"
-    plan = gift.monthly_gift if monthly and gift.monthly_gift_id else None
+    monthly = gift.frequency == Frequency.MONTHLY
+    annual = gift.frequency == Frequency.ANNUAL
+    plan = gift.monthly_gift if (monthly or annual) and gift.monthly_gift_id else None
     next_charge = plan.next_charge_at if plan and plan.status != "canceled" else None
     kind = offline.receipt_facts(gift)
     return organization_context() | {
@@ -96,6 +97,7 @@ def receipt_context(gift):
         "date": format_date(gift.given_at),
         "method": payment_method_label(gift),
         "is_monthly": monthly,
+        "is_annual": annual,
         "monthly_amount": (
             format_money(plan.amount_cents, plan.currency, always_cents=True) if plan else ""
         ),
@@ -106,6 +108,15 @@ def receipt_context(gift):
         # the receipt is read again.
         "manage_url": settings.SITE_URL + reverse("donations:manage"),
     }
+
+
+def recurring_label(gift):
+    """ "monthly gift" or "yearly gift" for a charge of a recurring gift; "" otherwise."""
+    if gift.frequency == Frequency.MONTHLY:
+        return _("monthly gift")
+    if gift.frequency == Frequency.ANNUAL:
+        return _("yearly gift")
+    return ""
 
 
 def payment_method_label(gift):

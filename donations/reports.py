@@ -11,7 +11,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from .fee_totals import fee_totals
-from .models import Gift, MonthlyGift
+from .models import Gift, Interval, MonthlyGift
 
 NET = Sum(F("amount_cents") - F("refunded_cents"), default=0)
 # The methods the report always lists, with zeros when none was used.
@@ -38,7 +38,7 @@ def gifts_between(start, end, campaign=None):
 
 
 def campaign_report(*, start, end, campaign=None):
-    """Totals, methods, months, refunds, voids and monthly donors, as a dict."""
+    """Totals, methods, months, refunds, voids, monthly and yearly donors, as a dict."""
     gifts = gifts_between(start, end, campaign)
     counted = gifts.filter(counted=True)
     totals = counted.aggregate(
@@ -79,12 +79,17 @@ def campaign_report(*, start, end, campaign=None):
         disputed_cents=Sum("amount_cents", filter=Q(status=Gift.Status.DISPUTE_LOST), default=0),
     )
 
-    # Monthly gifts are a state, not an event: these are the ones active today.
-    monthly = MonthlyGift.objects.filter(status=MonthlyGift.Status.ACTIVE)
+    # Recurring gifts are a state, not an event: these are the ones active today, the
+    # monthly and the yearly apart (a month's and a year's amounts don't add up).
+    recurring = MonthlyGift.objects.filter(status=MonthlyGift.Status.ACTIVE)
     if campaign is not None:
-        monthly = monthly.filter(campaign=campaign)
-    monthly_totals = monthly.aggregate(
-        donors=Count("donor", distinct=True), monthly_cents=Sum("amount_cents", default=0)
+        recurring = recurring.filter(campaign=campaign)
+    monthly, yearly = Q(interval=Interval.MONTH), Q(interval=Interval.YEAR)
+    recurring_totals = recurring.aggregate(
+        monthly_donors=Count("donor", distinct=True, filter=monthly),
+        monthly_cents=Sum("amount_cents", filter=monthly, default=0),
+        yearly_donors=Count("donor", distinct=True, filter=yearly),
+        yearly_cents=Sum("amount_cents", filter=yearly, default=0),
     )
 
     return {
@@ -97,8 +102,7 @@ def campaign_report(*, start, end, campaign=None):
         "methods": methods,
         "months": months,
         **adjustments,
-        "monthly_donors": monthly_totals["donors"],
-        "monthly_cents": monthly_totals["monthly_cents"],
+        **recurring_totals,
         # Gross, Stripe's fees, fees donors covered, and net (donations.fee_totals).
         "money": fee_totals(gifts),
     }

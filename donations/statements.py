@@ -22,7 +22,12 @@ from oca_site.redaction import log_unexpected
 from . import mail, offline, pdfs
 from .mail import short_error
 from .models import Donor, Gift, YearEndStatement
-from .receipts import irs_statements, organization_context, payment_method_label
+from .receipts import (
+    irs_statements,
+    organization_context,
+    payment_method_label,
+    recurring_label,
+)
 from .reports import local_range
 
 logger = logging.getLogger(__name__)
@@ -88,6 +93,7 @@ def statement_context(donor, year, gifts):
                 "date": format_date(gift.given_at),
                 "amount": _stated_amount(gift),
                 "method": payment_method_label(gift),
+                "kind": recurring_label(gift),
             }
             for gift in gifts
         ],

@@ -128,8 +128,8 @@ def create_checkout_session(*, pledge, success_url, cancel_url):
         # micro-deposits otherwise; the payment stays pending either way until
         # `checkout.session.async_payment_*` settles it.
         params["payment_method_options"] = {"us_bank_account": {"verification_method": "automatic"}}
-    if pledge.frequency == "monthly":
-        price_data["recurring"] = {"interval": "month"}
+    if pledge.interval:
+        price_data["recurring"] = {"interval": pledge.interval}
         params["mode"] = "subscription"
         params["subscription_data"] = {"metadata": metadata}
         # Stripe allows submit_type only in payment mode.
@@ -227,9 +227,14 @@ def create_upgrade_subscription(*, pledge, customer_id, payment_method_id, first
 
 
 def change_subscription_amount(subscription_id, *, amount_cents, currency):
-    """Sets a monthly gift's amount from the next charge on, without proration."""
+    """Sets a recurring gift's amount from the next charge on, without proration.
+
+    The new price recurs as the old one did (a yearly gift stays yearly): Stripe would
+    otherwise move the billing date to today on a change of interval.
+    """
     subscription = retrieve_subscription(subscription_id)
     item = subscription["items"]["data"][0]
+    recurring = (item.get("price") or {}).get("recurring") or {}
     return _call(
         client().v1.subscriptions.update,
         subscription_id,
@@ -241,7 +246,10 @@ def change_subscription_amount(subscription_id, *, amount_cents, currency):
                         "currency": currency,
                         "product": settings.STRIPE_PRODUCT_ID,
                         "unit_amount": amount_cents,
-                        "recurring": {"interval": "month"},
+                        "recurring": {
+                            "interval": recurring.get("interval") or "month",
+                            "interval_count": recurring.get("interval_count") or 1,
+                        },
                     },
                 }
             ],

@@ -17,7 +17,7 @@ donations.exports.
 from django.db.models import Exists, OuterRef, Prefetch
 
 from .exports import CHUNK_SIZE, csv_lines
-from .models import Donor, Gift, MonthlyGift, UpdatesConsent
+from .models import Donor, Gift, Interval, MonthlyGift, UpdatesConsent
 from .monthly import MANAGEABLE
 
 MAILCHIMP_COLUMNS = ["Email Address", "First Name", "Last Name", "Tags"]
@@ -32,6 +32,9 @@ ACTION_NETWORK_COLUMNS = [
 ]
 TOOLS = {"mailchimp": MAILCHIMP_COLUMNS, "action-network": ACTION_NETWORK_COLUMNS}
 MONTHLY_TAG = "monthly donor"
+YEARLY_TAG = "yearly donor"
+# A tag for each kind of recurring gift a supporter keeps going.
+RECURRING_TAGS = [(MONTHLY_TAG, "is_monthly"), (YEARLY_TAG, "is_yearly")]
 
 
 def opted_in(donors=None):
@@ -53,8 +56,15 @@ def _supporters(donors):
         opted_in(donors)
         .annotate(
             is_monthly=Exists(
-                MonthlyGift.objects.filter(donor=OuterRef("pk"), status__in=MANAGEABLE)
-            )
+                MonthlyGift.objects.filter(
+                    donor=OuterRef("pk"), status__in=MANAGEABLE, interval=Interval.MONTH
+                )
+            ),
+            is_yearly=Exists(
+                MonthlyGift.objects.filter(
+                    donor=OuterRef("pk"), status__in=MANAGEABLE, interval=Interval.YEAR
+                )
+            ),
         )
         .prefetch_related(
             Prefetch(
@@ -78,7 +88,7 @@ def _facts(donor):
 def mailchimp_rows(donors=None):
     for donor in _supporters(donors).iterator(chunk_size=CHUNK_SIZE):
         first, last, campaigns = _facts(donor)
-        tags = ([MONTHLY_TAG] if donor.is_monthly else []) + [
+        tags = [tag for tag, has in RECURRING_TAGS if getattr(donor, has)] + [
             f"campaign:{slug}" for slug in campaigns
         ]
         tags.append(f"language:{donor.language}")

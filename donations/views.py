@@ -259,6 +259,7 @@ def thank_you(request):
             session.get("currency") or pledge.currency,
         ),
         "is_monthly": pledge.frequency == Frequency.MONTHLY,
+        "is_annual": pledge.frequency == Frequency.ANNUAL,
         "is_pending": session.get("payment_status") != "paid",
     }
     return render(request, "donations/thank_you.html", context)

@@ -273,12 +273,12 @@ def _subscribe(store, session, method, status, email, name):
                 quantity=line["quantity"],
                 subscription_id=subscription["id"],
                 period_start=start,
-                period_end=objects.add_month(start),
+                period_end=objects.add_period(start, line["price"]),
             )
         )
     store.add(subscription)
     # A subscription's first invoice covers the moment it starts (period_start ==
-    # period_end), its lines the first month.
+    # period_end), its lines the first period (a month or a year).
     invoice, intent = issue_invoice(
         store, subscription, customer, "subscription_create", start, start, item_line["description"]
     )

@@ -1,5 +1,5 @@
-"""What happens after checkout: monthly renewals (paid or failed), subscription changes
-and cancellations, refunds and disputes.
+"""What happens after checkout: renewals a month or a year apart (paid or failed),
+subscription changes and cancellations, refunds and disputes.
 
 As in `checkout`, each operation changes state under the store's lock and returns the
 event records it produced; the server delivers them after the lock is released.
@@ -15,9 +15,10 @@ LIVE_STATUSES = ("active", "past_due", "trialing", "unpaid")
 
 
 def renew(store, subscription_id, *, fail=False):
-    """Bills the next month: a new `subscription_cycle` invoice, paid (`invoice.paid`) or
-    declined (`invoice.payment_failed`, then the subscription turns `past_due`). A
-    subscription set to cancel at period end is canceled instead."""
+    """Bills the next period (a month or a year, as the price recurs): a new
+    `subscription_cycle` invoice, paid (`invoice.paid`) or declined
+    (`invoice.payment_failed`, then the subscription turns `past_due`). A subscription
+    set to cancel at period end is canceled instead."""
     with store.lock:
         subscription = store.get("subscription", subscription_id)
         if subscription["status"] not in LIVE_STATUSES:
@@ -34,7 +35,9 @@ def renew(store, subscription_id, *, fail=False):
         period_end = items[0]["current_period_end"]
         for item in items:
             item["current_period_start"] = item["current_period_end"]
-            item["current_period_end"] = objects.add_month(item["current_period_end"])
+            item["current_period_end"] = objects.add_period(
+                item["current_period_end"], item["price"]
+            )
         product = store.objects.get(items[0]["price"]["product"])
         invoice, intent = issue_invoice(
             store,

@@ -87,6 +87,29 @@ def add_month(timestamp):
     return int(moment.replace(year=year, month=month, day=day).timestamp())
 
 
+def add_year(timestamp):
+    """The same day and time a year later; February 29 becomes February 28, as Stripe bills."""
+    moment = datetime.fromtimestamp(timestamp, UTC)
+    day = min(moment.day, calendar.monthrange(moment.year + 1, moment.month)[1])
+    return int(moment.replace(year=moment.year + 1, day=day).timestamp())
+
+
+def add_period(timestamp, price_obj):
+    """The end of one billing period of a recurring price that starts at `timestamp`:
+    its `recurring.interval` (month or year; day and week as Stripe counts them) times
+    its `interval_count`."""
+    recurring = price_obj.get("recurring") or {}
+    interval = recurring.get("interval", "month")
+    for _ in range(recurring.get("interval_count") or 1):
+        if interval == "year":
+            timestamp = add_year(timestamp)
+        elif interval == "month":
+            timestamp = add_month(timestamp)
+        else:
+            timestamp += (7 if interval == "week" else 1) * 86400
+    return timestamp
+
+
 def format_amount(amount, currency):
     """`$52.00` for dollars, `5,200 JPY` for zero-decimal currencies."""
     currency = currency.lower()

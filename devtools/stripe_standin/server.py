@@ -6,7 +6,7 @@ management command start, drive and stop.
     client = stripe.StripeClient("sk_test_x", base_addresses={"api": standin.url})
     ...
     standin.pay(session_id)            # the donor presses "Pay"
-    standin.renew(subscription_id)     # a month later
+    standin.renew(subscription_id)     # a period (its price's month or year) later
     standin.stop()
 
 The control methods change state as Stripe would, send the resulting events and wait

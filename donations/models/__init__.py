@@ -1,4 +1,4 @@
-"""The ledger: donors, pledges, gifts (online and by check), monthly gifts, deposits.
+"""The ledger: donors, pledges, gifts (online and by check), recurring gifts, deposits.
 
 Money is integer cents plus a currency code. Every Stripe id that books money is a
 unique column, so a replayed or concurrent event can never book it twice. Nothing is
@@ -19,11 +19,14 @@ from .donors import (
     DisplayChoice,
     Donor,
     Frequency,
+    Interval,
     MonthlyGift,
     PaymentMethod,
     Pledge,
     first_name,
     is_listed,
+    is_recurring,
+    per_interval,
     public_name,
 )
 from .gifts import (
@@ -58,6 +61,7 @@ __all__ = [
     "Frequency",
     "Gift",
     "GiftQuerySet",
+    "Interval",
     "MonthlyGift",
     "MonthlyNotice",
     "PaymentMethod",
@@ -73,5 +77,7 @@ __all__ = [
     "YearEndStatement",
     "first_name",
     "is_listed",
+    "is_recurring",
+    "per_interval",
     "public_name",
 ]

@@ -1,4 +1,4 @@
-"""Donors, the pledges made through the donation form, and monthly gifts."""
+"""Donors, the pledges made through the donation form, and recurring gifts."""
 
 import uuid
 
@@ -43,6 +43,30 @@ def public_name(name, choice):
 class Frequency(models.TextChoices):
     ONCE = "once", _("One time")
     MONTHLY = "monthly", _("Monthly")
+    ANNUAL = "annual", _("Yearly")
+
+
+class Interval(models.TextChoices):
+    """How often a recurring gift charges: Stripe's `recurring.interval` of its price."""
+
+    MONTH = "month", _("Monthly")
+    YEAR = "year", _("Yearly")
+
+
+# The frequency of the form and of each gift, for the interval of its subscription.
+FREQUENCY_OF_INTERVAL = {Interval.MONTH: Frequency.MONTHLY, Interval.YEAR: Frequency.ANNUAL}
+INTERVAL_OF_FREQUENCY = {Frequency.MONTHLY: Interval.MONTH, Frequency.ANNUAL: Interval.YEAR}
+
+
+def is_recurring(frequency):
+    return frequency in INTERVAL_OF_FREQUENCY
+
+
+def per_interval(amount, interval):
+    """ "$25/month" or "$120/year": a recurring gift's amount with its period."""
+    if interval == Interval.YEAR:
+        return _("%(amount)s/year") % {"amount": amount}
+    return _("%(amount)s/month") % {"amount": amount}
 
 
 class PaymentMethod(models.TextChoices):
@@ -210,9 +234,16 @@ class Pledge(models.Model):
     def idempotency_key(self):
         return f"pledge-{self.public_id}"
 
+    @property
+    def interval(self):
+        """Stripe's `recurring.interval` for a recurring pledge ("month", "year"), or None."""
+        interval = INTERVAL_OF_FREQUENCY.get(self.frequency)
+        return str(interval) if interval else None
+
 
 class MonthlyGift(models.Model):
-    """A Stripe subscription: one monthly gift, each of whose charges is a Gift."""
+    """A Stripe subscription: one recurring gift (monthly or yearly, as its `interval`
+    says), each of whose charges is a Gift. Named for the first kind it held."""
 
     class Status(models.TextChoices):
         INCOMPLETE = "incomplete", _("Incomplete")
@@ -249,8 +280,12 @@ class MonthlyGift(models.Model):
     stripe_customer_id = models.CharField(
         max_length=255, blank=True, verbose_name=_("Stripe customer ID")
     )
-    amount_cents = models.PositiveIntegerField(_("monthly amount"))
+    amount_cents = models.PositiveIntegerField(_("amount each time"))
     currency = models.CharField(max_length=3, default="usd", verbose_name=_("currency"))
+    # From the pledge that started it (never changes: a new amount keeps the interval).
+    interval = models.CharField(
+        _("repeats"), max_length=5, choices=Interval, default=Interval.MONTH
+    )
     status = models.CharField(
         max_length=12, choices=Status, default=Status.ACTIVE, verbose_name=_("status")
     )
@@ -265,9 +300,22 @@ class MonthlyGift(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
-        verbose_name = _("monthly gift")
-        verbose_name_plural = _("monthly gifts")
+        verbose_name = _("recurring gift")
+        verbose_name_plural = _("recurring gifts")
 
     def __str__(self):
         who = self.donor.name if self.donor_id else self.stripe_subscription_id
-        return f"{who}: {format_money(self.amount_cents, self.currency)}/month ({self.status})"
+        return f"{who}: {self.amount_per_period} ({self.status})"
+
+    @property
+    def frequency(self):
+        return FREQUENCY_OF_INTERVAL.get(self.interval, Frequency.MONTHLY)
+
+    @property
+    def is_yearly(self):
+        return self.interval == Interval.YEAR
+
+    @property
+    def amount_per_period(self):
+        """ "$25/month" or "$120/year", in the active language."""
+        return per_interval(format_money(self.amount_cents, self.currency), self.interval)

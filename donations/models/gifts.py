@@ -85,7 +85,7 @@ class Gift(models.Model):
         null=True,
         blank=True,
         related_name="charges",
-        verbose_name=_("monthly gift"),
+        verbose_name=_("recurring gift"),
     )
     # The supporter's page the gift was made through (copied from its pledge by the
     # ledger): it counts toward that page's goal and shows "via" in the feed.
@@ -100,10 +100,11 @@ class Gift(models.Model):
     frequency = models.CharField(
         max_length=10, choices=Frequency, default=Frequency.ONCE, verbose_name=_("frequency")
     )
-    # The first charge of a monthly gift: the one the feed shows as "started a monthly
-    # donation" (renewals stay off the feed).
+    # The first charge of a recurring gift (monthly or yearly): the one the feed shows
+    # as "started a monthly donation" or "started a yearly donation" (renewals stay off
+    # the feed).
     starts_monthly = models.BooleanField(
-        default=False, verbose_name=_("first charge of a monthly gift")
+        default=False, verbose_name=_("first charge of a recurring gift")
     )
     method = models.CharField(
         max_length=10, choices=Method, default=Method.CARD, verbose_name=_("payment method")

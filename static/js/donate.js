@@ -80,9 +80,10 @@
     var feeUnknown = form.querySelector(".fee-unknown");
     var submit = form.querySelector("#donate-submit");
     var coverFee = form.querySelector("#id_cover_fee");
-    var monthly = form.querySelector('input[name="frequency"][value="monthly"]');
     var frequencies = form.querySelectorAll('input[name="frequency"]');
-    var perMonth = form.querySelectorAll("[data-per-month]");
+    var perPeriod = form.querySelectorAll("[data-per]");
+    var confirmField = form.querySelector("#confirm-recurring-field");
+    var confirmLabel = form.querySelector("#confirm-recurring-label");
 
     function isBank() {
       return !!(bankRadio && bankRadio.checked);
@@ -142,31 +143,67 @@
       }
     }
 
-    // "$25/month" on the presets while monthly is chosen.
+    // "once", "monthly" or "annual": the radio button chosen, or the one frequency
+    // offered (a hidden field).
+    function frequency() {
+      for (var i = 0; i < frequencies.length; i++) {
+        if (frequencies[i].type === "hidden" || frequencies[i].checked) {
+          return frequencies[i].value;
+        }
+      }
+      return "once";
+    }
+
+    // "$25/month" or "$25/year" on the presets while a recurring gift is chosen.
     function showFrequency() {
-      var isMonthly = !!(monthly && monthly.checked);
-      for (var i = 0; i < perMonth.length; i++) {
-        perMonth[i].hidden = !isMonthly;
+      var chosen = frequency();
+      for (var i = 0; i < perPeriod.length; i++) {
+        perPeriod[i].hidden = perPeriod[i].dataset.per !== chosen;
       }
     }
 
     // The button says what will be charged: "Give $51.44 monthly", "Give $50 now".
     // The wordings come from the page (data-label-*), in its language.
     function showTotal() {
+      showConfirmation();
       if (!submit) return;
       if (!submit.dataset.plainLabel) {
         submit.dataset.plainLabel = submit.textContent;
       }
-      var gift = giftCents();
-      if (gift === null) {
+      var total = totalCents();
+      if (total === null) {
         submit.textContent = submit.dataset.plainLabel;
         return;
       }
-      var total = gift + (coverFee && coverFee.checked ? feeFor(gift) : 0);
-      var wording = monthly && monthly.checked ? submit.dataset.labelMonthly : submit.dataset.labelOnce;
+      var chosen = frequency();
+      var wording = chosen === "monthly" ? submit.dataset.labelMonthly
+        : chosen === "annual" ? submit.dataset.labelAnnual : submit.dataset.labelOnce;
       if (wording) {
         submit.textContent = wording.replace("__AMOUNT__", formatCents(total));
       }
+    }
+
+    // What each charge will be, the fee included when covered; null while no amount is valid.
+    function totalCents() {
+      var gift = giftCents();
+      return gift === null ? null : gift + (coverFee && coverFee.checked ? feeFor(gift) : 0);
+    }
+
+    // The confirmation of a pre-selected recurring gift says what will be charged and
+    // how often ("Yes, charge $25 every month until I cancel."); it is needed, and
+    // shown, only while a recurring frequency is chosen.
+    function showConfirmation() {
+      if (!confirmField) return;
+      var chosen = frequency();
+      confirmField.hidden = chosen !== "monthly" && chosen !== "annual";
+      if (!confirmLabel.dataset.plainLabel) {
+        confirmLabel.dataset.plainLabel = confirmLabel.textContent;
+      }
+      var total = totalCents();
+      var wording = chosen === "annual" ? confirmLabel.dataset.confirmAnnual : confirmLabel.dataset.confirmMonthly;
+      confirmLabel.textContent = total === null || !wording
+        ? confirmLabel.dataset.plainLabel
+        : wording.replace("__AMOUNT__", formatCents(total));
     }
 
     function showFee() {

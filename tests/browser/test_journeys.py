@@ -79,7 +79,7 @@ def test_a_monthly_donor_cancels_through_the_link_in_the_e_mail(
     expect(page.get_by_role("heading", level=1)).to_have_text("My giving, Ana")
     gift = page.locator(".monthly-gift")
     expect(gift).to_have_count(1)
-    expect(gift.get_by_role("heading", level=3)).to_have_text(f"$50 a month to “{campaign.title}”")
+    expect(gift.get_by_role("heading", level=3)).to_have_text(f"$50/month to “{campaign.title}”")
     expect(gift).to_contain_text("Status: Active")
     _check_quality(page)
 

@@ -15,6 +15,9 @@ def _change_form_data(campaign, **overrides):
         "hero_image_alt", "hero_image_alt_es", "impact_cues", "impact_cues_es",
     ]  # fmt: skip
     data = {name: getattr(campaign, name) for name in fields}
+    offers = ("offers_once", "offers_monthly", "offers_annual")
+    data |= {name: "on" for name in offers if getattr(campaign, name)}
+    data["default_frequency"] = campaign.default_frequency
     data["starts_on"] = campaign.starts_on.isoformat()
     data["ends_on"] = campaign.ends_on.isoformat() if campaign.ends_on else ""
     if campaign.is_published:

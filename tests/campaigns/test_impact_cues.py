@@ -15,8 +15,9 @@ CUES = "25 = buys workshop handouts\n50 = helps a family file a fair-housing com
 def _amount_labels(html):
     """(amount, its cue or None) of each preset on the form, in order."""
     labels = re.findall(
-        r'<span class="choice-label" id="amount-label-\d">(\$[\d,]+)<span class="per-month"'
-        r'[^>]*>[^<]*</span></span>(?:<span class="cue" id="cue-\d"[^>]*>([^<]*)</span>)?',
+        r'<span class="choice-label" id="amount-label-\d">(\$[\d,]+)'
+        r'(?:<span class="per-month"[^>]*>[^<]*</span>)+</span>'
+        r'(?:<span class="cue" id="cue-\d"[^>]*>([^<]*)</span>)?',
         html,
     )
     return [(amount, cue or None) for amount, cue in labels]
@@ -76,11 +77,15 @@ def test_it_shows_the_spanish_cues_on_the_spanish_page(client, make_campaign):
 def test_it_says_per_month_on_the_presets_when_monthly_is_chosen(client, make_campaign):
     campaign = make_campaign(preset_amounts="25,50")
     once = client.get(campaign.get_absolute_url()).content.decode()
-    assert once.count('<span class="per-month" data-per-month hidden>/month</span>') == 2
+    assert once.count('<span class="per-month" data-per="monthly" hidden>/month</span>') == 2
+    assert once.count('<span class="per-month" data-per="annual" hidden>/year</span>') == 2
     monthly = client.get(campaign.get_absolute_url(), {"frequency": "monthly"}).content.decode()
-    assert monthly.count('<span class="per-month" data-per-month>/month</span>') == 2
+    assert monthly.count('<span class="per-month" data-per="monthly">/month</span>') == 2
+    assert monthly.count('<span class="per-month" data-per="annual" hidden>/year</span>') == 2
+    yearly = client.get(campaign.get_absolute_url(), {"frequency": "annual"}).content.decode()
+    assert yearly.count('<span class="per-month" data-per="annual">/year</span>') == 2
     spanish = client.get(f"/es/campaigns/{campaign.slug}/", {"frequency": "monthly"})
-    assert spanish.content.decode().count("data-per-month>/mes</span>") == 2
+    assert spanish.content.decode().count('data-per="monthly">/mes</span>') == 2
 
 
 def test_the_button_carries_both_wordings_of_the_total(client, make_campaign):

@@ -52,7 +52,7 @@ def pledge_metadata(pledge):
 
 def checkout_session(pledge, *, payment_status="paid", pi_id=None, sub_id=None, invoice_id=None):
     session = fixture("checkout_session")
-    monthly = pledge.frequency == "monthly"
+    monthly = pledge.frequency in ("monthly", "annual")  # a subscription either way
     session.update(
         id=new_id("cs"),
         mode="subscription" if monthly else "payment",

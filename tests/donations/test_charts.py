@@ -181,6 +181,36 @@ def test_the_monthly_donors_line_counts_who_gave_monthly_at_each_months_end(
     ]
 
 
+def test_the_recurring_donors_line_counts_yearly_donors_and_each_donor_once(
+    bookkeeper_client, campaign, donor
+):
+    bo = Donor.objects.create(name="Bo Carter", email="bo@example.org")
+    for sub_id, who, interval, day in (
+        ("sub_month", donor, "month", datetime.date(2026, 1, 10)),
+        ("sub_year", donor, "year", datetime.date(2026, 2, 10)),  # the same donor
+        ("sub_bo", bo, "year", datetime.date(2026, 3, 10)),
+    ):
+        MonthlyGift.objects.create(
+            donor=who,
+            campaign=campaign,
+            stripe_subscription_id=sub_id,
+            amount_cents=12000,
+            interval=interval,
+            started_at=_at(day),
+        )
+
+    html = _page(bookkeeper_client, campaign, "2026-01-01", "2026-03-31")
+
+    assert "Recurring donors over time" in html
+    assert _table(html, "chart-monthly-donors") == [
+        ["January 2026", "1"],
+        ["February 2026", "1"],
+        ["March 2026", "2"],
+    ]
+    assert 'id="report-monthly">1 · $120.00 a month' in html
+    assert 'id="report-yearly">2 · $240.00 a year' in html
+
+
 def test_the_charts_run_the_same_queries_whatever_the_size(
     campaign, donor, online_gift, django_assert_num_queries
 ):

@@ -112,6 +112,15 @@ def test_a_monthly_charge_says_monthly_and_the_fee_its_donor_covered(
     assert row[11] == "0.74"  # fee_covered, after stripe_fee
 
 
+def test_a_yearly_charge_says_yearly(campaign, donor, online_gift):
+    online_gift(amount_cents=12000, frequency="annual", given_at=_at(datetime.date(2026, 5, 1)))
+
+    row = _rows(_export())[1]
+
+    assert row[3] == "120.00"
+    assert row[5:8] == ["Card", "Yearly", "Paid"]
+
+
 def test_it_filters_by_campaign_and_local_dates(gifts, campaign):
     only_spring = _rows(_export("--campaign", "spring"))
     assert [row[9] for row in only_spring[1:]] == [gifts["late"].stripe_payment_intent_id]

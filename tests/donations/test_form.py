@@ -48,7 +48,7 @@ def test_it_offers_the_campaigns_preset_amounts_and_another_amount(client, campa
 
 
 def test_it_preselects_monthly_when_the_campaign_asks(client, campaign):
-    campaign.monthly_by_default = True
+    campaign.default_frequency = "monthly"
     campaign.save()
     assert _checked(_page(client, campaign), "frequency") == ["monthly"]
 
@@ -198,7 +198,11 @@ def test_it_points_a_gift_over_the_limit_to_the_check_address(
         ({"amount": "37"}, "amount", "Choose one of the amounts shown, or enter another amount."),
         ({"amount": None}, "amount", "Choose an amount or enter another amount."),
         ({"amount": "other"}, "other_amount", "Enter the amount you would like to give."),
-        ({"frequency": "weekly"}, "frequency", "Choose one time or monthly."),
+        (
+            {"frequency": "weekly"},
+            "frequency",
+            "This campaign doesn’t offer gifts at that frequency. Choose one of those shown.",
+        ),
         ({"display_as": "everyone"}, "display_as", "Choose how your gift is shown."),
     ],
 )

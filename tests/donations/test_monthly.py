@@ -110,7 +110,7 @@ def test_it_lists_the_donors_monthly_gifts_from_the_link(client, monthly_gift):
     response = client.get(url)
     assert response.status_code == 200
     html = response.content.decode()
-    assert f"$50 a month to “{monthly_gift.campaign.title}”" in html
+    assert f"$50/month to “{monthly_gift.campaign.title}”" in html
     assert "Active" in html
     assert "Update card or cancel" in html
     assert response["Referrer-Policy"] == "same-origin"
@@ -189,11 +189,11 @@ def test_it_changes_the_monthly_amount_at_stripe_and_here(client, monthly_gift, 
     assert monthly_gift.amount_cents == 7550
     page = client.get(response["Location"]).content.decode()
     assert "The new amount applies from your next charge." in page
-    assert "$75.50 a month" in page
+    assert "$75.50/month" in page
 
 
 @pytest.mark.parametrize(
-    ("typed", "message"), [("2", "The smallest monthly gift is $5."), ("abc", "like 50 or 50.25")]
+    ("typed", "message"), [("2", "The smallest recurring gift is $5."), ("abc", "like 50 or 50.25")]
 )
 def test_it_refuses_a_bad_new_amount(client, monthly_gift, stripe_standin, typed, message):
     token = _token(monthly_gift.donor)

@@ -58,7 +58,7 @@ def test_my_giving_shows_the_next_charge_the_amount_and_the_card(client, started
     assert charge.card_last4
     page = client.get(f"/give/manage/{monthly_service.make_token(monthly.donor)}/")
     text = page.content.decode()
-    assert "$50 a month" in text
+    assert "$50/month" in text
     assert "Next charge:" in text
     assert f"card ending in {charge.card_last4}" in text
 

@@ -329,9 +329,7 @@ def test_the_spanish_manage_pages_change_the_amount_and_open_the_portal_in_spani
     assert changed.status_code == 303
     assert changed["Location"] == f"/es/give/manage/{token}/?done=amount"
     notice = client.get(changed["Location"]).content.decode()
-    assert _es("Your monthly gift is changed. The new amount applies from your next charge.") in (
-        notice
-    )
+    assert _es("Your gift is changed. The new amount applies from your next charge.") in (notice)
 
     portal = client.post(f"/es/give/manage/{token}/portal/", {"monthly_id": monthly.pk})
     assert portal.status_code == 303

@@ -212,8 +212,8 @@ def test_the_daily_digest_goes_once_to_those_who_asked(
         "Gifts: 3",
         "Total: $1,070.00",
         "New donors: 3",
-        "New monthly gifts: 1",
-        "Cancelled monthly gifts: 1",
+        "New monthly or yearly gifts: 1",
+        "Cancelled monthly or yearly gifts: 1",
         "Failed payments: 1",
         "- $1,000.00 from Ana Peña (one time,",
     ]:

@@ -123,6 +123,13 @@ def test_the_mailchimp_file_lists_each_opted_in_person_once(give, client, bookke
     assert by_email["ana@example.org"][3].split(",") == [f"campaign:{campaign.slug}", "language:en"]
 
 
+def test_a_yearly_donor_is_tagged_yearly_not_monthly(give, client, bookkeeper, campaign):
+    give(updates="on", name="Yul Brand", email="yul@example.org", frequency="annual")
+    client.force_login(bookkeeper)
+    _header, rows = _read(client.get(MAILCHIMP_URL))
+    assert rows[0][3].split(",") == ["yearly donor", f"campaign:{campaign.slug}", "language:en"]
+
+
 def test_the_action_network_file_has_its_own_columns(give, client, bookkeeper, campaign):
     give(prefix="/es", updates="on", name="Zoë Peña", email="zoe@example.org")
     client.force_login(bookkeeper)
