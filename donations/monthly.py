@@ -199,6 +199,8 @@ NOTICE_MAIL = {
     MonthlyNotice.Kind.UPGRADE: (
         "monthly_upgrade",
         gettext_lazy("Your monthly gift is set up"),
+        # An upgrade only ever starts a monthly gift (donations.upgrades).
+        gettext_lazy("Your monthly gift is set up"),
     ),
 }
 

@@ -248,7 +248,7 @@ def test_the_migration_keeps_what_each_campaign_preselected():
     from django.db.migrations.executor import MigrationExecutor
 
     before = [("campaigns", "0009_hero_image_and_impact_cues")]
-    after = [("campaigns", "0016_annual_gifts_frequencies")]
+    after = [("campaigns", "0012_annual_gifts_frequencies")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps.get_model("campaigns", "Campaign")
