@@ -44,8 +44,22 @@ def _locked(**lookup):
 
 
 @transaction.atomic
-def publish(*, campaign_id, key, kind, display_name, message="", occurred_at, is_demo=False):
-    """Adds the item for `key` (once), or brings a withdrawn one back."""
+def publish(
+    *,
+    campaign_id,
+    key,
+    kind,
+    display_name,
+    message="",
+    occurred_at,
+    is_demo=False,
+    tribute="",
+    honoree="",
+):
+    """Adds the item for `key` (once), or brings a withdrawn one back.
+
+    `tribute` ("honor" or "memory") and `honoree` make it read "… in memory of Rosa".
+    """
     item = _locked(source_key=key)
     if item is None:
         # get_or_create, not create: a concurrent publish of the same key may insert
@@ -57,6 +71,8 @@ def publish(*, campaign_id, key, kind, display_name, message="", occurred_at, is
                 "kind": kind,
                 "display_name": display_name[:150],
                 "message": message[:280],
+                "tribute": tribute if honoree else "",
+                "honoree": honoree[:150] if tribute else "",
                 "occurred_at": occurred_at,
                 "is_demo": is_demo,
             },
@@ -209,9 +225,16 @@ def page(campaign_id, *, after="", size=PAGE_SIZE):
             Q(occurred_at__lt=occurred_at) | Q(id__lt=pk)
         )
     rows = list(
-        items.only("id", "kind", "display_name", "message", "occurred_at", "campaign_id")[
-            : size + 1
-        ]
+        items.only(
+            "id",
+            "kind",
+            "display_name",
+            "message",
+            "tribute",
+            "honoree",
+            "occurred_at",
+            "campaign_id",
+        )[: size + 1]
     )
     shown = rows[:size]
     next_cursor = encode_cursor(shown[-1]) if len(rows) > size else ""

@@ -9,7 +9,7 @@ One module per concern, all imported from here: who gives and what they pledged
 (`donors`), the gifts (`gifts`), the bank deposits of checks and of Stripe payouts
 (`deposits`), Stripe's balance transactions and payouts (`payouts`), what the site
 records of its own work (`records`), supporters' consent to hear from OCA
-(`supporters`) and the staff's gift alerts (`alerts`).
+(`supporters`), the staff's gift alerts (`alerts`) and tribute gifts (`tributes`).
 """
 
 from .alerts import StaffAlert, StaffAlertPreference
@@ -28,10 +28,12 @@ from .gifts import MAX_CHECK_CENTS, Gift, GiftQuerySet
 from .payouts import GIFT_KINDS, BalanceTransaction, StripePayout
 from .records import MonthlyNotice, PendingAdjustment, ProcessedEvent, YearEndStatement
 from .supporters import UpdatesConsent
+from .tributes import NOTICE_MESSAGE_LENGTH, Tribute, TributeKind, TributeNotice
 
 __all__ = [
     "GIFT_KINDS",
     "MAX_CHECK_CENTS",
+    "NOTICE_MESSAGE_LENGTH",
     "BalanceTransaction",
     "Deposit",
     "DisplayChoice",
@@ -47,6 +49,9 @@ __all__ = [
     "StaffAlert",
     "StaffAlertPreference",
     "StripePayout",
+    "Tribute",
+    "TributeKind",
+    "TributeNotice",
     "UpdatesConsent",
     "YearEndStatement",
     "first_name",
