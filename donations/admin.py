@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from campaigns.formatting import format_money
+from campaigns.formatting import format_date, format_money
 from campaigns.models import Campaign
 
 from . import admin_supporters, admin_views, checks, receipts
@@ -141,6 +141,7 @@ ONLINE_FIELDSETS = [
             ]
         },
     ),
+    (_("Tribute"), {"fields": ["tribute_kind", "tribute_name", "tribute_notice_display"]}),
     (
         _("Stripe"),
         {
@@ -177,7 +178,7 @@ class GiftAdmin(admin.ModelAdmin):
         "reference_display",
         "receipt_status",
     ]
-    list_filter = ["status", "method", "campaign", "frequency", "receipt_status"]
+    list_filter = ["status", "method", "campaign", "frequency", "receipt_status", "tribute_kind"]
     search_fields = [
         "donor__name",
         "donor__email",
@@ -206,7 +207,12 @@ class GiftAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        readonly = [*CHECK_STATUS_FIELDS, "amount_display", "refunded_display"]
+        readonly = [
+            *CHECK_STATUS_FIELDS,
+            "amount_display",
+            "refunded_display",
+            "tribute_notice_display",
+        ]
         if checks.is_locked(obj):
             readonly += [name for name in checks.LOCKED_FIELDS if name != "amount_cents"]
         return readonly
@@ -281,6 +287,20 @@ class GiftAdmin(admin.ModelAdmin):
     @admin.display(description=_("amount"), ordering="amount_cents")
     def amount_display(self, obj):
         return format_money(obj.amount_cents, obj.currency, always_cents=True)
+
+    @admin.display(description=_("tribute notice"))
+    def tribute_notice_display(self, obj):
+        notice = obj.tribute_notices.select_related("tribute").first()
+        if notice is None:
+            return "–"
+        to = f"{notice.tribute.notify_name} <{notice.tribute.notify_email}>"
+        if notice.sent_at:
+            return _("Sent to %(to)s on %(date)s") % {"to": to, "date": format_date(notice.sent_at)}
+        return _("Not sent yet to %(to)s (attempts: %(attempts)s) %(error)s") % {
+            "to": to,
+            "attempts": notice.attempts,
+            "error": notice.error,
+        }
 
     @admin.display(description=_("refunded"))
     def refunded_display(self, obj):

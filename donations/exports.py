@@ -37,6 +37,9 @@ GIFT_COLUMNS = [
     "balance_transaction",
     "deposit",
     "memo",
+    # A tribute gift: "in honor of" or "in memory of", and the person it honors.
+    "tribute",
+    "tribute_name",
 ]
 # What makes Excel, LibreOffice and Google Sheets read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -117,6 +120,8 @@ def gift_rows(gifts):
             gift.stripe_balance_transaction_id or "",
             deposit_cell(gift.deposit),
             gift.memo,
+            plain("tribute_kind", gift.tribute_kind) if gift.tribute_kind else "",
+            gift.tribute_name,
         ]
 
 

@@ -16,7 +16,7 @@ from . import stripe_payloads as sp
 
 HEADER = (
     "date,donor_name,donor_email,amount,currency,method,frequency,status,campaign,reference,"
-    "stripe_fee,fee_covered,net,balance_transaction,deposit,memo"
+    "stripe_fee,fee_covered,net,balance_transaction,deposit,memo,tribute,tribute_name"
 )
 
 
