@@ -161,14 +161,14 @@ class DonationForm(forms.Form):
     updates = forms.BooleanField(label=UPDATES_WORDING, required=False)
     # A tribute (optional): in honor or in memory of someone, and whom to tell.
     tribute_kind = forms.ChoiceField(
-        label=_("Give"),
+        label=_("This gift is"),
         choices=TributeKind.choices,
         required=False,
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": TRIBUTE_KIND_MISSING},
     )
     honoree = forms.CharField(
-        label=_("Their name"),
+        label=_("Name of the person honored"),
         required=False,
         max_length=150,
         error_messages={"max_length": _("Enter a name of at most 150 characters.")},
@@ -190,10 +190,7 @@ class DonationForm(forms.Form):
         required=False,
         max_length=NOTICE_MESSAGE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={
-            "max_length": _("Keep the message to %(max)s characters or fewer.")
-            % {"max": NOTICE_MESSAGE_LENGTH}
-        },
+        error_messages={"max_length": _("Keep the message to 500 characters or fewer.")},
     )
     notify_amount = forms.BooleanField(label=_("Include the amount in the notice"), required=False)
     # The honeypot: hidden from people and from assistive technology, filled by bots.

@@ -252,7 +252,7 @@ class Gift(models.Model):
 
     @property
     def tribute_line(self):
-        """"In memory of Rosa" in the active language; "" for a gift without a tribute."""
+        """ "In memory of Rosa" in the active language; "" for a gift without a tribute."""
         if self.tribute_kind == TributeKind.MEMORY:
             return _("In memory of %(name)s") % {"name": self.tribute_name}
         if self.tribute_kind == TributeKind.HONOR:

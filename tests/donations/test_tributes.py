@@ -148,9 +148,7 @@ def test_the_form_says_what_is_wrong_with_a_tribute(campaign, donation, tribute,
 def test_a_refused_tribute_writes_nothing_and_shows_the_section_open(
     client, campaign, donation, no_stripe
 ):
-    response = client.post(
-        f"/give/{campaign.slug}/", donation(tribute_kind="memory", honoree="")
-    )
+    response = client.post(f"/give/{campaign.slug}/", donation(tribute_kind="memory", honoree=""))
     assert response.status_code == 400
     html = response.content.decode()
     assert '<details class="tribute" id="tribute" open>' in html
