@@ -180,7 +180,7 @@ class DonationForm(forms.Form):
         error_messages={"max_length": _("Enter a name of at most 150 characters.")},
     )
     notify_email = PublicEmailField(
-        label=_("Their e-mail"),
+        label=_("Send the notice to"),
         required=False,
         max_length=254,
         error_messages={"invalid": _("Enter an e-mail address like name@example.org.")},
