@@ -186,6 +186,7 @@ class GiftAdmin(admin.ModelAdmin):
         "stripe_payment_intent_id",
         "stripe_invoice_id",
         "stripe_charge_id",
+        "tribute_name",
     ]
     list_select_related = ["donor", "campaign"]
     date_hierarchy = "given_at"

@@ -7,14 +7,18 @@ after the money arrived, in the pledge's language, without the amount unless ask
 and is tried again when the mail server fails.
 """
 
+import io
 import random
 import smtplib
 import time
 
+import pypdf
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
 
 from campaigns.models import FeedItem
 from donations import exports, receipts
@@ -434,8 +438,8 @@ def test_a_mail_server_failure_is_retried_not_lost(
     assert _notices() == []
 
     monkeypatch.setattr(EmailBackend, "send_messages", real_send)
-    call_command("send_pending_receipts", stdout=__import__("io").StringIO())
-    call_command("send_pending_receipts", stdout=__import__("io").StringIO())
+    call_command("send_pending_receipts", stdout=io.StringIO())
+    call_command("send_pending_receipts", stdout=io.StringIO())
     row.refresh_from_db()
     assert (row.attempts, row.error) == (2, "")
     assert row.sent_at is not None
@@ -502,10 +506,6 @@ def test_a_private_tribute_gift_is_not_in_the_feed(
 
 
 def test_the_receipt_says_in_memory_of(online_gift):
-    import io
-
-    import pypdf
-
     gift = online_gift(tribute_kind="memory", tribute_name="Rosa Martinez")
     message = receipts.build_receipt(gift)
     assert "Tribute: In memory of Rosa Martinez" in message.body
@@ -524,3 +524,36 @@ def test_the_export_has_tribute_columns(online_gift):
     assert rows[0].strip().endswith(",memo,tribute,tribute_name")
     assert rows[1].strip().endswith(",In honor of,Rosa Martinez")
     assert rows[2].strip().endswith(",,")
+
+
+def test_the_report_counts_and_lists_the_tribute_gifts(bookkeeper_client, online_gift):
+    gift = online_gift(tribute_kind="memory", tribute_name="Rosa Martinez")
+    online_gift(tribute_kind="honor", tribute_name="Luis Martinez")
+    online_gift()
+    refunded = online_gift(tribute_kind="honor", tribute_name="Not Counted")
+    refunded.refunded_cents = refunded.amount_cents
+    refunded.derive_status()
+    refunded.save()
+    today = timezone.localdate().isoformat()
+    response = bookkeeper_client.get(
+        reverse("admin:donations_gift_report"), {"start": today, "end": today}
+    )
+    html = response.content.decode()
+    assert "2 gifts in honor or in memory of someone" in html
+    assert "In memory of Rosa Martinez" in html and "In honor of Luis Martinez" in html
+    assert "Not Counted" not in html
+    assert reverse("admin:donations_gift_change", args=[gift.pk]) in html
+
+
+def test_the_admin_gift_page_shows_the_tribute_and_its_notice(
+    admin_client, client, campaign, tribute_pledge, stripe_api, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, sp.event("checkout.session.completed", _paid(tribute_pledge(), stripe_api)))
+    gift = Gift.objects.get()
+    html = admin_client.get(reverse("admin:donations_gift_change", args=[gift.pk])).content
+    html = html.decode()
+    assert "Rosa Martinez" in html and "In memory of" in html
+    assert "Sent to Luis Martinez &lt;luis@example.org&gt; on" in html
+    found = admin_client.get(reverse("admin:donations_gift_changelist"), {"q": "Rosa"})
+    assert f"/admin/donations/gift/{gift.pk}/change/" in found.content.decode()
