@@ -193,6 +193,18 @@ def test_the_pledge_keeps_the_tribute_and_a_changed_one_is_a_new_pledge(
     ]
 
 
+def test_a_form_token_sent_again_with_another_tribute_is_a_new_pledge(
+    client, campaign, donation, stripe_standin
+):
+    token = "0b6f1c3e-8a39-4c55-9a5e-6d1f0c2b7a11"
+    for _ in range(2):  # a double click
+        client.post(f"/give/{campaign.slug}/", donation(**ROSA, token=token))
+    assert [str(p.public_id) for p in Pledge.objects.all()] == [token]
+    # Back from Checkout, the donor corrects the name honored and sends the form again.
+    client.post(f"/give/{campaign.slug}/", donation(**(ROSA | {"honoree": "Rosa M."}), token=token))
+    assert sorted(Tribute.objects.values_list("honoree", flat=True)) == ["Rosa M.", "Rosa Martinez"]
+
+
 # Booking and the notice ---------------------------------------------------------------
 
 
@@ -492,6 +504,18 @@ def test_the_feed_reads_donated_in_memory_of(
     assert (item.tribute, item.honoree) == ("memory", "Rosa <i>&</i> Luis")
     html = client.get(campaign.get_absolute_url()).content.decode()
     assert line + ' <span class="feed-honoree">Rosa &lt;i&gt;&amp;&lt;/i&gt; Luis</span>' in html
+
+
+def test_the_spanish_feed_reads_dono_en_memoria_de(
+    client, campaign, tribute_pledge, stripe_api, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, sp.event("checkout.session.completed", _paid(tribute_pledge(), stripe_api)))
+    html = client.get("/es" + campaign.get_absolute_url()).content.decode()
+    assert (
+        'Ana Lopez</span> donó en memoria de <span class="feed-honoree">Rosa Martinez</span>'
+        in (html)
+    )
 
 
 def test_a_private_tribute_gift_is_not_in_the_feed(
