@@ -77,7 +77,12 @@ def build_notice(notice):
     """The notice's e-mail, in the language of the pledge the gift paid."""
     gift, tribute = notice.gift, notice.tribute
     with mail.in_language(gift.language):
+        if tribute.kind == TributeKind.MEMORY:
+            subject = _("A gift in memory of %(name)s") % {"name": tribute.honoree}
+        else:
+            subject = _("A gift in honor of %(name)s") % {"name": tribute.honoree}
         context = {
+            "subject": subject,
             "name": tribute.notify_name,
             "sentence": notice_sentence(gift, tribute),
             "donor_name": gift.donor_name,
@@ -85,10 +90,6 @@ def build_notice(notice):
             "org_name": Organization.current().legal_name,
             "site_url": mail.site_address(),
         }
-        if tribute.kind == TributeKind.MEMORY:
-            subject = _("A gift in memory of %(name)s") % {"name": tribute.honoree}
-        else:
-            subject = _("A gift in honor of %(name)s") % {"name": tribute.honoree}
     return mail.build(
         "tribute_notice", tribute.notify_email, subject, context, language=gift.language
     )
