@@ -53,8 +53,8 @@ def notice_when_paid(gift):
 
 
 def notice_sentence(gift, tribute):
-    """ "Ana Lopez made a gift to OCA in memory of Rosa." in the active language, with
-    the amount only when the donor asked for it."""
+    """The notice's sentence, "Ana Lopez made a gift to OCA in memory of Rosa.", in the
+    active language, with the amount only when the donor asked for it."""
     values = {
         "donor": gift.donor_name,
         "org": Organization.current().legal_name,

@@ -12,7 +12,7 @@ from campaigns.models import Campaign
 from campaigns.validators import single_line
 
 from .donors import DisplayChoice, Donor, Frequency, MonthlyGift, Pledge, public_name
-from .tributes import TributeKind
+from .tributes import TributeKind, tribute_line
 
 # Far above any real check ($10 million), well below the integer column's limit.
 MAX_CHECK_CENTS = 1_000_000_000
@@ -252,12 +252,8 @@ class Gift(models.Model):
 
     @property
     def tribute_line(self):
-        """ "In memory of Rosa" in the active language; "" for a gift without a tribute."""
-        if self.tribute_kind == TributeKind.MEMORY:
-            return _("In memory of %(name)s") % {"name": self.tribute_name}
-        if self.tribute_kind == TributeKind.HONOR:
-            return _("In honor of %(name)s") % {"name": self.tribute_name}
-        return ""
+        """The line "In memory of Rosa" in the active language; "" without a tribute."""
+        return tribute_line(self.tribute_kind, self.tribute_name)
 
     @property
     def feed_key(self):

@@ -17,6 +17,15 @@ class TributeKind(models.TextChoices):
     MEMORY = "memory", _("In memory of")
 
 
+def tribute_line(kind, name):
+    """The line "In memory of Rosa" in the active language; "" without a tribute."""
+    if kind == TributeKind.MEMORY:
+        return _("In memory of %(name)s") % {"name": name}
+    if kind == TributeKind.HONOR:
+        return _("In honor of %(name)s") % {"name": name}
+    return ""
+
+
 class Tribute(models.Model):
     """What the donor typed about the person their gift honors, and whom to tell.
 
@@ -46,6 +55,10 @@ class Tribute(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.honoree}"
+
+    @property
+    def line(self):
+        return tribute_line(self.kind, self.honoree)
 
 
 class TributeNotice(models.Model):

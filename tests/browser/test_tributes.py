@@ -69,6 +69,10 @@ def test_a_donor_gives_in_memory_of_someone_and_tells_her_brother(
     page.locator("#pay").click()
     page.wait_for_url(re.compile(r"/give/thanks/\?session_id=cs_"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("is confirmed")
+    expect(page.locator(".thank-you-tribute")).to_have_text(
+        "In memory of Rosa Martinez. We’ll let Luis Martinez know by e-mail once your payment "
+        "is confirmed."
+    )
 
     _wait_for(lambda: _notices("luis@example.org"))
     gift = Gift.objects.get()
