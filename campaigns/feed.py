@@ -55,9 +55,14 @@ def publish(
     is_demo=False,
     via_name="",
     via_ref=None,
+    tribute="",
+    honoree="",
 ):
     """Adds the item for `key` (once), or brings a withdrawn one back; keeps the
-    supporter's page it came through (`via_name`, `via_ref`) as the ledger says."""
+    supporter's page it came through (`via_name`, `via_ref`) as the ledger says.
+
+    `tribute` ("honor" or "memory") and `honoree` make it read "… in memory of Rosa".
+    """
     item = _locked(source_key=key)
     if item is None:
         # get_or_create, not create: a concurrent publish of the same key may insert
@@ -69,6 +74,8 @@ def publish(
                 "kind": kind,
                 "display_name": display_name[:150],
                 "message": message[:280],
+                "tribute": tribute if honoree else "",
+                "honoree": honoree[:150] if tribute else "",
                 "occurred_at": occurred_at,
                 "is_demo": is_demo,
                 "via_name": via_name[:80],
@@ -241,7 +248,15 @@ def page(campaign_id, *, after="", size=PAGE_SIZE):
         )
     rows = list(
         items.only(
-            "id", "kind", "display_name", "message", "via_name", "occurred_at", "campaign_id"
+            "id",
+            "kind",
+            "display_name",
+            "message",
+            "via_name",
+            "tribute",
+            "honoree",
+            "occurred_at",
+            "campaign_id",
         )[: size + 1]
     )
     shown = rows[:size]

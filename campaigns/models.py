@@ -561,12 +561,22 @@ class FeedItem(models.Model):
         SHARED_LINKEDIN = "shared_linkedin", _("shared this on LinkedIn")
         SHARED_EMAIL = "shared_email", _("shared this by e-mail")
 
+    class Tribute(models.TextChoices):
+        # The same values as the gift's tribute (donations.models.TributeKind).
+        HONOR = "honor", _("in honor of")
+        MEMORY = "memory", _("in memory of")
+
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="feed_items", verbose_name=_("campaign")
     )
     kind = models.CharField(max_length=20, choices=Kind, verbose_name=_("what happened"))
     display_name = models.CharField(max_length=150, blank=True, verbose_name=_("name shown"))
     message = models.CharField(max_length=280, blank=True, verbose_name=_("message"))
+    # "… donated in memory of Rosa": a tribute gift's wording and the name it honors.
+    tribute = models.CharField(
+        max_length=10, choices=Tribute, blank=True, verbose_name=_("tribute")
+    )
+    honoree = models.CharField(max_length=150, blank=True, verbose_name=_("in honor or memory of"))
     occurred_at = models.DateTimeField(default=timezone.now, verbose_name=_("when"))
     # What the item stands for ("gift:42", "share:facebook:7:3"): one item per source.
     source_key = models.CharField(max_length=100, unique=True, verbose_name=_("source"))

@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from campaigns.formatting import format_money
+from campaigns.formatting import format_date, format_money
 from campaigns.models import Campaign
 
 from . import admin_supporters, admin_views, checks, offline, receipts
@@ -145,6 +145,7 @@ ONLINE_FIELDSETS = [
             ]
         },
     ),
+    (_("Tribute"), {"fields": ["tribute_kind", "tribute_name", "tribute_notice_display"]}),
     (
         _("Stripe"),
         {
@@ -211,7 +212,15 @@ class GiftAdmin(admin.ModelAdmin):
         "reference_display",
         "receipt_status",
     ]
-    list_filter = ["status", OriginFilter, "method", "campaign", "frequency", "receipt_status"]
+    list_filter = [
+        "status",
+        OriginFilter,
+        "method",
+        "campaign",
+        "frequency",
+        "receipt_status",
+        "tribute_kind",
+    ]
     search_fields = [
         "donor__name",
         "donor__email",
@@ -222,6 +231,7 @@ class GiftAdmin(admin.ModelAdmin):
         "stripe_payment_intent_id",
         "stripe_invoice_id",
         "stripe_charge_id",
+        "tribute_name",
     ]
     list_select_related = ["donor", "campaign", "offline_details"]
     date_hierarchy = "given_at"
@@ -256,7 +266,12 @@ class GiftAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        readonly = [*CHECK_STATUS_FIELDS, "amount_display", "refunded_display"]
+        readonly = [
+            *CHECK_STATUS_FIELDS,
+            "amount_display",
+            "refunded_display",
+            "tribute_notice_display",
+        ]
         if obj.is_offline and obj.method != Gift.Method.CHECK:
             return readonly + [name for name in OFFLINE_FIELDS if name not in checks.OPEN_FIELDS]
         if checks.is_locked(obj):
@@ -340,6 +355,20 @@ class GiftAdmin(admin.ModelAdmin):
         if obj.method == Gift.Method.IN_KIND:
             return _("In kind")  # no stated value (donations.offline)
         return format_money(obj.amount_cents, obj.currency, always_cents=True)
+
+    @admin.display(description=_("tribute notice"))
+    def tribute_notice_display(self, obj):
+        notice = obj.tribute_notices.select_related("tribute").first()
+        if notice is None:
+            return "–"
+        to = f"{notice.tribute.notify_name} <{notice.tribute.notify_email}>"
+        if notice.sent_at:
+            return _("Sent to %(to)s on %(date)s") % {"to": to, "date": format_date(notice.sent_at)}
+        return _("Not sent yet to %(to)s (attempts: %(attempts)s) %(error)s") % {
+            "to": to,
+            "attempts": notice.attempts,
+            "error": notice.error,
+        }
 
     @admin.display(description=_("refunded"))
     def refunded_display(self, obj):

@@ -46,6 +46,9 @@ GIFT_COLUMNS = [
     # given in kind) and an in-kind gift's internal estimate, which is not in `amount`.
     "offline_details",
     "in_kind_estimate",
+    # A tribute gift: "in honor of" or "in memory of", and the person it honors.
+    "tribute",
+    "tribute_name",
 ]
 # What makes Excel, LibreOffice and Google Sheets read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -141,6 +144,8 @@ def gift_rows(gifts):
             gift.memo,
             gift.fundraiser.display_name if gift.fundraiser_id else "",
             *offline_cells(gift),
+            plain("tribute_kind", gift.tribute_kind) if gift.tribute_kind else "",
+            gift.tribute_name,
         ]
 
 

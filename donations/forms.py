@@ -19,7 +19,14 @@ from campaigns.formatting import dollars, format_money, parse_money
 from fundraising.models import fundraising_page
 
 from .fees import fee_to_cover
-from .models import DisplayChoice, Frequency, PaymentMethod, is_recurring
+from .models import (
+    NOTICE_MESSAGE_LENGTH,
+    DisplayChoice,
+    Frequency,
+    PaymentMethod,
+    TributeKind,
+    is_recurring,
+)
 from .supporters import UPDATES_WORDING
 
 OTHER = "other"
@@ -82,6 +89,33 @@ def _offered(campaign):
 def _preselected(campaign):
     offered = _offered(campaign)
     return campaign.default_frequency if campaign.default_frequency in offered else offered[0]
+
+
+TRIBUTE_KIND_MISSING = _("Choose “In honor of” or “In memory of”.")
+TRIBUTE_FIELDS = (
+    "tribute_kind",
+    "honoree",
+    "notify_name",
+    "notify_email",
+    "notify_message",
+    "notify_amount",
+)
+
+
+def clean_person_name(value):
+    """A name as typed, on one line with single spaces; refuses < > and control characters."""
+    if NAME_FORBIDDEN.search(value):
+        raise forms.ValidationError(
+            _("Use letters, spaces and punctuation only; < and > can’t be part of a name.")
+        )
+    return " ".join(value.split())
+
+
+def clean_message(value):
+    message = value.strip()
+    if MESSAGE_FORBIDDEN.search(message):
+        raise forms.ValidationError(_("The message contains characters we can’t show."))
+    return message
 
 
 class DonationForm(forms.Form):
@@ -161,6 +195,40 @@ class DonationForm(forms.Form):
     )
     # Unticked unless the donor ticks it: consent is opt-in (donations.supporters).
     updates = forms.BooleanField(label=UPDATES_WORDING, required=False)
+    # A tribute (optional): in honor or in memory of someone, and whom to tell.
+    tribute_kind = forms.ChoiceField(
+        label=_("This gift is"),
+        choices=TributeKind.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": TRIBUTE_KIND_MISSING},
+    )
+    honoree = forms.CharField(
+        label=_("Name of the person honored"),
+        required=False,
+        max_length=150,
+        error_messages={"max_length": _("Enter a name of at most 150 characters.")},
+    )
+    notify_name = forms.CharField(
+        label=_("Name of the person to tell"),
+        required=False,
+        max_length=150,
+        error_messages={"max_length": _("Enter a name of at most 150 characters.")},
+    )
+    notify_email = PublicEmailField(
+        label=_("Send the notice to"),
+        required=False,
+        max_length=254,
+        error_messages={"invalid": _("Enter an e-mail address like name@example.org.")},
+    )
+    notify_message = forms.CharField(
+        label=_("A message for them (optional)"),
+        required=False,
+        max_length=NOTICE_MESSAGE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": _("Keep the message to 500 characters or fewer.")},
+    )
+    notify_amount = forms.BooleanField(label=_("Include the amount in the notice"), required=False)
     # The honeypot: hidden from people and from assistive technology, filled by bots.
     website = forms.CharField(label=_("Leave this field empty"), required=False)
     # The path of the page that showed the form (the same for every visitor of it):
@@ -230,20 +298,22 @@ class DonationForm(forms.Form):
         return self.cleaned_data["payment_method"] or PaymentMethod.CARD
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if NAME_FORBIDDEN.search(self.cleaned_data["name"]):
-            raise forms.ValidationError(
-                _("Use letters, spaces and punctuation only; < and > can’t be part of a name.")
-            )
+        name = clean_person_name(self.cleaned_data["name"])
         if not name:
             raise forms.ValidationError(self.fields["name"].error_messages["required"])
         return name
 
     def clean_public_message(self):
-        message = self.cleaned_data["public_message"].strip()
-        if MESSAGE_FORBIDDEN.search(message):
-            raise forms.ValidationError(_("The message contains characters we can’t show."))
-        return message
+        return clean_message(self.cleaned_data["public_message"])
+
+    def clean_honoree(self):
+        return clean_person_name(self.cleaned_data["honoree"])
+
+    def clean_notify_name(self):
+        return clean_person_name(self.cleaned_data["notify_name"])
+
+    def clean_notify_message(self):
+        return clean_message(self.cleaned_data["notify_message"])
 
     def clean_source(self):
         # Only a path of this site, on one line; anything else is recorded as nothing.
@@ -288,6 +358,7 @@ class DonationForm(forms.Form):
                     "or choose a one-time gift."
                 ),
             )
+        self._check_tribute(cleaned)
         gift = self._gift_cents(cleaned)
         if gift is None:
             return cleaned
@@ -296,6 +367,32 @@ class DonationForm(forms.Form):
         cleaned["fee_cents"] = fee_to_cover(gift, method=method) if cleaned.get("cover_fee") else 0
         cleaned["amount_cents"] = gift + cleaned["fee_cents"]
         return cleaned
+
+    def _check_tribute(self, cleaned):
+        """A tribute needs its kind and name; a notice needs a name and an address.
+
+        Each missing piece is said on its own field. A notice, a message or the amount
+        box without a tribute is a mistake too: nothing would be sent.
+        """
+        kind, honoree = cleaned.get("tribute_kind"), cleaned.get("honoree")
+        notice = [cleaned.get(name) for name in TRIBUTE_FIELDS[2:]]
+        if self.has_error("tribute_kind") or not (kind or honoree or any(notice)):
+            return
+        if not kind:
+            self.add_error("tribute_kind", TRIBUTE_KIND_MISSING)
+        if not honoree and not self.has_error("honoree"):
+            self.add_error("honoree", _("Enter the name of the person your gift honors."))
+        name, email = cleaned.get("notify_name"), cleaned.get("notify_email")
+        if any(notice) and not name and not self.has_error("notify_name"):
+            self.add_error("notify_name", _("Enter the name of the person the notice goes to."))
+        if any(notice) and not email and not self.has_error("notify_email"):
+            self.add_error("notify_email", _("Enter the e-mail address the notice goes to."))
+
+    def has_tribute(self):
+        """Whether the tribute section has anything in it (it then shows open)."""
+        return any(self[name].value() for name in TRIBUTE_FIELDS) or any(
+            name in self.errors for name in TRIBUTE_FIELDS
+        )
 
     def _gift_cents(self, cleaned):
         """The gift in cents, or None with an error on the field the donor used."""
@@ -340,6 +437,7 @@ class DonationForm(forms.Form):
             "amount": "id_amount_0",
             "frequency": "id_frequency_0" if not self.single_frequency() else "donation-form",
             "display_as": "id_display_as_0",
+            "tribute_kind": "id_tribute_kind_0",
         }
         items = [("donation-form", error) for error in self.non_field_errors()]
         for name in self.fields:

@@ -8,7 +8,7 @@ from django.db.models import Count, Sum
 from campaigns import feed, progress
 from campaigns.models import FeedItem
 
-from . import alerts, receipts, supporters
+from . import alerts, receipts, supporters, tributes
 from .models import Frequency, Gift, is_listed, is_recurring
 
 
@@ -29,13 +29,15 @@ def save_gift(gift, *, created=False):
 
 
 def sync_gift(gift):
-    """Brings the feed, the campaign's progress, the receipt, the donor's consent to
-    updates and the staff's alerts in line with a gift.
+    """Brings the feed, the campaign's progress, the receipt, a tribute's notice, the
+    donor's consent to updates and the staff's alerts in line with a gift.
 
     Called after every change to a gift, online or check; idempotent. Consent and
     alerts follow the money: only a counted (paid) gift gives either.
     """
     sync_feed(gift)
+    # Paid, whatever happened since: the same in every order of Stripe's events.
+    tributes.notice_when_paid(gift)
     if gift.counted:
         if gift.receipt_status == Gift.Receipt.PENDING:
             receipts.schedule_receipt(gift)
@@ -55,6 +57,8 @@ def sync_feed(gift):
             kind=kind,
             display_name=gift.public_name,
             message=gift.public_message,
+            tribute=gift.tribute_kind,
+            honoree=gift.tribute_name,
             occurred_at=gift.given_at,
             is_demo=gift.is_demo,
             via_name=gift.fundraiser.via_name if gift.fundraiser_id else "",

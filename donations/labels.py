@@ -37,11 +37,16 @@ PLAIN_VALUES = {
         "failed": _("Failed"),
         "voided": _("Voided"),
     },
+    "tribute_kind": {
+        "honor": _("In honor of"),
+        "memory": _("In memory of"),
+    },
 }
 
 
 def plain(field, value):
-    """The plain word for a stored value of `field` ("method", "frequency", "status").
+    """The plain word for a stored value of `field` ("method", "frequency", "status",
+    "tribute_kind").
 
     A code this mapping does not know yet (a new method) reads as itself, capitalized,
     rather than failing an export.

@@ -26,7 +26,7 @@ from django.utils import timezone
 from . import adjustments, alerts, balance, bank_failures, stripe_facts
 from .donors import donor_for_payment
 from .gift_sync import save_gift
-from .models import Frequency, Gift, Interval, MonthlyGift, PaymentMethod, Pledge
+from .models import Frequency, Gift, Interval, MonthlyGift, PaymentMethod, Pledge, Tribute
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +77,14 @@ def _fill_in_charge(gift, payment):
         gift.method = Gift.Method(payment.method)
         gift.card_brand, gift.card_last4 = payment.card_brand, payment.card_last4
         gift.stripe_charge_id = gift.stripe_charge_id or payment.charge_id
+
+
+def _tribute_defaults(pledge):
+    """A new gift's tribute, copied from the pledge it pays (none without one)."""
+    tribute = Tribute.objects.filter(pledge=pledge).first() if pledge is not None else None
+    if tribute is None:
+        return {}
+    return {"tribute_kind": tribute.kind, "tribute_name": tribute.honoree}
 
 
 # One-time gifts --------------------------------------------------------------------
@@ -149,6 +157,7 @@ def book_checkout_session(
             "language": pledge.language,
             "fundraiser_id": pledge.fundraiser_id,
             "payment": state,
+            **_tribute_defaults(pledge),
             **_charge_defaults(payment),
         },
         stripe_payment_intent_id=payment.payment_intent_id,
@@ -267,6 +276,7 @@ def book_invoice(invoice, *, payment_intent=None, occurred_at=None, balance_tran
     paid_at = stripe_facts.invoice_paid_at(invoice) or occurred_at or timezone.now()
     payment = stripe_facts.payment_facts(payment_intent)
     pi_id = payment.payment_intent_id or stripe_facts.invoice_payment_intent(invoice)
+    starts_monthly = invoice.get("billing_reason") == "subscription_create"
     gift, created = _locked_get_or_create(
         Gift,
         defaults={
@@ -288,7 +298,9 @@ def book_invoice(invoice, *, payment_intent=None, occurred_at=None, balance_tran
             "payment": Gift.Payment.SUCCEEDED,
             "stripe_payment_intent_id": pi_id,
             **_charge_defaults(payment),
-            "starts_monthly": invoice.get("billing_reason") == "subscription_create",
+            "starts_monthly": starts_monthly,
+            # The tribute goes with the gift as it starts; its renewals are plain charges.
+            **(_tribute_defaults(pledge) if starts_monthly else {}),
         },
         stripe_invoice_id=invoice["id"],
     )

@@ -20,7 +20,7 @@ from campaigns.formatting import dollars
 from . import languages, stripe_gateway
 from .donors import find_donor  # noqa: F401 (the public name of the lookup)
 from .forms import bank_suggested
-from .models import PaymentMethod, Pledge
+from .models import PaymentMethod, Pledge, Tribute
 from .supporters import UPDATES_WORDING
 
 logger = logging.getLogger(__name__)
@@ -77,8 +77,40 @@ def _same_request(pledge, *, campaign, data):
         and pledge.language == languages.active()
         and pledge.wants_updates == data.get("updates", False)
         and pledge.fundraiser == data.get("via")
+        and _tribute_of(pledge) == tribute_fields(data)
         and pledge.status in (Pledge.Status.CREATED, Pledge.Status.OPEN)
     )
+
+
+TRIBUTE_COLUMNS = (
+    "kind",
+    "honoree",
+    "notify_name",
+    "notify_email",
+    "notify_message",
+    "notify_amount",
+)
+
+
+def tribute_fields(data):
+    """The tribute of a cleaned form as Tribute's fields, or None without one."""
+    if not data.get("tribute_kind"):
+        return None
+    return {
+        "kind": data["tribute_kind"],
+        "honoree": data["honoree"],
+        "notify_name": data.get("notify_name", ""),
+        "notify_email": (data.get("notify_email") or "").strip(),
+        "notify_message": data.get("notify_message", ""),
+        "notify_amount": bool(data.get("notify_amount")) and bool(data.get("notify_email")),
+    }
+
+
+def _tribute_of(pledge):
+    tribute = Tribute.objects.filter(pledge=pledge).first()
+    if tribute is None:
+        return None
+    return {name: getattr(tribute, name) for name in TRIBUTE_COLUMNS}
 
 
 # How long a form sent without JavaScript counts as "the same form sent again".
@@ -105,6 +137,7 @@ def _token_without_script(campaign, data):
         data["public_message"],
         data.get("updates", False),
         data["via"].pk if data.get("via") else "",
+        *(tribute_fields(data) or {}).values(),
         languages.active(),
         window,
     ]
@@ -141,18 +174,27 @@ def _pledge_for(campaign, data):
         "source_path": data.get("source") or campaign.get_absolute_url(),
         "fundraiser": data.get("via"),
     }
+    tribute = tribute_fields(data)
     token = data.get("token") or _token_without_script(campaign, data)
     if token:
         existing = Pledge.objects.filter(public_id=token).first()
         if existing is None:
             try:
-                with transaction.atomic():
-                    return Pledge.objects.create(public_id=token, **fields)
+                return _create_pledge(fields, tribute, public_id=token)
             except IntegrityError:
                 existing = Pledge.objects.filter(public_id=token).first()
         if existing is not None and _same_request(existing, campaign=campaign, data=data):
             return existing
-    return Pledge.objects.create(**fields)
+    return _create_pledge(fields, tribute)
+
+
+def _create_pledge(fields, tribute, **ids):
+    """The pledge and its tribute, written together or not at all."""
+    with transaction.atomic():
+        pledge = Pledge.objects.create(**ids, **fields)
+        if tribute is not None:
+            Tribute.objects.create(pledge=pledge, **tribute)
+    return pledge
 
 
 def start_checkout(campaign, data):

@@ -96,6 +96,8 @@ def receipt_context(gift):
         "amount": format_money(gift.amount_cents, gift.currency, always_cents=True),
         "date": format_date(gift.given_at),
         "method": payment_method_label(gift),
+        # "In memory of Rosa": a tribute gift says whom it honors.
+        "tribute": gift.tribute_line,
         "is_monthly": monthly,
         "is_annual": annual,
         "monthly_amount": (

@@ -11,11 +11,13 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from .fee_totals import fee_totals
-from .models import Gift, Interval, MonthlyGift
+from .models import Gift, Interval, MonthlyGift, TributeKind
 
 NET = Sum(F("amount_cents") - F("refunded_cents"), default=0)
 # The methods the report always lists, with zeros when none was used.
 REPORTED_METHODS = [Gift.Method.CARD, Gift.Method.WALLET, Gift.Method.CHECK]
+# The tribute gifts the report lists by name (all are counted); the export has them all.
+TRIBUTES_LISTED = 200
 
 
 def local_range(start, end):
@@ -38,13 +40,15 @@ def gifts_between(start, end, campaign=None):
 
 
 def campaign_report(*, start, end, campaign=None):
-    """Totals, methods, months, refunds, voids, monthly and yearly donors, as a dict."""
+    """Totals, methods, months, refunds, voids, monthly and yearly donors and tribute
+    gifts, as a dict."""
     gifts = gifts_between(start, end, campaign)
     counted = gifts.filter(counted=True)
     totals = counted.aggregate(
         gifts=Count("pk"),
         donors=Count("donor", distinct=True),
         raised_cents=NET,
+        tribute_gifts=Count("pk", filter=~Q(tribute_kind="")),
     )
 
     by_method = {
@@ -92,6 +96,15 @@ def campaign_report(*, start, end, campaign=None):
         yearly_cents=Sum("amount_cents", filter=yearly, default=0),
     )
 
+    # Gifts in honor or in memory of someone, for the thank-you letters staff write.
+    tributes = list(
+        counted.exclude(tribute_kind="")
+        .order_by("given_at", "pk")
+        .values("pk", "given_at", "donor_name", "tribute_kind", "tribute_name")[:TRIBUTES_LISTED]
+    )
+    for row in tributes:
+        row["tribute_label"] = TributeKind(row["tribute_kind"]).label
+
     return {
         "campaign": campaign,
         "start": start,
@@ -99,6 +112,8 @@ def campaign_report(*, start, end, campaign=None):
         "gifts": totals["gifts"],
         "donors": totals["donors"],
         "raised_cents": totals["raised_cents"],
+        "tribute_gifts": totals["tribute_gifts"],
+        "tributes": tributes,
         "methods": methods,
         "months": months,
         **adjustments,

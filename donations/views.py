@@ -24,7 +24,7 @@ from campaigns.views import render_campaign
 from . import fees, languages, ledger, monthly, pledges, ratelimit, stripe_facts, stripe_gateway
 from .cross_site import refuse_cross_site
 from .forms import DonationForm, ManageLinkForm
-from .models import Frequency, Pledge, first_name
+from .models import Frequency, Pledge, Tribute, first_name
 from .upgrades import NoOffer, accept_upgrade, upgrade_offer, upgraded_gift
 
 logger = logging.getLogger(__name__)
@@ -261,6 +261,7 @@ def thank_you(request):
         "is_monthly": pledge.frequency == Frequency.MONTHLY,
         "is_annual": pledge.frequency == Frequency.ANNUAL,
         "is_pending": session.get("payment_status") != "paid",
+        "tribute": Tribute.objects.filter(pledge=pledge).first(),
     }
     return render(request, "donations/thank_you.html", context)
 

@@ -9,8 +9,8 @@ One module per concern, all imported from here: who gives and what they pledged
 (`donors`), the gifts (`gifts`; what offline ones need beside in `offline`), the
 bank deposits of checks and of Stripe payouts (`deposits`), Stripe's balance
 transactions and payouts (`payouts`), what the site records of its own work
-(`records`), supporters' consent to hear from OCA (`supporters`) and the staff's
-gift alerts (`alerts`).
+(`records`), supporters' consent to hear from OCA (`supporters`), the staff's gift
+alerts (`alerts`) and tribute gifts (`tributes`).
 """
 
 from .alerts import StaffAlert, StaffAlertPreference
@@ -47,12 +47,14 @@ from .records import (
     YearEndStatement,
 )
 from .supporters import UpdatesConsent
+from .tributes import NOTICE_MESSAGE_LENGTH, Tribute, TributeKind, TributeNotice
 
 __all__ = [
     "DEPOSIT_METHODS",
     "DIRECT_TO_BANK_METHODS",
     "GIFT_KINDS",
     "MAX_CHECK_CENTS",
+    "NOTICE_MESSAGE_LENGTH",
     "OFFLINE_METHODS",
     "BalanceTransaction",
     "Deposit",
@@ -73,6 +75,9 @@ __all__ = [
     "StaffAlert",
     "StaffAlertPreference",
     "StripePayout",
+    "Tribute",
+    "TributeKind",
+    "TributeNotice",
     "UpdatesConsent",
     "YearEndStatement",
     "first_name",

@@ -12,6 +12,7 @@ from campaigns.models import Campaign
 from campaigns.validators import single_line
 
 from .donors import DisplayChoice, Donor, Frequency, MonthlyGift, Pledge, public_name
+from .tributes import TributeKind, tribute_line
 
 # Far above any real check ($10 million), well below the integer column's limit.
 MAX_CHECK_CENTS = 1_000_000_000
@@ -156,6 +157,14 @@ class Gift(models.Model):
         verbose_name=_("shown in the public feed as"),
     )
     public_message = models.CharField(max_length=280, blank=True, verbose_name=_("public message"))
+    # In honor or in memory of someone, copied from the pledge onto the gift it paid
+    # (the first charge of a monthly gift): its receipt, the feed and exports say so.
+    tribute_kind = models.CharField(
+        max_length=10, choices=TributeKind, blank=True, verbose_name=_("tribute")
+    )
+    tribute_name = models.CharField(
+        _("in honor or memory of"), max_length=150, blank=True, validators=[single_line]
+    )
     # The language its receipt is written in: its pledge's (checks: the donor's).
     language = models.CharField(
         max_length=10, choices=settings.LANGUAGES, default="en", verbose_name=_("language")
@@ -267,6 +276,11 @@ class Gift(models.Model):
     def public_name(self):
         """The name the feed shows for this gift; "" means anonymous."""
         return public_name(self.donor_name, self.display_as)
+
+    @property
+    def tribute_line(self):
+        """The line "In memory of Rosa" in the active language; "" without a tribute."""
+        return tribute_line(self.tribute_kind, self.tribute_name)
 
     @property
     def feed_key(self):

@@ -16,7 +16,8 @@ from . import stripe_payloads as sp
 
 HEADER = (
     "date,donor_name,donor_email,amount,currency,method,frequency,status,campaign,reference,"
-    "stripe_fee,fee_covered,net,balance_transaction,deposit,memo,raised_through,offline_details,in_kind_estimate"
+    "stripe_fee,fee_covered,net,balance_transaction,deposit,memo,raised_through,offline_details,"
+    "in_kind_estimate,tribute,tribute_name"
 )
 
 
@@ -78,18 +79,18 @@ def test_it_exports_every_gift_row_for_row_in_plain_words(gifts, campaign):
     assert _rows("\n".join(lines[1:])) == [
         ["2026-01-05", "Ana Lopez", "ana@example.org", "51.40", "usd", "Card", "One-time",
          "Paid", title, gifts["card"].stripe_payment_intent_id, "0.00", "0.00", "51.40", "",
-         "", "", "", "", ""],
+         "", "", "", "", "", "", ""],
         ["2026-02-01", "Ana Lopez", "ana@example.org", "25.00", "usd", "Card", "One-time",
          "Refunded", title, gifts["refunded"].stripe_payment_intent_id, "0.00", "0.00", "0.00",
-         "", "", "", "", "", ""],
+         "", "", "", "", "", "", "", ""],
         ["2026-03-09", "Bo Carter", "", "100.00", "usd", "Check", "One-time",
          "Paid", title, "1042", "0.00", "0.00", "100.00", "", "2026-03-12 (SLIP-7)",
-         "Annual appeal reply", "", "", ""],
+         "Annual appeal reply", "", "", "", "", ""],
         ["2026-03-10", "Bo Carter", "", "75.00", "usd", "Check", "One-time",
-         "Voided", title, "1043", "0.00", "0.00", "0.00", "", "", "", "", "", ""],
+         "Voided", title, "1043", "0.00", "0.00", "0.00", "", "", "", "", "", "", "", ""],
         ["2026-03-31", "Ana Lopez", "ana@example.org", "1.00", "usd", "Wallet", "One-time",
          "Paid", spring, gifts["late"].stripe_payment_intent_id, "0.00", "0.00", "1.00", "",
-         "", "", "", "", ""],
+         "", "", "", "", "", "", ""],
     ]  # fmt: skip
     assert len(lines) - 1 == Gift.objects.count()
 

@@ -1,17 +1,19 @@
 from django.core.management.base import BaseCommand
 
 from donations.receipts import send_due_receipts
+from donations.tributes import send_due_notices
 
 
 class Command(BaseCommand):
     help = (
-        "Sends every receipt that is still due (after a mail outage, say). "
+        "Sends every receipt and tribute notice that is still due (after a mail outage, say). "
         "Safe to run at any time, e.g. every few minutes from cron: none is sent twice."
     )
 
     def handle(self, *args, **options):
         outcomes = send_due_receipts()
         self.stdout.write(f"Sent {outcomes['sent']} receipt(s).")
+        self.stdout.write(f"Sent {send_due_notices()} tribute notice(s).")
         if outcomes["failed"]:
             # Not an error exit: the failures are marked and logged with their gift
             # ids, and the next run tries them again; the others went out.
