@@ -78,8 +78,11 @@ def breakdown(match):
     return rows, match.cap_cents - remaining
 
 
-def refresh_after_edit(sender, instance, **kwargs):
-    """An editor changed a match's dates, ratio or cap: its total follows at once."""
+def refresh_after_edit(sender, instance, raw=False, **kwargs):
+    """An editor changed a match's dates, ratio or cap: its total follows at once.
+    (Not while fixtures load: their rows come as they were saved.)"""
+    if raw:
+        return
     with transaction.atomic():
         progress.lock_campaign(instance.campaign_id)
         refresh_matches(instance.campaign_id)
