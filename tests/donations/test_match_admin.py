@@ -219,3 +219,25 @@ def test_the_gift_report_has_a_line_for_the_match(bookkeeper_client, matched_gif
 def test_the_match_never_adds_to_the_campaigns_own_total(matched_gifts):
     campaign = Campaign.objects.get(pk=matched_gifts.campaign_id)
     assert campaign.raised_cents == 5000 + 10000 + 2500 + 7500 + 2000
+
+
+def test_a_new_campaign_and_its_match_are_saved_together(client, campaign, editor):
+    client.force_login(editor)
+    data = _with_matches(campaign, {}) | {
+        "title": "Giving Tuesday",
+        "slug": "giving-tuesday",
+        "starts_on": "2026-12-01",
+        "ends_on": "2026-12-02",
+        "sections-TOTAL_FORMS": "0",
+        "sections-INITIAL_FORMS": "0",
+        "matches-0-campaign": "",  # no campaign yet
+    }
+    response = client.post(reverse("admin:campaigns_campaign_add"), data)
+    assert response.status_code == 302, response.context["errors"]
+    match = Match.objects.get()
+    assert match.campaign.slug == "giving-tuesday"
+    # The dates typed in the same form, not any saved before.
+    assert (match.starts_on, match.ends_on) == (
+        datetime.date(2026, 12, 1),
+        datetime.date(2026, 12, 2),
+    )
