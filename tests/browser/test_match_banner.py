@@ -46,3 +46,32 @@ def test_the_match_banner_reads_as_a_meter(request, page_fixture, lang, live_ser
         expect(page.locator(".match-headline")).to_be_visible()
         assert_no_axe_violations(page)
         assert_valid_html(page.content())
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_sponsors_report_passes_axe(page, live_server, campaign):
+    from django.contrib.auth.models import User
+
+    from tests.browser.test_backoffice import _bookkeepers
+
+    user = User.objects.create_user("bea", "bea@example.org", "pw-bea-match-1", is_staff=True)
+    user.groups.add(_bookkeepers())
+    match = Match.objects.create(
+        campaign=campaign,
+        sponsor="Hartford Foundation",
+        cap_dollars=5000,
+        starts_on=campaign.starts_on,
+        ends_on=campaign.ends_on,
+    )
+    with transaction.atomic():
+        give(campaign, amount=12000)
+        give(campaign, amount=3000, display_as="anonymous")
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", "bea")
+    page.fill("#id_password", "pw-bea-match-1")
+    page.click("input[type=submit]")
+    expect(page.locator("#user-tools")).to_contain_text("bea")
+    page.goto(f"{live_server.url}/admin/donations/gift/matches/{match.pk}/")
+    expect(page.locator("#match-total")).to_have_text("$150.00")
+    expect(page.locator("#match-rows tbody tr")).to_have_count(2)
+    assert_no_axe_violations(page, context="#content-main")
