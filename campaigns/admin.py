@@ -2,11 +2,12 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models.constants import LOOKUP_SEP
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
@@ -15,7 +16,9 @@ from django.views.decorators.http import require_POST
 
 from . import admin_preview, admin_reach, copying, feed
 from .admin_organization import OrganizationAdmin  # noqa: F401 (registers it)
-from .models import Campaign, FeedItem, HelpSection
+from .formatting import format_money
+from .matches import overlapping
+from .models import Campaign, FeedItem, HelpSection, Match
 
 
 class CampaignsLookupsOnly:
@@ -61,6 +64,62 @@ class HelpSectionInline(admin.StackedInline):
         return field
 
 
+class MatchFormSet(BaseInlineFormSet):
+    def clean(self):
+        """A campaign has one match at a time: the page shows one banner."""
+        super().clean()
+        kept = [
+            form.instance
+            for form in self.forms
+            if (form.instance.pk or form.has_changed())
+            and not form.errors
+            and not self._should_delete_form(form)
+        ]
+        clash = overlapping(kept)
+        if clash:
+            raise ValidationError(
+                _(
+                    "The matches from %(first)s and %(second)s share days. A campaign has "
+                    "one match at a time: change the dates of one of them."
+                )
+                % {"first": clash[0].sponsor, "second": clash[1].sponsor}
+            )
+
+
+class MatchInline(admin.StackedInline):
+    """A sponsor's matching challenge (campaigns.matches); what it has matched is
+    written by the ledger and shown here, with the sponsor's report."""
+
+    model = Match
+    formset = MatchFormSet
+    extra = 0
+    fields = [
+        "sponsor",
+        "ratio",
+        "cap_dollars",
+        "starts_on",
+        "ends_on",
+        "note",
+        "note_es",
+        "matched_display",
+    ]
+    readonly_fields = ["matched_display"]
+
+    @admin.display(description=_("matched so far"))
+    def matched_display(self, obj):
+        if obj is None or obj.pk is None:
+            return self.get_empty_value_display()
+        figures = gettext("%(matched)s of %(cap)s") % {
+            "matched": format_money(obj.matched_cents),
+            "cap": format_money(obj.cap_cents),
+        }
+        try:  # the sponsor's report lists gifts: the donations admin has it
+            url = reverse("admin:donations_gift_match_report", args=[obj.pk])
+        except NoReverseMatch:
+            return figures
+        return format_html('{} · <a href="{}">{}</a>', figures, url, gettext("Sponsor's report"))
+
+
 @admin.register(Campaign)
 class CampaignAdmin(CampaignsLookupsOnly, admin.ModelAdmin):
     list_display = ["title", "is_published", "starts_on", "ends_on", "goal_display"]
@@ -69,7 +128,7 @@ class CampaignAdmin(CampaignsLookupsOnly, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "starts_on"
     save_on_top = True
-    inlines = [HelpSectionInline]
+    inlines = [HelpSectionInline, MatchInline]
     readonly_fields = ["pages", "reach"]
     # Each text an editor writes has its Spanish right after it: an empty Spanish field
     # shows the English to Spanish readers (Campaign.in_language), marked for staff.

@@ -17,6 +17,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from .models import HelpSection
 from .views import render_campaign
 
 
@@ -76,6 +77,8 @@ def _unsaved_sections(request, model_admin, instance, campaign):
     their position fields, and the errors that keep the sections from being shown."""
     sections, errors = [], []
     for formset_class, inline in model_admin.get_formsets_with_inlines(request, campaign):
+        if inline.model is not HelpSection:
+            continue  # a sponsor's match shows as saved: the ledger's figures are its own
         formset = formset_class(
             data=request.POST,
             instance=instance,

@@ -116,3 +116,9 @@ def format_date(value):
     if hasattr(value, "tzinfo") and value.tzinfo is not None:
         value = timezone.localtime(value)
     return formats.date_format(value, "DATE_FORMAT")
+
+
+def format_month_day(value):
+    """A day without its year, as "December 31" ("31 de diciembre"): for a date
+    close enough that the year goes without saying."""
+    return formats.date_format(value, "MONTH_DAY_FORMAT")

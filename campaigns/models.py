@@ -1,3 +1,5 @@
+import functools
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -12,6 +14,7 @@ from .formatting import format_money
 from .hero import HeroImageField
 from .images import ShareImageField, validate_share_image
 from .impact import ImpactCueError, parse_impact_cues
+from .matches import Match, shown_on_page  # noqa: F401 (Match: a model of this app)
 from .organization import Organization  # noqa: F401 (a model of this app)
 from .translated import (
     MARKDOWN_HELP,
@@ -495,6 +498,11 @@ class Campaign(TranslatedCopy, models.Model):
     def goal_percent(self):
         current, target = self.goal_progress
         return min(100, current * 100 // target) if target else 0
+
+    @functools.cached_property
+    def shown_match(self):
+        """The matching challenge the page shows (campaigns.matches), or None."""
+        return shown_on_page(self.pk) if self.pk else None
 
 
 class HelpSection(TranslatedCopy, models.Model):

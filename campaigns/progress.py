@@ -5,7 +5,8 @@ and hands them here, inside the transaction that changed the ledger; campaigns n
 reads the ledger itself.
 """
 
-from .models import Campaign
+from . import http_cache
+from .models import Campaign, Match
 
 
 def lock_campaign(campaign_id):
@@ -21,3 +22,17 @@ def set_progress(campaign_id, *, donor_count, raised_cents):
     Campaign.objects.filter(pk=campaign_id).update(
         donor_count=donor_count, raised_cents=raised_cents
     )
+
+
+def set_matched(matched_cents_by_match):
+    """Writes what each of a campaign's matches has matched (campaigns.matches); only
+    the figures that changed, and then the cached public pages are out of date."""
+    changed = False
+    for match_id, cents in matched_cents_by_match.items():
+        changed |= bool(
+            Match.objects.filter(pk=match_id)
+            .exclude(matched_cents=cents)
+            .update(matched_cents=cents)
+        )
+    if changed:
+        http_cache.pages_changed()

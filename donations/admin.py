@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from campaigns.formatting import format_date, format_money
 from campaigns.models import Campaign
 
-from . import admin_supporters, admin_views, checks, offline, receipts
+from . import admin_matching, admin_supporters, admin_views, checks, offline, receipts
 from . import donors as donors_service
 from .admin_forms import CHECK_FORM_FIELDS, CheckGiftForm
 
@@ -475,6 +475,18 @@ class GiftAdmin(admin.ModelAdmin):
             mount("alerts/", admin_supporters.my_alerts, "donations_gift_alerts"),
             mount("month-end/", admin_views.month_end, "donations_gift_month_end"),
             mount("month-end/journal/", admin_views.journal, "donations_gift_journal"),
+            path(
+                "matches/<int:match_id>/",
+                view(
+                    lambda request, match_id: admin_matching.match_report(request, self, match_id)
+                ),
+                name="donations_gift_match_report",
+            ),
+            path(
+                "matches/<int:match_id>/csv/",
+                view(lambda request, match_id: admin_matching.match_csv(request, self, match_id)),
+                name="donations_gift_match_csv",
+            ),
             *super().get_urls(),
         ]
 

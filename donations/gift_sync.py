@@ -8,7 +8,7 @@ from django.db.models import Count, Sum
 from campaigns import feed, progress
 from campaigns.models import FeedItem
 
-from . import alerts, receipts, supporters, tributes
+from . import alerts, matching, receipts, supporters, tributes
 from .models import Frequency, Gift, is_listed, is_recurring
 
 
@@ -80,7 +80,8 @@ def _feed_kind(gift):
 
 
 def refresh_progress(campaign_id):
-    """Recomputes a campaign's donor count and total from the counted gifts.
+    """Recomputes a campaign's donor count and total from the counted gifts, and what
+    its matching challenges have matched (donations.matching).
 
     The campaign row is locked first, so concurrent bookings for one campaign
     recompute one after the other and the last write includes every gift.
@@ -96,3 +97,4 @@ def refresh_progress(campaign_id):
         donor_count=totals["donors"] or 0,
         raised_cents=(totals["amount"] or 0) - (totals["refunded"] or 0),
     )
+    matching.refresh_matches(campaign_id)

@@ -10,6 +10,8 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from campaigns.models import Match
+
 from .fee_totals import fee_totals
 from .models import Gift, Interval, MonthlyGift, TributeKind
 
@@ -104,6 +106,13 @@ def campaign_report(*, start, end, campaign=None):
     )
     for row in tributes:
         row["tribute_label"] = TributeKind(row["tribute_kind"]).label
+    # Sponsors' matches over the range, with what each has matched (donations.matching):
+    # the sponsor's money, apart from the gifts' totals above.
+    matches = Match.objects.filter(starts_on__lte=end, ends_on__gte=start).select_related(
+        "campaign"
+    )
+    if campaign is not None:
+        matches = matches.filter(campaign=campaign)
 
     return {
         "campaign": campaign,
@@ -120,4 +129,5 @@ def campaign_report(*, start, end, campaign=None):
         **recurring_totals,
         # Gross, Stripe's fees, fees donors covered, and net (donations.fee_totals).
         "money": fee_totals(gifts),
+        "matches": list(matches),
     }

@@ -130,6 +130,7 @@ def mail_to_port(settings):
 
 # Later data migrations that give a group more rights (for the models they add).
 LATER_GRANTS = {
+    "Editors": [("campaigns", "0014_matching_challenges", "let_editors_set_matches")],
     "Bookkeepers": [
         (
             "donations",

@@ -29,6 +29,23 @@ def _change_form_data(campaign, **overrides):
         "sections-MIN_NUM_FORMS": "0",
         "sections-MAX_NUM_FORMS": "1000",
     }
+    matches = list(campaign.matches.all())
+    data |= {
+        "matches-TOTAL_FORMS": str(len(matches)),
+        "matches-INITIAL_FORMS": str(len(matches)),
+        "matches-MIN_NUM_FORMS": "0",
+        "matches-MAX_NUM_FORMS": "1000",
+    }
+    for i, match in enumerate(matches):
+        data |= {
+            f"matches-{i}-id": str(match.pk),
+            f"matches-{i}-campaign": str(campaign.pk),
+            f"matches-{i}-sponsor": match.sponsor,
+            f"matches-{i}-ratio": str(match.ratio),
+            f"matches-{i}-cap_dollars": str(match.cap_dollars),
+            f"matches-{i}-starts_on": match.starts_on.isoformat(),
+            f"matches-{i}-ends_on": match.ends_on.isoformat(),
+        }
     for i, section in enumerate(sections):
         data |= {
             f"sections-{i}-id": str(section.pk),

@@ -89,6 +89,7 @@ def test_a_preview_of_a_new_campaign_saves_nothing(client, campaign, editor):
     client.force_login(editor)
     data = _change_form_data(campaign, title="Autumn appeal", slug="autumn")
     data |= {"sections-TOTAL_FORMS": "0", "sections-INITIAL_FORMS": "0"}
+    data |= {"matches-TOTAL_FORMS": "0", "matches-INITIAL_FORMS": "0"}
     response = client.post(reverse("admin:campaigns_campaign_preview_new"), data)
     assert response.status_code == 200
     assert "Autumn appeal" in response.content.decode()
