@@ -45,7 +45,11 @@ class ButtonForm(forms.Form):
     )
     frequency = forms.ChoiceField(
         label=gettext_lazy("Frequency"),
-        choices=[("once", gettext_lazy("One time")), ("monthly", gettext_lazy("Monthly"))],
+        choices=[
+            ("once", gettext_lazy("One time")),
+            ("monthly", gettext_lazy("Monthly")),
+            ("annual", gettext_lazy("Yearly")),
+        ],
         initial="once",
     )
     language = forms.ChoiceField(

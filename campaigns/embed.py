@@ -42,7 +42,7 @@ _ORIGIN_RE = re.compile(
 _LOOPBACK = {"localhost", "127.0.0.1"}
 
 # The frequencies a button may preset, with the words of the button (the form's own).
-FREQUENCIES = ("once", "monthly")
+FREQUENCIES = ("once", "monthly", "annual")
 
 
 def origin_problem(origin):
@@ -115,6 +115,8 @@ class Button:
         amount = format_money(self.amount_cents)
         if self.frequency == "monthly":
             return _("Give %(amount)s monthly") % {"amount": amount}
+        if self.frequency == "annual":
+            return _("Give %(amount)s yearly") % {"amount": amount}
         return _("Give %(amount)s now") % {"amount": amount}
 
     @property

@@ -86,6 +86,14 @@ def test_the_button_opens_the_form_with_the_amount_in_a_new_tab(client, make_cam
     assert re.search(r'value="monthly"[^>]*checked', form)
 
 
+def test_a_yearly_button_opens_the_form_with_yearly_chosen(client, make_campaign, allowed):
+    campaign = make_campaign(offers_annual=True)
+    html = client.get(f"/campaigns/{campaign.slug}/embed/120/annual/").content.decode()
+    assert "Give $120 yearly" in html
+    form = client.get(f"/campaigns/{campaign.slug}/", {"amount": "120", "frequency": "annual"})
+    assert re.search(r'value="annual"[^>]*checked', form.content.decode())
+
+
 def test_the_spanish_button_opens_the_spanish_form(client, make_campaign, allowed):
     campaign = make_campaign()
     html = client.get(f"/es/campaigns/{campaign.slug}/embed/50/once/").content.decode()
