@@ -1,47 +1,34 @@
 """A bookkeeper's day in Chromium: a deposit, a $100 check, the public page, a void,
 and the acknowledgement letter printed on one page.
 
-The database is restored after each test (serialized_rollback), so the rest of the
-suite still finds the groups the migrations created.
+Each test empties the database when it ends (a transactional test); the groups the
+migrations created are made again on demand (tests.conftest.migration_group).
 """
 
-import importlib
 import re
-from pathlib import Path
 
 import pytest
-from django.apps import apps
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.utils import timezone
 from playwright.sync_api import expect
 
-import donations.migrations
 from campaigns.demo import load_demo_campaign
 from campaigns.models import FeedItem
 from donations.models import Deposit, Donor, Gift
+from tests.conftest import migration_group
 from tests.quality import assert_no_axe_violations, assert_valid_html
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "pw-bea-browser-1"
 
 
 def _bookkeepers():
-    """The group its migration created, made again by that migration's own code if gone.
-
-    serialized_rollback only restores the migrations' rows when the database was
-    serialized on the connection these tests use; when other database tests run
-    first, Playwright's event loop gives this thread a new connection object, a
-    transactional test's flush then leaves no groups, and they must be recreated.
-    """
-    group = Group.objects.filter(name="Bookkeepers").first()
-    if group is None:
-        folder = Path(donations.migrations.__file__).parent
-        (module,) = folder.glob("*_bookkeepers_group.py")
-        migration = importlib.import_module(f"donations.migrations.{module.stem}")
-        migration.create_bookkeepers(apps, None)
-        group = Group.objects.get(name="Bookkeepers")
-    return group
+    """The group its migration created, made again by that migration's own code (and
+    the later ones that widen it) when a transactional test's flush took it away."""
+    return migration_group(
+        "donations", "0002_bookkeepers_group", "create_bookkeepers", "Bookkeepers"
+    )
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """The goal meter, the activity feed and the share links, in Chromium.
 
-The demo campaign (84 donors, 88 reactions) is served by live_server; its database
-is restored after each test (serialized_rollback), so the rest of the suite still
-finds what the migrations created.
+The demo campaign (84 donors, 88 reactions) is served by live_server; the database is
+emptied after each test, and what the rest of the suite needs from the migrations is
+made again on demand (tests.conftest.migration_group).
 """
 
 import io
@@ -19,7 +19,7 @@ from campaigns.models import Campaign
 from campaigns.templatetags.activity import iso_datetime
 from tests.quality import assert_no_axe_violations, assert_valid_html
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SLUG = "oca-2017-appeal"
 

@@ -170,6 +170,8 @@ def test_a_phone_donor_gives_with_the_keyboard_alone(live_server, campaign, stan
     _press(page, "Tab", form.get_by_label("My first name only"))
     _press(page, "Tab", form.get_by_label("A public message (optional)"))
     page.keyboard.type("For fair housing.")
+    # The tribute section stays closed: Tab passes its summary only.
+    _press(page, "Tab", form.get_by_text("Give in honor or in memory of someone"))
     updates = form.get_by_label("Send me occasional updates from OCA")
     _press(page, "Tab", updates)
     expect(updates).not_to_be_checked()  # opt-in: unticked until the donor ticks it

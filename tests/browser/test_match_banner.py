@@ -48,7 +48,7 @@ def test_the_match_banner_reads_as_a_meter(request, page_fixture, lang, live_ser
         assert_valid_html(page.content())
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_sponsors_report_passes_axe(page, live_server, campaign):
     from django.contrib.auth.models import User
 

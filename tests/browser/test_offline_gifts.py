@@ -10,7 +10,7 @@ from donations.models import Gift
 from tests.browser.test_backoffice import _log_in, setting  # noqa: F401 (a fixture)
 from tests.quality import assert_no_axe_violations
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _choose_donor(page, name):

@@ -15,7 +15,7 @@ from tests.quality import assert_no_axe_violations
 
 from .test_backoffice import _bookkeepers
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "pw-bea-browser-2"
 MONDAY = datetime.datetime(2026, 10, 5, 15, 0, tzinfo=datetime.UTC)

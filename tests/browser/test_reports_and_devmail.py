@@ -14,7 +14,7 @@ from donations.models import Donor, Gift, MonthlyGift
 from tests.browser.test_backoffice import _bookkeepers
 from tests.quality import assert_no_axe_violations, assert_valid_html
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "pw-bea-charts-1"
 

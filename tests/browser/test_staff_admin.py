@@ -2,7 +2,7 @@
 the keyboard, duplicating a campaign, and previewing unsaved edits to a live campaign
 while donors keep seeing the published page.
 
-The database is restored after each test (serialized_rollback), as in test_backoffice.
+The database is emptied after each test and its groups made again, as in test_backoffice.
 """
 
 import urllib.request
@@ -16,7 +16,7 @@ from campaigns.models import Campaign, FeedItem
 from tests.conftest import migration_group
 from tests.quality import assert_no_axe_violations
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "pw-edna-browser-1"
 
