@@ -15,14 +15,17 @@ run: $(VENV)/.installed
 	@scripts/run-dev
 
 # Test settings: DEBUG stays off as in production; DATABASE_URL picks the database
-# (SQLite unless set; CI sets PostgreSQL).
+# (SQLite unless set; CI sets PostgreSQL). The tests run in one process per CPU
+# (pytest-xdist, each with its own test database, a whole file per process at a time);
+# TEST_WORKERS=0 runs them in this process alone.
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed
 	@scripts/install-test-tools
 	SECRET_KEY=test-only-secret-key \
 	STRIPE_SECRET_KEY=sk_test_suite STRIPE_WEBHOOK_SECRET=whsec_test_suite \
 	STRIPE_PRODUCT_ID=prod_test_donation \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true \
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # What CI checks first (.ci/run): the lint rules, then the formatting.
 lint: $(VENV)/.installed

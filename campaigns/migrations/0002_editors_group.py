@@ -12,9 +12,12 @@ def create_editors(apps, schema_editor):
     # Permissions are normally created after all migrations ran; make sure the
     # campaign permissions exist now so that the group can be given them.
     app_config = apps.get_app_config("campaigns")
-    app_config.models_module = True
+    # A migration's app has no models module, which create_permissions wants; the
+    # test suite runs this with the project's own apps, whose module is kept.
+    models_module = getattr(app_config, "models_module", None)
+    app_config.models_module = models_module or True
     create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -11,9 +11,12 @@ from django.db import migrations, models
 def let_editors_set_matches(apps, schema_editor):
     """Editors set a campaign's matches on its page in the admin, as its sections."""
     app_config = apps.get_app_config("campaigns")
-    app_config.models_module = True
+    # A migration's app has no models module, which create_permissions wants; the
+    # test suite runs this with the project's own apps, whose module is kept.
+    models_module = getattr(app_config, "models_module", None)
+    app_config.models_module = models_module or True
     create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group = Group.objects.filter(name="Editors").first()
