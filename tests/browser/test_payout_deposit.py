@@ -53,16 +53,16 @@ def test_a_bookkeeper_reads_a_reconciled_payout(live_server, page, standin):
     payout = StripePayout.objects.get(stripe_payout_id=stripe_payout["id"])
     assert payout.reconciliation == StripePayout.Reconciliation.BALANCED
 
+    # One Deposits list: the check deposits and the payouts, each with its state.
+    Deposit.objects.create(
+        deposited_on=datetime.date(2026, 10, 9), bank_reference="SLIP-12", expected_total_cents=5000
+    )
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/admin/login/?next=/admin/donations/deposit/")
     page.fill("#id_username", "bea")
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
-    # One Deposits list: the check deposits and the payouts, each with its state.
-    Deposit.objects.create(
-        deposited_on=datetime.date(2026, 10, 9), bank_reference="SLIP-12", expected_total_cents=5000
-    )
-    page.reload()
+    expect(page).to_have_url(f"{live_server.url}/admin/donations/deposit/")
     expect(page.locator("#result_list tbody tr")).to_have_count(2)
     expect(page.locator("#result_list")).to_contain_text("Paid, reconciled")
     expect(page.locator("#result_list")).to_contain_text("SLIP-12")
