@@ -122,6 +122,7 @@ def test_an_editor_copies_the_snippet_and_previews_both(page, live_server, make_
     page.fill("#id_username", "edna")
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
+    expect(page).to_have_url(f"{live_server.url}/admin/")
 
     page.goto(f"{live_server.url}/admin/campaigns/campaign/{campaign.pk}/change/")
     _wait_until_loaded(page.get_by_role("img", name="QR code of the campaign’s page"))

@@ -85,6 +85,7 @@ def test_a_supporter_raises_money_through_an_approved_page(
     page.fill("#id_username", "root")
     page.fill("#id_password", "pw-root-123")
     page.click("input[type=submit]")
+    expect(page).to_have_url(f"{site}/admin/")
     page.goto(f"{site}/admin/fundraising/fundraisingpage/")
     page.get_by_role("link", name="Waiting for approval").click()
     page.locator("input[name=_selected_action]").first.check()
@@ -133,6 +134,7 @@ def test_a_supporter_raises_money_through_an_approved_page(
     page.fill("#id_username", "root")
     page.fill("#id_password", "pw-root-123")
     page.click("input[type=submit]")
+    expect(page).to_have_url(f"{site}/admin/")
     page.goto(f"{site}/admin/fundraising/fundraisingpage/")
     page.get_by_role("link", name="Money raised per supporter").click()
     row = page.locator("#raised-per-supporter tbody tr").first
