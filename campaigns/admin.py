@@ -104,6 +104,14 @@ class MatchInline(admin.StackedInline):
         "matched_display",
     ]
     readonly_fields = ["matched_display"]
+    # Whether this request's user may open the sponsor's report (it lists gifts, so it
+    # needs the reports permission that Editors don't have). Inline instances are made
+    # afresh for each request (ModelAdmin.get_inline_instances), so this is per request.
+    can_open_report = False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self.can_open_report = request.user.has_perm("donations.view_reports")
+        return super().get_formset(request, obj, **kwargs)
 
     @admin.display(description=_("matched so far"))
     def matched_display(self, obj):
@@ -113,6 +121,8 @@ class MatchInline(admin.StackedInline):
             "matched": format_money(obj.matched_cents),
             "cap": format_money(obj.cap_cents),
         }
+        if not self.can_open_report:
+            return figures
         try:  # the sponsor's report lists gifts: the donations admin has it
             url = reverse("admin:donations_gift_match_report", args=[obj.pk])
         except NoReverseMatch:

@@ -208,6 +208,19 @@ def test_editors_cannot_open_the_sponsors_report(client, editor, matched_gifts):
         assert client.get(reverse(name, args=[matched_gifts.pk])).status_code == 403
 
 
+def test_the_campaign_page_links_the_sponsors_report_only_for_who_may_open_it(
+    client, editor, superuser, matched_gifts
+):
+    campaign = matched_gifts.campaign
+    report = reverse("admin:donations_gift_match_report", args=[matched_gifts.pk])
+    client.force_login(editor)
+    html = client.get(_change_url(campaign)).content.decode()
+    assert "$500 of $500" in html  # the figures, without a link that would answer 403
+    assert report not in html
+    client.force_login(superuser)
+    assert report in client.get(_change_url(campaign)).content.decode()
+
+
 def test_the_gift_report_has_a_line_for_the_match(bookkeeper_client, matched_gifts):
     html = bookkeeper_client.get(reverse("admin:donations_gift_report")).content.decode()
     assert (
