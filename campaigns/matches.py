@@ -158,6 +158,9 @@ class Match(TranslatedCopy, models.Model):
     def has_ended(self, today=None):
         return self.ends_on < (today or timezone.localdate())
 
+    def is_upcoming(self, today=None):
+        return self.starts_on > (today or timezone.localdate())
+
     @property
     def percent(self):
         return min(100, self.matched_cents * 100 // self.cap_cents)
@@ -166,13 +169,28 @@ class Match(TranslatedCopy, models.Model):
 
     def headline(self):
         """ "Every gift doubled until December 31, thanks to …" while the match runs;
-        an honest thank-you once the cap is reached or the end date has passed."""
+        the dates it will run before it starts; an honest thank-you once the cap is
+        reached or the end date has passed."""
         values = {
             "sponsor": self.sponsor,
             "cap": format_money(self.cap_cents),
             "matched": format_money(self.matched_cents),
             "date": format_month_day(self.ends_on),
+            "start": format_month_day(self.starts_on),
         }
+        if self.is_upcoming():
+            coming = {
+                self.Ratio.ONE: gettext(
+                    "From %(start)s to %(date)s, every gift doubled, thanks to %(sponsor)s"
+                ),
+                self.Ratio.TWO: gettext(
+                    "From %(start)s to %(date)s, every gift tripled, thanks to %(sponsor)s"
+                ),
+                self.Ratio.THREE: gettext(
+                    "From %(start)s to %(date)s, every gift quadrupled, thanks to %(sponsor)s"
+                ),
+            }
+            return coming[self.ratio] % values
         if self.is_met:
             return gettext("The %(cap)s match from %(sponsor)s was met. Thank you!") % values
         if self.has_ended():
@@ -190,7 +208,10 @@ class Match(TranslatedCopy, models.Model):
         return running[self.ratio] % values
 
     def figures(self):
-        """ "$3,200 of $5,000 matched": what the meter under the headline shows."""
+        """ "$3,200 of $5,000 matched": what the meter under the headline shows; before
+        the match starts, how much it will match."""
+        if self.is_upcoming():
+            return gettext("Up to %(cap)s matched") % {"cap": format_money(self.cap_cents)}
         return gettext("%(matched)s of %(cap)s matched") % {
             "matched": format_money(self.matched_cents),
             "cap": format_money(self.cap_cents),
@@ -207,7 +228,12 @@ def overlapping(matches):
 
 
 def shown_on_page(campaign_id, today=None):
-    """The match the campaign's page shows: the one running today, else the last one
-    that ended (its thank-you); none before the first starts."""
+    """The match the campaign's page shows: the one running today, else the next one
+    to start (announced, so donors can plan their gift), else the last one that ended
+    (its thank-you)."""
     today = today or timezone.localdate()
-    return Match.objects.filter(campaign_id=campaign_id, starts_on__lte=today).last()
+    matches = Match.objects.filter(campaign_id=campaign_id).order_by("starts_on")
+    started = matches.filter(starts_on__lte=today).last()
+    if started is not None and not started.has_ended(today):
+        return started
+    return matches.filter(starts_on__gt=today).first() or started

@@ -106,9 +106,33 @@ def test_after_its_end_date_it_thanks_without_promising(client, running):
     )
 
 
-def test_a_match_that_has_not_started_is_not_shown(client, running):
-    _match(running, starts_on=timezone.localdate() + datetime.timedelta(days=1))
-    assert _banner(_page(client, running)) is None
+def test_a_match_that_has_not_started_is_announced_without_a_meter(client, running):
+    start = timezone.localdate() + datetime.timedelta(days=3)
+    _match(running, ratio=Match.Ratio.TWO, starts_on=start)
+    give(running, amount=10000)  # before the match: nothing matched, nothing promised
+    html = _page(client, running)
+    assert _banner(html) == (
+        f"From {_english_day(start)} to {_english_day(running.ends_on)}, every gift tripled, "
+        f"thanks to {SPONSOR} Up to $5,000 matched"
+    )
+    assert 'class="match match-upcoming"' in html
+    assert "match-bar" not in html
+    banner = _banner(_page(client, running, "es"))
+    assert banner.startswith(f"Del {start.day} de ") and "cada donación se triplica" in banner
+
+
+def test_the_running_match_comes_before_the_next_and_the_next_before_the_last(client, running):
+    today = timezone.localdate()
+    _match(running, starts_on=running.starts_on, ends_on=today - datetime.timedelta(days=1))
+    upcoming = _match(
+        running, sponsor="Next Foundation", starts_on=today + datetime.timedelta(days=2)
+    )
+    assert _banner(_page(client, running)).endswith(
+        "thanks to Next Foundation Up to $5,000 matched"
+    )
+    upcoming.starts_on = today
+    upcoming.save()
+    assert _banner(_page(client, running)).startswith("Every gift doubled until ")
 
 
 def test_it_speaks_spanish_on_the_spanish_page_with_the_spanish_note(client, running):
