@@ -36,7 +36,8 @@ from .offline_forms import FORM_FIELDS, form_for
 
 @admin.register(Donor)
 class DonorAdmin(admin.ModelAdmin):
-    list_display = ["name", "email", "city", "state", "created_at"]
+    list_display = ["name", "email", "city", "state", "language", "created_at"]
+    list_filter = ["language"]
     search_fields = ["name", "email", "city", "postal_code"]
     fields = [
         "name",
@@ -45,6 +46,9 @@ class DonorAdmin(admin.ModelAdmin):
         "city",
         "state",
         "postal_code",
+        # Their receipts for gifts staff log, their statements and letters: set from
+        # their latest online gift, and by staff for a donor who gives by check.
+        "language",
         "gifts_link",
         "stripe_customer_id",
         "created_at",

@@ -208,3 +208,18 @@ def test_merging_refuses_two_statements_for_the_same_year(bookkeeper_client, cam
     )
     assert "year-end statement for 2025" in response.content.decode()
     assert Donor.objects.count() == 2
+
+
+def test_staff_add_a_donor_who_reads_spanish_and_the_check_receipt_is_in_spanish(
+    bookkeeper_client, log_check
+):
+    response = bookkeeper_client.post(
+        reverse("admin:donations_donor_add"),
+        {"name": "Rosa Martínez", "email": "rosa@example.org", "state": "CT", "language": "es"},
+    )
+    assert response.status_code == 302, response.content.decode()
+    rosa = Donor.objects.get(email="rosa@example.org")
+    assert rosa.language == "es"
+    change = bookkeeper_client.get(reverse("admin:donations_donor_change", args=[rosa.pk]))
+    assert '<option value="es" selected>' in change.content.decode()
+    assert log_check(donor=rosa).language == "es"
