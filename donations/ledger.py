@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from . import adjustments, alerts, balance, bank_failures, stripe_facts
 from .donors import donor_for_payment
-from .gift_sync import save_gift
+from .gift_sync import save_gift, sync_feed
 from .models import Frequency, Gift, Interval, MonthlyGift, PaymentMethod, Pledge, Tribute
 
 logger = logging.getLogger(__name__)
@@ -276,7 +276,9 @@ def book_invoice(invoice, *, payment_intent=None, occurred_at=None, balance_tran
     paid_at = stripe_facts.invoice_paid_at(invoice) or occurred_at or timezone.now()
     payment = stripe_facts.payment_facts(payment_intent)
     pi_id = payment.payment_intent_id or stripe_facts.invoice_payment_intent(invoice)
-    starts_monthly = invoice.get("billing_reason") == "subscription_create"
+    starts_monthly = invoice.get("billing_reason") == "subscription_create" or _starts_upgrade(
+        monthly, pledge, invoice["id"], paid_at
+    )
     gift, created = _locked_get_or_create(
         Gift,
         defaults={
@@ -320,8 +322,36 @@ def book_invoice(invoice, *, payment_intent=None, occurred_at=None, balance_tran
         monthly.save(update_fields=["next_charge_at"])
     adjustments.apply_parked(gift)
     save_gift(gift, created=created)
+    if created and gift.starts_monthly and pledge and pledge.upgraded_from_id:
+        _no_other_start(monthly, gift)
     balance.book_gift_balance(gift, balance_transaction)
     return gift
+
+
+def _starts_upgrade(monthly, pledge, invoice_id, paid_at):
+    """Whether this paid charge starts a gift made monthly from the thank-you page.
+
+    Its subscription begins with nothing to pay (donations.upgrades: the first charge
+    is a month after the one-time gift), so no invoice says `subscription_create`:
+    its earliest paid charge is its start, for the feed ("started a monthly
+    donation") and the staff's alert, as the first charge of any monthly gift.
+    """
+    if pledge is None or not pledge.upgraded_from_id:
+        return False
+    earlier = Gift.objects.filter(monthly_gift=monthly, given_at__lt=paid_at)
+    return not earlier.exclude(stripe_invoice_id=invoice_id).exists()
+
+
+def _no_other_start(monthly, start):
+    """A later charge booked first (Stripe's events in any order) took the start:
+    it becomes a plain charge again, and its feed line is withdrawn. The monthly gift
+    is locked (book_invoice), so two charges never decide this at once."""
+    for later in Gift.objects.filter(monthly_gift=monthly, starts_monthly=True).exclude(
+        pk=start.pk
+    ):
+        later.starts_monthly = False
+        later.save(update_fields=["starts_monthly"])
+        sync_feed(later)
 
 
 def record_invoice_failure(invoice, *, occurred_at):

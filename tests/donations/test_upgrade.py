@@ -10,9 +10,10 @@ import pytest
 from django.conf import settings
 from django.db import IntegrityError, connection, connections
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from campaigns.formatting import format_date
+from campaigns.models import FeedItem
 from devtools.stripe_standin import lifecycle, sign_payload
 from donations.models import Frequency, Gift, MonthlyGift, MonthlyNotice, Pledge
 from donations.upgrades import _UPGRADE_NAMESPACE, OFFER_DAYS, accept_upgrade, one_month_after
@@ -406,10 +407,14 @@ def test_the_ledger_books_the_upgraded_gift_once_in_any_order(
 ):
     session_id = paid_gift(amount="50")
     _thanks(client, session_id)
-    _answer(client, session_id)
+    assert _answer(client, session_id).status_code == 303
     (subscription,) = _subscriptions(standin_objects)
-    stripe_standin.renew(subscription["id"])
-    stripe_standin.renew(subscription["id"])
+    # Its two charges a minute apart (a month in life: events may not come from
+    # further in the future than the webhook's tolerance).
+    for minutes in (1, 2):
+        stripe_standin.set_clock(timezone.now() + timedelta(minutes=minutes))
+        stripe_standin.renew(subscription["id"])
+    stripe_standin.set_clock(None)
     lifecycle.update_subscription(
         stripe_standin.store, subscription["id"], {"metadata": {"note": "x"}}, None
     )
@@ -439,3 +444,8 @@ def test_the_ledger_books_the_upgraded_gift_once_in_any_order(
     assert all(g.counted for g in charges)
     assert monthly.status == "active"
     assert monthly.pledge.upgraded_from == one_time.pledge
+    # Its first charge starts it, as any monthly gift's: one feed line, at that charge.
+    assert [g.starts_monthly for g in charges] == [True, False]
+    (started,) = FeedItem.objects.filter(kind=FeedItem.Kind.MONTHLY, withdrawn=False)
+    assert started.occurred_at == charges[0].given_at
+    assert started.display_name == one_time.public_name
