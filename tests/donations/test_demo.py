@@ -6,7 +6,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from campaigns.demo import load_demo_campaign
+from campaigns.demo import demo_dates, load_demo_campaign
 from campaigns.models import Campaign, FeedItem
 from donations.demo import EARLIER_FROM, SEED_ACTIVITY, load_demo_activity
 from donations.models import Donor, Gift
@@ -51,7 +51,11 @@ NOW = datetime.datetime(2026, 11, 28, 15, 0, tzinfo=datetime.UTC)
 
 
 def _load_at(now):
+    """The demo as `manage.py load_demo` makes it on the day of `now`: the campaign's
+    dates and its activity both counted from that day, whatever today is."""
     campaign, _created = load_demo_campaign()
+    Campaign.objects.filter(pk=campaign.pk).update(**demo_dates(timezone.localdate(now)))
+    campaign.refresh_from_db()
     return campaign, load_demo_activity(campaign, now=now)
 
 
