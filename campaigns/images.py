@@ -6,7 +6,8 @@ image's name, truncated files and decompression bombs are refused with a message
 stored is never the upload itself but a new file that Pillow encodes from the decoded
 pixels: EXIF orientation applied, then every piece of metadata (EXIF with its GPS
 position, XMP, comments, the original file name) left behind, colours moved to sRGB,
-scaled down to what a link preview can use, under a name made of its content's hash.
+scaled down to what a link preview can use, under a name made of its content's hash
+(or, for a field made with `random_names=True`, a random name: see ShareImageField).
 
 Two pieces, one chokepoint each:
 
@@ -26,6 +27,7 @@ exported for the web and far below what would exhaust an app server's memory; at
 
 import hashlib
 import io
+import secrets
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -65,13 +67,16 @@ def validate_share_image(value):
 
 class ShareImageFieldFile(FieldFile):
     def save(self, name, content, save=True):
-        """Stores the re-encoded image under "<hash>.<jpg|png>"; `name`, the uploader's
-        file name, is dropped. Raises ValidationError, storing nothing, for a file that
-        `validate_share_image` refuses. The same picture uploaded twice is stored once."""
+        """Stores the re-encoded image under "<hash>.<jpg|png>" (a random name for a
+        field with `random_names`); `name`, the uploader's file name, is dropped. Raises
+        ValidationError, storing nothing, for a file that `validate_share_image` refuses.
+        The same picture uploaded twice is stored once (under its hash)."""
         data, extension = reencode(content)
         hashed_name = f"{hashlib.sha256(data).hexdigest()[:32]}.{extension}"
         stored_name = self.field.generate_filename(self.instance, hashed_name)
-        if self.storage.exists(stored_name):
+        if self.field.random_names:
+            super().save(unguessable_name(extension), ContentFile(data), save)
+        elif self.storage.exists(stored_name):
             # Same hash, same bytes: point at the copy already stored.
             self.name = stored_name
             setattr(self.instance, self.field.attname, self.name)
@@ -84,10 +89,32 @@ class ShareImageFieldFile(FieldFile):
         self._file = None
 
 
+def unguessable_name(extension):
+    """A file name no one can work out, not even from the picture: 32 random hex digits
+    (the shape oca_site.media serves as a name that never changes content)."""
+    return f"{secrets.token_hex(16)}.{extension}"
+
+
 class ShareImageField(models.FileField):
-    """A FileField whose every stored file went through `reencode` (see the module)."""
+    """A FileField whose every stored file went through `reencode` (see the module).
+
+    `random_names=True` stores each upload under a new random name instead of its
+    hash: for pictures the public may see only for a while (a supporter's photo, see
+    fundraising.photos), whose address must not be found again from the picture
+    itself, nor come back when the same picture is uploaded again.
+    """
 
     attr_class = ShareImageFieldFile
+
+    def __init__(self, *args, random_names=False, **kwargs):
+        self.random_names = random_names
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.random_names:
+            kwargs["random_names"] = True
+        return name, path, args, kwargs
 
 
 def reencode(content):

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from campaigns.formatting import format_date, format_money
 from campaigns.models import Campaign
 from campaigns.views import render_campaign
+from fundraising.models import fundraising_page
 
 from . import fees, languages, ledger, monthly, pledges, ratelimit, stripe_facts, stripe_gateway
 from .cross_site import refuse_cross_site
@@ -132,12 +133,18 @@ def campaign_page_context(request, campaign):
 
 
 def _render_form(request, campaign, form, *, status, notice=""):
-    return render_campaign(
-        request,
-        campaign,
-        extra_context={"donation_form": form, "donation_notice": notice},
-        status=status,
-    )
+    """The page the form was posted from, with the form's errors or `notice`: the
+    supporter's page whose form it was (its `via` names a public page of this
+    campaign), else the campaign's page. An error is never kept by a cache
+    (oca_site.middleware.errors_not_cached)."""
+    extra_context = {"donation_form": form, "donation_notice": notice}
+    page = fundraising_page(campaign, form.data.get("via"))
+    if page is not None:
+        # Imported here: fundraising.views builds its page from this module.
+        from fundraising.views import render_page
+
+        return render_page(request, page, extra_context=extra_context, status=status)
+    return render_campaign(request, campaign, extra_context=extra_context, status=status)
 
 
 @csrf_exempt  # the page is the same for everyone: no token; see donations.cross_site

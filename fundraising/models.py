@@ -10,12 +10,15 @@ Editing: the supporter's changes to what the public reads (name, appeal, photo, 
 description) send an approved page back to review, off the site until staff approve
 it again, because staff approved those words and that picture; a new goal alone
 does not. A hidden page stays hidden whatever the supporter changes: only staff bring
-it back.
+it back. Whenever a page is off the site, its photo is not reachable at any address
+the public was given (fundraising.photos).
 """
+
+import functools
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +27,8 @@ from campaigns import feed, http_cache
 from campaigns.images import ShareImageField, validate_share_image
 from campaigns.models import Campaign
 from campaigns.validators import single_line
+
+from . import photos
 
 APPEAL_MAX_LENGTH = 1000
 # What staff re-read before the page is public again (see the module's docstring).
@@ -61,11 +66,17 @@ class FundraisingPage(models.Model):
     )
     appeal = models.TextField(_("appeal"), max_length=APPEAL_MAX_LENGTH, blank=True)
     photo = ShareImageField(
-        _("photo"), upload_to="fundraisers/", blank=True, validators=[validate_share_image]
+        _("photo"),
+        upload_to="fundraisers/",
+        blank=True,
+        validators=[validate_share_image],
+        random_names=True,
     )
     photo_alt = models.CharField(
         _("photo description"), max_length=250, blank=True, validators=[single_line]
     )
+    # Whether the public has been given the photo's current address (fundraising.photos).
+    photo_shown = models.BooleanField(_("photo shown to the public"), default=False, editable=False)
     goal_kind = models.CharField(
         _("goal counts"), max_length=10, choices=GoalKind, default=GoalKind.DOLLARS
     )
@@ -114,7 +125,14 @@ class FundraisingPage(models.Model):
         return self.display_name or self.email
 
     def save(self, *args, **kwargs):
+        stored_before = self._stored_photo_name()
+        # A new upload (not stored yet) or another stored file: an address no one has.
+        if not self.photo._committed or (self.photo.name or "") != stored_before:
+            self.photo_shown = False
+        if self.photo and self.status == self.Status.APPROVED:
+            self.photo_shown = True
         super().save(*args, **kwargs)
+        photos.after_save(self, stored_before)
         # The campaign's feed credits the page by name only while it is public.
         feed.rename_via(self.pk, self.via_name)
         http_cache.pages_changed()
@@ -125,8 +143,16 @@ class FundraisingPage(models.Model):
                 "fundraising:page", kwargs={"slug": self.campaign.slug, "page_slug": self.slug}
             )
 
+    def _stored_photo_name(self):
+        if self.pk is None:
+            return ""
+        stored = FundraisingPage.objects.filter(pk=self.pk).values_list("photo", flat=True)
+        return stored.first() or ""
+
     def delete(self, *args, **kwargs):
+        photo_name = self._stored_photo_name()
         result = super().delete(*args, **kwargs)
+        transaction.on_commit(functools.partial(photos.discard, photo_name), robust=True)
         http_cache.pages_changed()
         return result
 

@@ -137,7 +137,10 @@ def page_feed(page):
     return list(items.order_by("-occurred_at", "-id")[:FEED_SIZE]), items.count()
 
 
-def render_page(request, page, *, preview=False):
+def render_page(request, page, *, preview=False, extra_context=None, status=200):
+    """The supporter's page; `extra_context` and `status` as for the campaign's page
+    (campaigns.views.render_campaign): the donation form posted from it, with its
+    errors, is answered here (donations.views)."""
     campaign = page.campaign
     donors, raised_cents = page_totals(page)
     current = donors if page.goal_kind == FundraisingPage.GoalKind.DONORS else raised_cents // 100
@@ -161,7 +164,11 @@ def render_page(request, page, *, preview=False):
         query = request.GET.copy()
         query["via"] = page.slug
         context["donation_form"] = DonationForm.for_page(campaign, query, request.path)
-    return render(request, "fundraising/page.html", context)
+    if request.method not in ("GET", "HEAD"):
+        # Answered at the form's address: the language switch leads to the page.
+        context["language_switch_path"] = page.get_absolute_url()
+    context |= extra_context or {}
+    return render(request, "fundraising/page.html", context, status=status)
 
 
 @require_safe
