@@ -1,5 +1,6 @@
 """The bookkeepers' admin, continued: deposits, and the records the site writes itself
-(recurring gifts, year-end statements, Stripe events), which staff only look at."""
+(recurring gifts, year-end statements, Stripe events, the notices it e-mails), which
+staff only look at."""
 
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
@@ -11,9 +12,17 @@ from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from campaigns.formatting import format_money
 
-from . import admin_views, checks, payouts
+from . import admin_views, bank_failures, checks, payouts, tributes
 from .admin_forms import DepositForm
-from .models import DEPOSIT_METHODS, Deposit, MonthlyGift, ProcessedEvent, YearEndStatement
+from .models import (
+    DEPOSIT_METHODS,
+    Deposit,
+    MonthlyGift,
+    PaymentFailureNotice,
+    ProcessedEvent,
+    TributeNotice,
+    YearEndStatement,
+)
 
 BOTH = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
@@ -278,3 +287,138 @@ class ProcessedEventAdmin(ReadOnlyAdmin):
     list_filter = ["type"]
     search_fields = ["event_id"]
     date_hierarchy = "processed_at"
+
+
+# Notices the site e-mails -----------------------------------------------------------
+
+
+class NoticeSentFilter(admin.SimpleListFilter):
+    title = _("e-mailed")
+    parameter_name = "sent"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("E-mailed")), ("no", _("Not e-mailed yet"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(sent_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(sent_at__isnull=True)
+        return queryset
+
+
+class NoticeAdmin(ReadOnlyAdmin):
+    """A notice the site e-mails by itself, tried again after a mail outage
+    (`send_pending_receipts`): staff see which went out, which did not and why, and
+    may send the unsent ones now, through the very function the queue uses, so none
+    goes out twice. The list shows names, never the addresses written to."""
+
+    list_filter = [NoticeSentFilter]
+    actions = ["send_again"]
+
+    def deliver(self, notice_id):
+        """Sends one notice if it is still due; True when sent."""
+        raise NotImplementedError
+
+    def has_send_permission(self, request):
+        # Whoever may e-mail a gift's receipt again may e-mail its notices again.
+        return request.user.has_perm("donations.change_gift")
+
+    @admin.action(permissions=["send"], description=_("Send again now"))
+    def send_again(self, request, queryset):
+        unsent = list(queryset.filter(sent_at__isnull=True).values_list("pk", flat=True))
+        already = queryset.count() - len(unsent)
+        sent = sum(self.deliver(pk) for pk in unsent)
+        failed = len(unsent) - sent
+        if sent:
+            self.message_user(
+                request,
+                ngettext("E-mailed %(n)d notice.", "E-mailed %(n)d notices.", sent) % {"n": sent},
+                messages.SUCCESS,
+            )
+        if already:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d notice had already been e-mailed; it was not sent again.",
+                    "%(n)d notices had already been e-mailed; they were not sent again.",
+                    already,
+                )
+                % {"n": already},
+                messages.WARNING,
+            )
+        if failed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d notice could not be sent; its problem is in the list. "
+                    "It will be tried again.",
+                    "%(n)d notices could not be sent; their problems are in the list. "
+                    "They will be tried again.",
+                    failed,
+                )
+                % {"n": failed},
+                messages.ERROR,
+            )
+
+
+@admin.register(PaymentFailureNotice)
+class PaymentFailureNoticeAdmin(NoticeAdmin):
+    """The e-mails telling donors that a bank payment did not go through."""
+
+    list_display = [
+        "donor_name",
+        "amount_display",
+        "key",
+        "sent_at",
+        "attempts",
+        "error",
+        "created_at",
+    ]
+    list_select_related = ["pledge"]
+    search_fields = ["pledge__name", "key"]
+    fields = list_display
+    readonly_fields = fields
+
+    def deliver(self, notice_id):
+        return bank_failures.deliver_failure_notice(notice_id)
+
+    @admin.display(description=_("donor"), ordering="pledge__name")
+    def donor_name(self, obj):
+        return obj.pledge.name
+
+    @admin.display(description=_("amount"), ordering="amount_cents")
+    def amount_display(self, obj):
+        return format_money(obj.amount_cents, obj.pledge.currency, always_cents=True)
+
+
+@admin.register(TributeNotice)
+class TributeNoticeAdmin(NoticeAdmin):
+    """The e-mails telling someone that a gift honors a person (the gift's page shows
+    its own notice; this list shows them all, and the unsent ones)."""
+
+    list_display = [
+        "tribute",
+        "gift_link",
+        "notify_name",
+        "sent_at",
+        "attempts",
+        "error",
+        "created_at",
+    ]
+    list_select_related = ["gift", "tribute"]
+    search_fields = ["gift__donor_name", "tribute__honoree", "tribute__notify_name"]
+    fields = list_display
+    readonly_fields = fields
+
+    def deliver(self, notice_id):
+        return tributes.deliver_notice(notice_id)
+
+    @admin.display(description=_("gift"))
+    def gift_link(self, obj):
+        url = reverse("admin:donations_gift_change", args=[obj.gift_id])
+        return format_html('<a href="{}">{}</a>', url, obj.gift)
+
+    @admin.display(description=_("notice to (name)"), ordering="tribute__notify_name")
+    def notify_name(self, obj):
+        return obj.tribute.notify_name

@@ -9,7 +9,11 @@ that size (or failed monthly charges) get an alert.
 
 The notice row is unique by the failed payment (PaymentIntent or invoice) and written
 in the transaction that books the failure; the e-mail goes out after that commits.
-A duplicated or reordered event finds the row and sends nothing more.
+A duplicated or reordered event finds the row and sends nothing more. A mail server
+that refuses or is down leaves it unsent, with its attempts and the reason; it is
+tried again with a back-off (where the task backend can defer) and by
+`manage.py send_pending_receipts`, so none is lost and none is sent twice (a row lock
+and `sent_at`).
 """
 
 import logging
@@ -97,10 +101,19 @@ def _deliver(notice_id):
             logger.warning("Failed payment notice %s not sent: %s", notice.pk, error)
             notice.error = error
             notice.save(update_fields=["attempts", "error"])
+            mail.retry_later(send_failure_notice, notice.pk, notice.attempts)
             return False
         notice.sent_at, notice.error = timezone.now(), ""
         notice.save(update_fields=["attempts", "error", "sent_at"])
     return True
+
+
+def send_due_failure_notices():
+    """Tries every notice not sent yet, each on its own; returns how many were sent.
+
+    A pledge without an address has no one to tell (its notice is never due)."""
+    due = PaymentFailureNotice.objects.filter(sent_at__isnull=True).exclude(pledge__email="")
+    return sum(deliver_failure_notice(pk) for pk in list(due.values_list("pk", flat=True)))
 
 
 @task()

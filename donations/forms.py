@@ -559,12 +559,37 @@ class ManageLinkForm(forms.Form):
 
 
 class ChangeAmountForm(forms.Form):
+    """A new amount for one of the donor's recurring gifts.
+
+    Given the donor's gifts (`gifts`, a queryset), it finds the one chosen (`self.gift`;
+    another id is an error on `monthly_id`) and caps the amount as that gift is paid:
+    a gift from a bank account may grow up to the bank's cap, any other to the card's.
+    """
+
     monthly_id = forms.IntegerField(widget=forms.HiddenInput)
     amount = forms.CharField(
         label=_("New amount, in dollars"),
         max_length=20,
         error_messages={"required": _("Enter the new amount."), "max_length": BAD_AMOUNT},
     )
+
+    def __init__(self, *args, gifts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.gifts = gifts
+        self.gift = None
+
+    def clean_monthly_id(self):
+        monthly_id = self.cleaned_data["monthly_id"]
+        if self.gifts is not None:
+            self.gift = self.gifts.select_related("pledge").filter(pk=monthly_id).first()
+            if self.gift is None:
+                raise forms.ValidationError(_("Choose one of your recurring gifts."))
+        return monthly_id
+
+    def payment_method(self):
+        """How the chosen gift is paid: as its pledge chose (a card when unknown)."""
+        pledge = self.gift.pledge if self.gift is not None else None
+        return pledge.payment_method if pledge is not None else PaymentMethod.CARD
 
     def clean_amount(self):
         cents = parse_money(self.cleaned_data["amount"])
@@ -575,9 +600,12 @@ class ChangeAmountForm(forms.Form):
                 _("The smallest recurring gift is %(min)s.")
                 % {"min": format_money(settings.DONATION_MIN_CENTS)}
             )
-        if cents > settings.DONATION_MAX_CENTS:
-            raise forms.ValidationError(
-                _("A recurring gift online is limited to %(max)s.")
-                % {"max": format_money(settings.DONATION_MAX_CENTS)}
-            )
+        method = self.payment_method()
+        cap = online_cap(method)
+        if cents > cap:
+            if method == PaymentMethod.BANK:
+                message = _("A recurring gift from a bank account is limited to %(max)s.")
+            else:
+                message = _("A recurring gift online is limited to %(max)s.")
+            raise forms.ValidationError(message % {"max": format_money(cap)})
         return cents

@@ -8,14 +8,16 @@ and reports a failure as a short note without addresses; what the caller records
 about it (attempts, error, sent) stays with the row.
 """
 
+import datetime
 import smtplib
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from oca_site.redaction import redact_addresses
 
@@ -27,6 +29,8 @@ from oca_site.redaction import redact_addresses
 MAIL_ERRORS = (smtplib.SMTPException, OSError, ValueError)
 # The longest note a row keeps about a failure.
 NOTE_LENGTH = 300
+# The longest wait before a message the mail server refused is tried again.
+MAX_BACKOFF = datetime.timedelta(hours=6)
 
 
 @contextmanager
@@ -98,3 +102,16 @@ def describe_mail_error(error):
 def short_error(error):
     """An unexpected error as a row may keep it (300 characters), without addresses."""
     return f"{type(error).__name__}: {describe_mail_error(error)}"[:NOTE_LENGTH]
+
+
+def retry_later(task, row_id, attempts):
+    """Queues `task(row_id)` again once the caller's transaction commits, after the
+    mail server failed its `attempts`-th try: in 2, 4, 8... minutes, at most MAX_BACKOFF.
+
+    Only where the task backend can defer; elsewhere (and after a lost task) the next
+    `manage.py send_pending_receipts` tries it again.
+    """
+    if not task.get_backend().supports_defer:
+        return
+    run_after = timezone.now() + min(datetime.timedelta(minutes=2**attempts), MAX_BACKOFF)
+    transaction.on_commit(lambda: task.using(run_after=run_after).enqueue(row_id))

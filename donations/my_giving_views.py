@@ -8,7 +8,7 @@ cache, and its address (which holds the token) is not sent on in a Referer.
 from functools import wraps
 
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -191,12 +191,14 @@ def manage_portal(request, donor, token):
 @signed
 def manage_amount(request, donor, token):
     """Changes the amount of one of the donor's recurring gifts, from the next charge on."""
-    form = ChangeAmountForm(request.POST)
+    # The form finds the gift among the donor's own (another is no gift: 404), and
+    # caps the amount as that gift is paid.
+    form = ChangeAmountForm(request.POST, gifts=monthly.manageable_gifts(donor))
     if not form.is_valid():
         if not form.has_error("monthly_id"):
             return render_page(request, donor, token, status=400, bound=form)
         raise Http404
-    gift = get_object_or_404(monthly.manageable_gifts(donor), pk=form.cleaned_data["monthly_id"])
+    gift = form.gift
     try:
         monthly.change_amount(gift, form.cleaned_data["amount"])
     except (stripe_gateway.StripeUnavailable, stripe_gateway.StripeRejected) as error:

@@ -9,7 +9,6 @@ be built or sent (a refused address, a line break in a header, a bug, a database
 error on its row) fails alone: it is marked failed and the others go out.
 """
 
-import datetime
 import logging
 from collections import Counter
 
@@ -34,7 +33,6 @@ logger = logging.getLogger(__name__)
 IRS_STATEMENT = gettext_lazy(
     "No goods or services were provided in exchange for this contribution."
 )
-MAX_BACKOFF = datetime.timedelta(hours=6)
 DUE = [Gift.Receipt.PENDING, Gift.Receipt.FAILED]
 
 
@@ -223,7 +221,7 @@ def _record_failure(gift, note):
     gift.receipt_status = Gift.Receipt.FAILED
     gift.receipt_error = note[:300]
     gift.save(update_fields=["receipt_status", "receipt_error", "receipt_attempts"])
-    _retry_later(gift)
+    mail.retry_later(send_receipt, gift.pk, gift.receipt_attempts)
 
 
 def _mark_failed(gift_id, note):
@@ -243,14 +241,6 @@ def _mark_failed(gift_id, note):
         logger.warning(
             "Receipt for gift %s could not be marked failed: %s", gift_id, short_error(error)
         )
-
-
-def _retry_later(gift):
-    backend = send_receipt.get_backend()
-    if backend.supports_defer:
-        delay = min(datetime.timedelta(minutes=2**gift.receipt_attempts), MAX_BACKOFF)
-        run_after = timezone.now() + delay
-        transaction.on_commit(lambda: send_receipt.using(run_after=run_after).enqueue(gift.pk))
 
 
 def send_due_receipts():

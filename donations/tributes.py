@@ -12,7 +12,6 @@ reason; it is tried again with a back-off (where the task backend can defer) and
 lock and `sent_at`).
 """
 
-import datetime
 import logging
 
 from django.db import DatabaseError, transaction
@@ -30,8 +29,6 @@ from .mail import short_error
 from .models import Gift, Tribute, TributeKind, TributeNotice
 
 logger = logging.getLogger(__name__)
-
-MAX_BACKOFF = datetime.timedelta(hours=6)
 
 
 def notice_when_paid(gift):
@@ -134,22 +131,12 @@ def _deliver_notice(notice_id):
             )
             notice.error = error
             notice.save(update_fields=["attempts", "error"])
-            _retry_later(notice)
+            mail.retry_later(send_tribute_notice, notice.pk, notice.attempts)
             return False
         notice.sent_at = timezone.now()
         notice.error = ""
         notice.save(update_fields=["attempts", "error", "sent_at"])
     return True
-
-
-def _retry_later(notice):
-    backend = send_tribute_notice.get_backend()
-    if backend.supports_defer:
-        delay = min(datetime.timedelta(minutes=2**notice.attempts), MAX_BACKOFF)
-        run_after = timezone.now() + delay
-        transaction.on_commit(
-            lambda: send_tribute_notice.using(run_after=run_after).enqueue(notice.pk)
-        )
 
 
 def send_due_notices():

@@ -153,7 +153,8 @@ LATER_GRANTS = {
             "donations",
             "0009_private_gifts_consent_and_staff_alerts",
             "let_bookkeepers_keep_the_supporter_list",
-        )
+        ),
+        ("donations", "0018_staff_see_notices", "let_bookkeepers_see_notices"),
     ],
 }
 

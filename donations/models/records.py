@@ -115,13 +115,15 @@ class PaymentFailureNotice(models.Model):
     Stripe reports the failure, the donor hears once (donations.bank_failures).
     """
 
-    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="failure_notices")
-    key = models.CharField(max_length=255, unique=True)
-    amount_cents = models.PositiveIntegerField()
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.PROTECT, related_name="failure_notices", verbose_name=_("pledge")
+    )
+    key = models.CharField(_("Stripe payment ID"), max_length=255, unique=True)
+    amount_cents = models.PositiveIntegerField(_("amount"))
     sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("e-mailed on"))
-    attempts = models.PositiveIntegerField(default=0)
-    error = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.CharField(_("problem"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created on"))
 
     class Meta:
         ordering = ["-created_at"]

@@ -8,15 +8,20 @@ feed, with one receipt; a failed one never counts, and the donor and staff hear 
 once.
 """
 
+import datetime
+import io
 import json
 import random
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
+from django.tasks import task_backends
+from django.utils import timezone
 
 from campaigns.models import FeedItem
 from devtools.stripe_standin import sign_payload
-from donations.bank_failures import deliver_failure_notice
+from donations.bank_failures import deliver_failure_notice, send_failure_notice
 from donations.models import (
     Gift,
     MonthlyGift,
@@ -246,3 +251,75 @@ def test_a_mail_outage_leaves_the_failure_notice_due_and_a_second_send_delivers_
     assert deliver_failure_notice(notice.pk) is False  # sent once only
     (message,) = _mails_to("ana@example.org")
     assert "didn’t go through" in message.subject
+
+
+def _send_pending():
+    out = io.StringIO()
+    call_command("send_pending_receipts", stdout=out)
+    return out.getvalue()
+
+
+def test_send_pending_receipts_sends_a_failure_notice_the_mail_server_refused_once_only(
+    client,
+    settings,
+    campaign,
+    bank_payment,
+    closed_port,
+    mail_to_port,
+    django_capture_on_commit_callbacks,
+):
+    default_mailers = settings.MAILERS
+    mail_to_port(closed_port)
+    _deliver(client, settings, bank_payment(succeeded=False), django_capture_on_commit_callbacks)
+    notice = PaymentFailureNotice.objects.get()
+    assert (notice.sent_at, notice.attempts) == (None, 1)
+    assert notice.error
+    assert "Sent 0 failed payment notice(s)." in _send_pending()  # the server is still down
+    notice.refresh_from_db()
+    assert (notice.sent_at, notice.attempts) == (None, 2)
+
+    settings.MAILERS = default_mailers
+    assert "Sent 1 failed payment notice(s)." in _send_pending()
+    assert "Sent 0 failed payment notice(s)." in _send_pending()
+    notice.refresh_from_db()
+    assert notice.sent_at is not None
+    assert (notice.attempts, notice.error) == (3, "")
+    (message,) = _mails_to("ana@example.org")
+    assert "didn’t go through" in message.subject
+
+
+def test_a_refused_failure_notice_is_queued_again_later_where_the_backend_can_wait(
+    client,
+    settings,
+    campaign,
+    bank_payment,
+    closed_port,
+    mail_to_port,
+    django_capture_on_commit_callbacks,
+):
+    mail_to_port(closed_port)
+    _deliver(client, settings, bank_payment(succeeded=False), django_capture_on_commit_callbacks)
+    notice = PaymentFailureNotice.objects.get()
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliver_failure_notice(notice.pk) is False
+    (queued,) = task_backends["default"].results
+    assert queued.task.func == send_failure_notice.func
+    assert queued.args == [notice.pk]
+    # The second failed try waits 2**2 minutes before the next.
+    wait = queued.task.run_after - before
+    assert datetime.timedelta(minutes=4) <= wait < datetime.timedelta(minutes=5)
+
+
+def test_a_sent_failure_notice_is_never_sent_again(
+    client, settings, campaign, bank_payment, django_capture_on_commit_callbacks
+):
+    _deliver(client, settings, bank_payment(succeeded=False), django_capture_on_commit_callbacks)
+    notice = PaymentFailureNotice.objects.get()
+    assert notice.sent_at is not None
+    assert "Sent 0 failed payment notice(s)." in _send_pending()
+    assert deliver_failure_notice(notice.pk) is False
+    assert len(_mails_to("ana@example.org")) == 1
+    notice.refresh_from_db()
+    assert notice.attempts == 1

@@ -208,6 +208,49 @@ def test_it_refuses_a_bad_new_amount(client, monthly_gift, stripe_standin, typed
     assert subscription["items"]["data"][0]["price"]["unit_amount"] == 5000
 
 
+def _new_amount(client, monthly_gift, typed):
+    return client.post(
+        f"/give/manage/{_token(monthly_gift.donor)}/amount/",
+        {"monthly_id": monthly_gift.pk, "amount": typed},
+    )
+
+
+def _unit_amount(stripe_standin, monthly_gift):
+    subscription = stripe_standin.store.get("subscription", monthly_gift.stripe_subscription_id)
+    return subscription["items"]["data"][0]["price"]["unit_amount"]
+
+
+def test_a_card_monthly_gift_stops_at_the_card_cap(client, monthly_gift, stripe_standin):
+    response = _new_amount(client, monthly_gift, "25000.01")
+    assert response.status_code == 400
+    assert "A recurring gift online is limited to $25,000." in response.content.decode()
+    assert _unit_amount(stripe_standin, monthly_gift) == 5000
+    assert _new_amount(client, monthly_gift, "25000").status_code == 303
+    assert _unit_amount(stripe_standin, monthly_gift) == 2_500_000
+
+
+def test_a_bank_monthly_gift_may_grow_past_the_card_cap_up_to_the_bank_cap(
+    client, monthly_gift, stripe_standin
+):
+    monthly_gift.pledge.payment_method = "bank"
+    monthly_gift.pledge.save(update_fields=["payment_method"])
+
+    assert _new_amount(client, monthly_gift, "40000").status_code == 303
+    monthly_gift.refresh_from_db()
+    assert monthly_gift.amount_cents == 4_000_000
+    assert _unit_amount(stripe_standin, monthly_gift) == 4_000_000
+
+    response = _new_amount(client, monthly_gift, "100000.01")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "A recurring gift from a bank account is limited to $100,000." in html
+    assert "$25,000" not in html
+    monthly_gift.refresh_from_db()
+    assert monthly_gift.amount_cents == 4_000_000
+    assert _new_amount(client, monthly_gift, "100000").status_code == 303
+    assert _unit_amount(stripe_standin, monthly_gift) == 10_000_000
+
+
 def test_it_keeps_the_amount_when_stripe_is_down(client, monthly_gift, stripe_standin, settings):
     settings.STRIPE_MAX_RETRIES = 0
     stripe_standin.fail_next(status=500)

@@ -8,8 +8,11 @@ from django.utils import timezone
 from donations.models import (
     Deposit,
     MonthlyGift,
+    PaymentFailureNotice,
     ProcessedEvent,
     StaffAlert,
+    Tribute,
+    TributeNotice,
     UpdatesConsent,
     YearEndStatement,
 )
@@ -18,7 +21,7 @@ DONATIONS_MODELS = [model for model in admin.site._registry if model._meta.app_l
 
 
 @pytest.fixture
-def one_of_each(campaign, donor, deposit, log_check, online_gift, bookkeeper):
+def one_of_each(campaign, donor, deposit, log_check, online_gift, bookkeeper, make_pledge):
     """A row of every donations model that has an admin page."""
     check = log_check(deposit=deposit)
     gift = online_gift()
@@ -29,6 +32,10 @@ def one_of_each(campaign, donor, deposit, log_check, online_gift, bookkeeper):
     ProcessedEvent.objects.create(event_id="evt_roles", type="invoice.paid", created=timezone.now())
     UpdatesConsent.objects.create(donor=donor, wording="Yes", language="en", source="/")
     StaffAlert.objects.create(user=bookkeeper, kind="gift", key=str(gift.pk))
+    pledge = make_pledge()
+    PaymentFailureNotice.objects.create(pledge=pledge, key="pi_roles", amount_cents=5000)
+    tribute = Tribute.objects.create(pledge=pledge, kind="honor", honoree="Rosa")
+    TributeNotice.objects.create(tribute=tribute, gift=gift)
     return {"check": check, "gift": gift}
 
 
@@ -116,6 +123,8 @@ def test_bookkeepers_reach_every_page_they_need(bookkeeper_client, one_of_each):
         reverse("admin:donations_monthlygift_changelist"),
         reverse("admin:donations_yearendstatement_changelist"),
         reverse("admin:donations_processedevent_changelist"),
+        reverse("admin:donations_paymentfailurenotice_changelist"),
+        reverse("admin:donations_tributenotice_changelist"),
         reverse("admin:donations_gift_report"),
         reverse("admin:donations_gift_export"),
         reverse("admin:donations_donor_export"),
