@@ -16,6 +16,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, FeedItem
 from donations import accounting, checks, exports, monthly
 from donations.models import Deposit, Donor, Gift, OfflineDetails
+from donations.models.offline import weighted_value_cents
 from donations.month_end import Month, month_end_figures
 
 ADD_URL = reverse("admin:donations_gift_add")
@@ -156,6 +157,189 @@ def test_stock_value_rounds_half_a_cent_up(bookkeeper_client, campaign, donor):
     _log(bookkeeper_client, "stock", campaign, donor, shares="3", high_price="10.005",
          low_price="10")  # fmt: skip
     assert Gift.objects.get().amount_cents == 3001
+
+
+# A day without trading: Treas. Reg. §20.2031-2(b)'s examples. A Friday, June 15,
+# 2018 between trades on Wednesday, June 13 (two trading days before, mean $10) and
+# Wednesday, June 20 (three after, mean $15): [(3 × 10) + (2 × 15)] / 5 = $12.
+NO_TRADING = {
+    "shares": "100",
+    "high_price": "",
+    "low_price": "",
+    "no_trading": "on",
+    "received_on": "2018-06-15",
+    "before_date": "2018-06-13",
+    "before_high": "10.50",
+    "before_low": "9.50",
+    "after_date": "2018-06-20",
+    "after_high": "$16",
+    "after_low": "14",
+}
+
+
+def test_stock_without_trading_that_day_is_weighted_by_trading_days(
+    bookkeeper_client, campaign, donor
+):
+    response = _log(bookkeeper_client, "stock", campaign, donor, **NO_TRADING)
+
+    assert response.status_code == 302
+    gift = Gift.objects.get()
+    details = gift.offline_details
+    assert details.no_trading and details.high_price is None and details.low_price is None
+    assert (details.days_before, details.days_after) == (2, 3)
+    assert details.before_date == datetime.date(2018, 6, 13)
+    assert gift.amount_cents == 120000  # 100 shares × $12
+    html = bookkeeper_client.get(
+        reverse("admin:donations_gift_change", args=[gift.pk])
+    ).content.decode()
+    assert "No trading on the transfer date." in html
+    assert "100 shares × (3 × $10.00 + 2 × $15.00) ÷ 5 = $1,200.00" in html.replace("&#x27;", "'")
+    assert "on June 13, 2018 (2 trading days before) is $10.00" in html
+
+
+def test_a_weekend_gift_weighs_friday_and_monday_the_same(bookkeeper_client, campaign, donor):
+    # The regulation's other example: Sunday, October 7, 2018, between Friday,
+    # October 5 (mean $20) and Monday, October 8 (mean $23): $21.50 a share.
+    _log(bookkeeper_client, "stock", campaign, donor, **NO_TRADING | {
+        "received_on": "2018-10-07", "before_date": "2018-10-05", "before_high": "21",
+        "before_low": "19", "after_date": "2018-10-08", "after_high": "24",
+        "after_low": "22",
+    })  # fmt: skip
+    gift = Gift.objects.get()
+    assert (gift.offline_details.days_before, gift.offline_details.days_after) == (1, 1)
+    assert gift.amount_cents == 215000
+
+
+def test_staff_may_count_fewer_trading_days_for_an_exchange_holiday(
+    bookkeeper_client, campaign, donor
+):
+    # Saturday, December 26, 2020: Christmas (Friday) was no trading day, so Thursday
+    # the 24th is one trading day before, as Monday the 28th is one after.
+    _log(bookkeeper_client, "stock", campaign, donor, **NO_TRADING | {
+        "shares": "1", "received_on": "2020-12-26", "before_date": "2020-12-24",
+        "before_high": "10", "before_low": "10", "after_date": "2020-12-28",
+        "after_high": "13", "after_low": "13", "days_before": "1",
+    })  # fmt: skip
+    details = Gift.objects.get().offline_details
+    assert (details.days_before, details.days_after) == (1, 1)
+    assert details.gift.amount_cents == 1150  # equal weights; counted as weekdays, 2 and 1
+
+
+def test_the_weighted_value_is_exact_and_rounds_half_a_cent_up():
+    # (2 × 10 + 1 × 10.01) ÷ 3 = 10.00333… a share: no float, one rounding at the end.
+    assert weighted_value_cents(Decimal(3), Decimal(10), Decimal("10.01"), 1, 2) == 3001
+    # 10.005 exactly: half a cent, up (a float makes it 1000.4999…).
+    assert weighted_value_cents(Decimal(1), Decimal("10.005"), Decimal("10.005"), 2, 1) == 1001
+    assert weighted_value_cents(Decimal(100), Decimal(10), Decimal(15), 2, 3) == 120000
+
+
+@pytest.mark.parametrize(
+    ("fields", "messages"),
+    [
+        (
+            {"high_price": "12", "low_price": "11"},
+            ["Leave the day&#x27;s prices empty: there was no trading that day."],
+        ),
+        (
+            {name: "" for name in NO_TRADING if name.startswith(("before_", "after_"))},
+            [
+                "Enter the date of the nearest trading day before.",
+                "Enter the high price of the nearest trading day before.",
+                "Enter the low price of the nearest trading day before.",
+                "Enter the date of the nearest trading day after.",
+                "Enter the high price of the nearest trading day after.",
+                "Enter the low price of the nearest trading day after.",
+            ],
+        ),
+        (
+            {"before_date": "2018-06-15"},
+            ["The nearest trading day before must come before the transfer date."],
+        ),
+        (
+            {"after_date": "2018-06-14"},
+            ["The nearest trading day after must come after the transfer date."],
+        ),
+        (
+            {
+                "received_on": TWO_DAYS_AGO.isoformat(),
+                "before_date": "2018-06-13",
+                "after_date": (timezone.localdate() + datetime.timedelta(days=3)).isoformat(),
+            },
+            ["The nearest trading day after cannot be in the future"],
+        ),  # fmt: skip
+        ({"before_date": "2018-06-10"}, ["A trading day is a weekday: June 10, 2018 is not."]),
+        ({"after_low": "17"}, ["The low price cannot be above the high price."]),
+        ({"before_high": "0"}, ["Enter a number more than 0."]),
+        ({"days_before": "3"}, ["Between 1 and 2, the weekdays between these dates"]),
+        ({"days_after": "0"}, ["Between 1 and 3, the weekdays between these dates"]),
+        (
+            {"no_trading": None, "high_price": "12", "low_price": "11"},
+            ["These are for a day without trading: tick “No trading on the transfer date”"],
+        ),
+    ],
+)
+def test_it_refuses_bad_prices_of_a_day_without_trading_and_writes_nothing(
+    bookkeeper_client, campaign, donor, fields, messages
+):
+    response = _log(bookkeeper_client, "stock", campaign, donor, **NO_TRADING | fields)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for message in messages:
+        assert message in html
+    assert "The amount must be more than $0" not in html
+    assert not Gift.objects.exists() and not OfflineDetails.objects.exists()
+
+
+def test_the_service_values_a_day_without_trading_from_the_gift_date(bookkeeper, campaign, donor):
+    details = OfflineDetails(
+        ticker="AAPL",
+        shares=Decimal(100),
+        no_trading=True,
+        before_date=datetime.date(2018, 6, 13),
+        before_high=Decimal(10),
+        before_low=Decimal(10),
+        after_date=datetime.date(2018, 6, 20),
+        after_high=Decimal(15),
+        after_low=Decimal(15),
+    )
+    gift = checks.record_offline_gift(
+        method=Gift.Method.STOCK,
+        donor=donor,
+        campaign=campaign,
+        received_on=datetime.date(2018, 6, 15),
+        user=bookkeeper,
+        details=details,
+    )
+    assert gift.amount_cents == 120000
+    assert OfflineDetails.objects.get().days_after == 3
+
+    with pytest.raises(Exception) as raised:
+        checks.record_offline_gift(
+            method=Gift.Method.STOCK,
+            donor=donor,
+            campaign=campaign,
+            received_on=None,
+            user=bookkeeper,
+            details=OfflineDetails(
+                ticker="MSFT",
+                **{
+                    name: getattr(details, name)
+                    for name in (
+                        "shares",
+                        "no_trading",
+                        "before_date",
+                        "before_high",
+                        "before_low",
+                        "after_date",
+                        "after_high",
+                        "after_low",
+                    )
+                },
+            ),  # fmt: skip
+        )
+    assert set(raised.value.message_dict) == {"received_on"}
+    assert Gift.objects.count() == 1
 
 
 def test_an_in_kind_gift_counts_a_donor_but_no_dollars(bookkeeper_client, campaign, donor):
