@@ -639,12 +639,68 @@ def test_the_month_keeps_stock_and_in_kind_out_of_the_bank(
     banked = sum(line.debit_cents for line in lines if line.account == bank)
     assert banked == 250000 + 100000  # the transfer and the grant; not stock, not in kind
     references = {line.reference for line in lines}
-    assert references == {"ZL-99812", "G-7731"}
+    stock, in_kind = (Gift.objects.get(method=method) for method in ("stock", "in_kind"))
+    # Stock and in kind are booked on their own accounts (the test below).
+    assert references == {"ZL-99812", "G-7731", f"gift-{stock.pk}", f"gift-{in_kind.pk}"}
 
     html = bookkeeper_client.get(
         reverse("admin:donations_gift_month_end"), {"month": str(month)}
     ).content.decode()
     assert "Bank transfers and fund grants" in html and "ZL-99812" in html
+
+
+def test_the_journal_books_stock_and_in_kind_gifts_at_their_value(
+    bookkeeper_client, bookkeeper, campaign, donor, settings
+):
+    _log(bookkeeper_client, "stock", campaign, donor)  # $2,340.69
+    _log(bookkeeper_client, "in_kind", campaign, donor)  # an estimate of $800
+    # Not booked: goods without an estimate, and stock voided as logged by mistake.
+    _log(bookkeeper_client, "in_kind", campaign, donor, description="Books",
+         estimated_value="")  # fmt: skip
+    _log(bookkeeper_client, "stock", campaign, donor, ticker="MSFT")
+    checks.void_gift(Gift.objects.get(offline_details__ticker="MSFT"), "Wrong donor", bookkeeper)
+    stock = Gift.objects.get(offline_details__ticker="AAPL")
+    coats = Gift.objects.get(offline_details__estimated_value_cents=80000)
+    month = Month.parse(TWO_DAYS_AGO.strftime("%Y-%m"))
+
+    lines = accounting.journal_lines(month)
+
+    entries = {}
+    for line in lines:
+        entries.setdefault(line.entry, []).append(line)
+    assert len(entries) == 2  # one entry a gift
+    stock_entry, coats_entry = (
+        [(line.account, line.debit_cents, line.credit_cents) for line in entry]
+        for entry in entries.values()
+    )
+    assert stock_entry == [("Donated Securities", 234069, 0), ("Contributions Income", 0, 234069)]
+    assert coats_entry == [
+        ("In-kind Goods and Services", 80000, 0),
+        ("In-kind Contributions", 0, 80000),
+    ]
+    assert {line.date for line in lines} == {TWO_DAYS_AGO}
+    assert [line.reference for line in lines] == [f"gift-{stock.pk}"] * 2 + [f"gift-{coats.pk}"] * 2
+    assert lines[0].memo == f"Gift of stock, 12.5 shares of AAPL, {TWO_DAYS_AGO.isoformat()}"
+    assert lines[2].memo == (
+        f"In-kind gift of {TWO_DAYS_AGO.isoformat()}: Forty winter coats for the shelter"
+    )
+
+    # The file QuickBooks imports: the same columns, a number on one side only.
+    rows = list(csv.reader(io.StringIO("".join(accounting.journal_csv(month)))))
+    assert rows[0] == accounting.QBO_COLUMNS
+    assert [row[2:5] for row in rows[1:]] == [
+        ["Donated Securities", "2340.69", ""],
+        ["Contributions Income", "", "2340.69"],
+        ["In-kind Goods and Services", "800.00", ""],
+        ["In-kind Contributions", "", "800.00"],
+    ]
+    assert {row[1] for row in rows[1:]} == {TWO_DAYS_AGO.strftime("%m/%d/%Y")}
+
+    # A chart of accounts with a noncash contributions account gets it instead.
+    settings.ACCOUNTING_ACCOUNTS = settings.ACCOUNTING_ACCOUNTS | {
+        "stock_contributions": "Noncash Contributions"
+    }
+    assert accounting.journal_lines(month)[1].account == "Noncash Contributions"
 
 
 def test_the_gift_list_filters_by_kind_and_by_origin(
