@@ -246,13 +246,15 @@ class OfflineDetails(models.Model):
 
     def _weighted_computation(self):
         return _(
-            "No trading on the transfer date. The mean of the high %(before_high)s and "
-            "the low %(before_low)s on %(before_date)s (%(days_before)s trading days "
-            "before) is %(mean_before)s; on %(after_date)s (%(days_after)s trading days "
-            "after), of the high %(after_high)s and the low %(after_low)s, %(mean_after)s. "
-            "Weighted inversely by those days (Treas. Reg. §20.2031-2(b)): %(shares)s "
-            "shares × (%(days_after)s × %(mean_before)s + %(days_before)s × "
-            "%(mean_after)s) ÷ %(days)s = %(value)s"
+            "No trading on the transfer date. Nearest trading day before: "
+            "%(before_date)s (trading days to the transfer date: %(days_before)s), where "
+            "the mean of the high %(before_high)s and the low %(before_low)s is "
+            "%(mean_before)s. Nearest trading day after: %(after_date)s (trading days "
+            "from the transfer date: %(days_after)s), where the mean of the high "
+            "%(after_high)s and the low %(after_low)s is %(mean_after)s. Weighted "
+            "inversely by those days (Treas. Reg. §20.2031-2(b)): %(shares)s shares × "
+            "(%(days_after)s × %(mean_before)s + %(days_before)s × %(mean_after)s) ÷ "
+            "%(days)s = %(value)s"
         ) % {
             "before_high": format_price(self.before_high),
             "before_low": format_price(self.before_low),

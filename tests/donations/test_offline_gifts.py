@@ -194,7 +194,11 @@ def test_stock_without_trading_that_day_is_weighted_by_trading_days(
     ).content.decode()
     assert "No trading on the transfer date." in html
     assert "100 shares × (3 × $10.00 + 2 × $15.00) ÷ 5 = $1,200.00" in html.replace("&#x27;", "'")
-    assert "on June 13, 2018 (2 trading days before) is $10.00" in html
+    assert (
+        "Nearest trading day before: June 13, 2018 (trading days to the transfer date: 2), "
+        "where the mean of the high $10.50 and the low $9.50 is $10.00. Nearest trading day "
+        "after: June 20, 2018 (trading days from the transfer date: 3)"
+    ) in html
 
 
 def test_a_weekend_gift_weighs_friday_and_monday_the_same(bookkeeper_client, campaign, donor):

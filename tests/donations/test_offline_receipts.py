@@ -182,7 +182,10 @@ def test_stock_without_trading_that_day_shows_how_it_was_valued(receipt_of):
     for body in (text, html, pdf):
         assert "100 shares of XYZ, received on Nov. 20, 2026" in body
         assert "No trading on the transfer date." in body
-        assert "on Nov. 18, 2026 (2 trading days before) is $10.00" in body
+        assert (
+            "Nearest trading day before: Nov. 18, 2026 (trading days to the transfer date: "
+            "2), where the mean of the high $10.50 and the low $9.50 is $10.00."
+        ) in body
         assert "100 shares × (3 × $10.00 + 2 × $15.00) ÷ 5 = $1,200.00" in body
         assert STOCK_WEIGHTED_NOTE in body and NONCASH_NOTE in body
         assert STOCK_NOTE not in body  # not the mean of the day's high and low
