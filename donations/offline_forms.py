@@ -180,19 +180,31 @@ class OfflineGiftForm(CheckGiftForm):
         label=_("Nearest trading day before"), required=False, widget=_date_input()
     )
     before_high = PriceField(
-        label=_("High price on the day before"), max_digits=12, decimal_places=4, required=False
+        label=_("High price on the trading day before"),
+        max_digits=12,
+        decimal_places=4,
+        required=False,
     )
     before_low = PriceField(
-        label=_("Low price on the day before"), max_digits=12, decimal_places=4, required=False
+        label=_("Low price on the trading day before"),
+        max_digits=12,
+        decimal_places=4,
+        required=False,
     )
     after_date = forms.DateField(
         label=_("Nearest trading day after"), required=False, widget=_date_input()
     )
     after_high = PriceField(
-        label=_("High price on the day after"), max_digits=12, decimal_places=4, required=False
+        label=_("High price on the trading day after"),
+        max_digits=12,
+        decimal_places=4,
+        required=False,
     )
     after_low = PriceField(
-        label=_("Low price on the day after"), max_digits=12, decimal_places=4, required=False
+        label=_("Low price on the trading day after"),
+        max_digits=12,
+        decimal_places=4,
+        required=False,
     )
     days_before = forms.IntegerField(
         label=_("Trading days before"),

@@ -99,9 +99,10 @@ def trading_days_between(before, valued_on, after):
     Wednesday, June 20 is "two trading days" after the first and "three trading days"
     before the second; a Sunday, October 7 between Friday, October 5 and Monday,
     October 8 is one trading day from each, so the two means weigh the same ($20 and
-    $23 give $21.50). Exchange holidays are not known here: counted as weekdays, they
-    make a count too large, which staff correct (OfflineDetails.days_before and
-    days_after as typed).
+    $23 give $21.50). Counting neither date would make those 1 and 2 days, and 0 and
+    0. Exchange holidays are not known here: counted as weekdays, they make a count
+    too large, which staff correct (OfflineDetails.days_before and days_after as
+    typed).
     """
     return (
         weekdays_from(before, valued_on),
@@ -126,10 +127,8 @@ def weighted_value_cents(shares, mean_before, mean_after, days_before, days_afte
     days_after). Computed as an exact fraction (the division may not end, as in ÷ 3)
     and rounded to the cent once, half up, as stock_value_cents does.
     """
-    price = Fraction(days_after * mean_before + days_before * mean_after) / (
-        days_before + days_after
-    )
-    cents = Fraction(shares) * price * 100
+    weighted = Fraction(mean_before) * days_after + Fraction(mean_after) * days_before
+    cents = Fraction(shares) * weighted / (days_before + days_after) * 100
     return int((cents * 2 + 1) // 2)
 
 
@@ -169,17 +168,33 @@ class OfflineDetails(models.Model):
     no_trading = models.BooleanField(_("no trading on the transfer date"), default=False)
     before_date = models.DateField(_("nearest trading day before"), null=True, blank=True)
     before_high = models.DecimalField(
-        _("high price on the day before"), max_digits=12, decimal_places=4, null=True, blank=True
+        _("high price on the trading day before"),
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
     )
     before_low = models.DecimalField(
-        _("low price on the day before"), max_digits=12, decimal_places=4, null=True, blank=True
+        _("low price on the trading day before"),
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
     )
     after_date = models.DateField(_("nearest trading day after"), null=True, blank=True)
     after_high = models.DecimalField(
-        _("high price on the day after"), max_digits=12, decimal_places=4, null=True, blank=True
+        _("high price on the trading day after"),
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
     )
     after_low = models.DecimalField(
-        _("low price on the day after"), max_digits=12, decimal_places=4, null=True, blank=True
+        _("low price on the trading day after"),
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
     )
     days_before = models.PositiveSmallIntegerField(_("trading days before"), null=True, blank=True)
     days_after = models.PositiveSmallIntegerField(_("trading days after"), null=True, blank=True)
