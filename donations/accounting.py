@@ -15,8 +15,16 @@ grant that reached the bank on its own, is an entry of its own:
     payout           Dr Bank          Cr Stripe         (back when it is returned)
     check deposit    Dr Bank          Cr Contributions
     transfer, grant  Dr Bank          Cr Contributions
-Stock and in-kind gifts never reach the bank and are not here: stock is booked when
-the broker's statement shows it, goods and services at the value the books give them.
+So is each gift that never reaches the bank, on the day it was received:
+    stock            Dr Donated securities  Cr Stock contributions
+    in kind          Dr In-kind assets      Cr In-kind contributions
+Stock is booked at its fair value on the day received, the value the gift was logged
+at (donations.models.offline: the mean of the day's high and low, or the weighted
+means of the nearest trading days). An in-kind gift is booked at the bookkeeper's
+estimate (ASU 2020-07, contributed nonfinancial assets); one without an estimate is
+not booked at all: its $0 amount is the receipt's wording (the IRS leaves its value to
+the donor), not a value for the books. A voided gift is not booked, as a voided check
+leaves its deposit.
 
 Every pair has one debit and one credit of the same amount, so each entry balances
 (debits == credits) by construction; `check_balanced` proves it on the lines before a
@@ -82,6 +90,12 @@ MEMO = {
 }
 
 DIRECT_MEMO = {Gift.Method.TRANSFER: "Bank transfer", Gift.Method.DAF: "Donor-advised fund grant"}
+# A gift that never reaches the bank: the account its value goes to, the one it comes
+# from, and what the line says.
+NONCASH_ACCOUNTS = {
+    Gift.Method.STOCK: ("securities", "stock_contributions"),
+    Gift.Method.IN_KIND: ("in_kind", "in_kind_contributions"),
+}
 
 
 @dataclass(frozen=True)
@@ -121,8 +135,8 @@ def _pair(entry, date, debit, credit, cents, memo, reference):
 
 def journal_lines(month):
     """The month's journal lines: one entry per day of Stripe activity, one per payout,
-    one per closed check deposit and one per bank transfer or fund grant, in date
-    order."""
+    one per closed check deposit, one per bank transfer or fund grant and one per gift
+    of stock or in kind (with an estimate), in date order."""
     names = accounts()
     begin, end = month.bounds()
     zone = timezone.get_default_timezone()
@@ -205,6 +219,19 @@ def journal_lines(month):
             reference,
         )
 
+    for gift in _noncash_gifts(month):
+        reference = f"gift-{gift.pk}"  # the shares or a description may repeat
+        debit, credit = NONCASH_ACCOUNTS[gift.method]
+        entries[(gift.received_on, 4, reference)] += _pair(
+            None,
+            gift.received_on,
+            names[debit],
+            names[credit],
+            _noncash_value(gift),
+            _noncash_memo(gift),
+            reference,
+        )
+
     lines = []
     number = 0
     for key in sorted(entries):
@@ -215,6 +242,40 @@ def journal_lines(month):
         lines += [dataclasses.replace(line, entry=entry) for line in entries[key]]
     check_balanced(lines)
     return lines
+
+
+def _noncash_gifts(month):
+    """The month's gifts of stock, and of goods or services with an estimate, not
+    voided, by the day they were received."""
+    return (
+        Gift.objects.filter(
+            method__in=NONCASH_ACCOUNTS,
+            voided_at__isnull=True,
+            received_on__gte=month.first_day,
+            received_on__lte=month.last_day,
+        )
+        .exclude(method=Gift.Method.IN_KIND, offline_details__estimated_value_cents__isnull=True)
+        .select_related("offline_details")
+        .order_by("received_on", "pk")
+    )
+
+
+def _noncash_value(gift):
+    """Stock at the value it was logged at; goods or services at the estimate."""
+    if gift.method == Gift.Method.STOCK:
+        return gift.amount_cents
+    return gift.offline_details.estimated_value_cents
+
+
+def _noncash_memo(gift):
+    details = gift.offline_details
+    day = gift.received_on.isoformat()
+    if gift.method == Gift.Method.STOCK:
+        return f"Gift of stock, {details.shares.normalize():f} shares of {details.ticker}, {day}"
+    description = " ".join(details.description.split())
+    if len(description) > 80:
+        description = description[:79] + "…"
+    return f"In-kind gift of {day}: {description}"
 
 
 def check_balanced(lines):

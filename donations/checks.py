@@ -216,7 +216,7 @@ def _clean(gift, details):
     errors = {}
     if details is not None:
         try:
-            details.clean_for(gift.method)
+            details.clean_for(gift.method, received_on=gift.received_on)
         except ValidationError as error:
             errors.update(error.error_dict)
         if gift.method == Gift.Method.STOCK:
@@ -227,8 +227,12 @@ def _clean(gift, details):
         gift.clean()
     except ValidationError as error:
         for name, messages in error.error_dict.items():
-            # A stock gift's amount is wrong only when its shares or prices are.
-            if not (name == "amount_cents" and gift.method == Gift.Method.STOCK and errors):
+            # A stock gift's amount is wrong only when its shares, prices or date are.
+            if not (
+                name == "amount_cents"
+                and gift.method == Gift.Method.STOCK
+                and (errors or "received_on" in error.error_dict)
+            ):
                 errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationError(errors)

@@ -11,7 +11,9 @@ rules:
   has no deposit, and its confirmation number or grant ID matches the bank's line;
 - stock goes to OCA's brokerage account, valued by the IRS rule for publicly traded
   securities (the shares times the mean of the day's high and low prices, rounded to
-  the cent), and counts in the money raised at that value;
+  the cent; on a day without trading, the means of the nearest trading days before
+  and after, weighted inversely by the trading days between each and that day), and
+  counts in the money raised at that value;
 - an in-kind gift (goods or services) states no value: its amount is $0, so it adds
   nothing to the dollars raised, a dollar goal or a bank reconciliation, but it
   counts as a gift and a donor (the donor goal, the feed). The bookkeeper may note an
@@ -44,6 +46,12 @@ TITLES = {
 STOCK_VALUE_NOTE = gettext_lazy(
     "For your information: the IRS values publicly traded stock at the mean of its "
     "high and low prices on the day of the gift (Publication 561)."
+)
+STOCK_WEIGHTED_NOTE = gettext_lazy(
+    "For your information: the stock did not trade on the day of the gift, so the IRS "
+    "values it at the means of its high and low prices on the nearest trading days "
+    "before and after, weighted by how close each is to that day (Treasury Regulation "
+    "§20.2031-2(b), Publication 561)."
 )
 NONCASH_VALUE_NOTE = gettext_lazy(
     "We do not state a value for a gift of property: determining its value for your "
@@ -266,7 +274,8 @@ def receipt_facts(gift):
             ),
             (_("Value, for your information"), details.computation()),
         ]
-        facts["notes"] = [STOCK_VALUE_NOTE, NONCASH_VALUE_NOTE]
+        value_note = STOCK_WEIGHTED_NOTE if details.no_trading else STOCK_VALUE_NOTE
+        facts["notes"] = [value_note, NONCASH_VALUE_NOTE]
     elif gift.method == Method.IN_KIND:
         facts["shows_amount"] = False
         facts["detail_rows"] = [

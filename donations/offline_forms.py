@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.validators import single_line
 
-from .admin_forms import CHECK_FORM_FIELDS, CheckGiftForm, DollarsField
+from .admin_forms import CHECK_FORM_FIELDS, CheckGiftForm, DollarsField, _date_input
 from .models import Gift, OfflineDetails
 
 Method = Gift.Method
@@ -54,6 +54,15 @@ FORM_FIELDS = {
         "received_on",
         "high_price",
         "low_price",
+        "no_trading",
+        "before_date",
+        "before_high",
+        "before_low",
+        "after_date",
+        "after_high",
+        "after_low",
+        "days_before",
+        "days_after",
         "display_as",
         "memo",
     ],
@@ -67,7 +76,24 @@ FORM_FIELDS = {
         "memo",
     ],
 }
-DETAIL_FIELDS = ("reference", "sender", "fund_name", "ticker", "shares", "high_price", "low_price")
+DETAIL_FIELDS = (
+    "reference",
+    "sender",
+    "fund_name",
+    "ticker",
+    "shares",
+    "high_price",
+    "low_price",
+    "no_trading",
+    "before_date",
+    "before_high",
+    "before_low",
+    "after_date",
+    "after_high",
+    "after_low",
+    "days_before",
+    "days_after",
+)
 
 
 class PriceField(forms.DecimalField):
@@ -138,6 +164,63 @@ class OfflineGiftForm(CheckGiftForm):
             "the cent (IRS Publication 561)."
         ),
     )
+    # A day without trading (donations.models.offline.weighted_value_cents).
+    no_trading = forms.BooleanField(
+        label=_("No trading on the transfer date"),
+        required=False,
+        help_text=_(
+            "For a weekend, a market holiday or a day the stock did not trade: leave the "
+            "day's prices empty and enter the nearest trading days before and after. The "
+            "value is then the mean of each day's high and low, weighted inversely by the "
+            "trading days between that day and the transfer date, rounded to the cent "
+            "(Treasury Regulation §20.2031-2(b))."
+        ),
+    )
+    before_date = forms.DateField(
+        label=_("Nearest trading day before"), required=False, widget=_date_input()
+    )
+    before_high = PriceField(
+        label=_("High price on the trading day before"),
+        max_digits=12,
+        decimal_places=4,
+        required=False,
+    )
+    before_low = PriceField(
+        label=_("Low price on the trading day before"),
+        max_digits=12,
+        decimal_places=4,
+        required=False,
+    )
+    after_date = forms.DateField(
+        label=_("Nearest trading day after"), required=False, widget=_date_input()
+    )
+    after_high = PriceField(
+        label=_("High price on the trading day after"),
+        max_digits=12,
+        decimal_places=4,
+        required=False,
+    )
+    after_low = PriceField(
+        label=_("Low price on the trading day after"),
+        max_digits=12,
+        decimal_places=4,
+        required=False,
+    )
+    days_before = forms.IntegerField(
+        label=_("Trading days before"),
+        required=False,
+        help_text=_("Leave empty to count the weekdays (see below)."),
+    )
+    days_after = forms.IntegerField(
+        label=_("Trading days after"),
+        required=False,
+        help_text=_(
+            "Left empty, each count is the weekdays from the trading day to the transfer "
+            "date (the trading day counted, the transfer date not). The site does not "
+            "know exchange holidays: if one falls between the dates, enter the trading "
+            "days yourself."
+        ),
+    )
     description = forms.CharField(
         label=_("Description"),
         max_length=500,
@@ -204,7 +287,7 @@ class OfflineGiftForm(CheckGiftForm):
             estimated_value_cents=cleaned.get("estimated_value"),
         )
         try:
-            details.clean_for(self.method)
+            details.clean_for(self.method, received_on=cleaned.get("received_on"))
         except ValidationError as error:
             self.add_error(None, error)
         else:

@@ -241,13 +241,18 @@ STRIPE_MAX_RETRIES = env.int("STRIPE_MAX_RETRIES", default=2)
 # The chart-of-accounts names of the month's journal export (donations.accounting);
 # each must match an account in QuickBooks Online exactly (Parent:Child for a
 # sub-account).
+_contributions_account = env("ACCOUNT_CONTRIBUTIONS", default="Contributions Income")
 ACCOUNTING_ACCOUNTS = {
     "stripe": env("ACCOUNT_STRIPE", default="Stripe Clearing"),
     "bank": env("ACCOUNT_BANK", default="Checking"),
-    "contributions": env("ACCOUNT_CONTRIBUTIONS", default="Contributions Income"),
+    "contributions": _contributions_account,
     "fees": env("ACCOUNT_STRIPE_FEES", default="Merchant Fees"),
     "refunds": env("ACCOUNT_REFUNDS", default="Contributions Refunded"),
     "disputes": env("ACCOUNT_DISPUTES", default="Chargebacks"),
+    "securities": env("ACCOUNT_DONATED_SECURITIES", default="Donated Securities"),
+    "stock_contributions": env("ACCOUNT_STOCK_CONTRIBUTIONS", default=_contributions_account),
+    "in_kind": env("ACCOUNT_IN_KIND", default="In-kind Goods and Services"),
+    "in_kind_contributions": env("ACCOUNT_IN_KIND_CONTRIBUTIONS", default="In-kind Contributions"),
 }
 
 # What other apps add to a campaign's page (campaigns.views.render_campaign).

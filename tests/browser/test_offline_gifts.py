@@ -46,6 +46,26 @@ def test_a_bookkeeper_logs_stock_and_an_in_kind_gift(page, setting):  # noqa: F8
         "40 shares × $418.61 (the mean of the high $421.90 and the low $415.32) = $16,744.40"
     )
 
+    # Shares given on a Sunday: valued from Friday's and Monday's prices, weighted evenly.
+    page.goto(f"{url}/admin/donations/gift/add/?kind=stock")
+    _choose_donor(page, "Ana Lopez")
+    page.fill("#id_ticker", "VTI")
+    page.fill("#id_shares", "10")
+    page.fill("#id_received_on", "2018-10-07")
+    page.check("#id_no_trading")
+    for name, value in (("before_date", "2018-10-05"), ("before_high", "21"),
+                        ("before_low", "19"), ("after_date", "2018-10-08"),
+                        ("after_high", "24"), ("after_low", "22")):  # fmt: skip
+        page.fill(f"#id_{name}", value)
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    weekend = Gift.objects.get(offline_details__ticker="VTI")
+    assert weekend.amount_cents == 21500
+    page.goto(f"{url}/admin/donations/gift/{weekend.pk}/change/")
+    expect(page.locator(".field-details_display")).to_contain_text(
+        "10 shares × (1 × $20.00 + 1 × $23.00) ÷ 2 = $215.00"
+    )
+
     page.goto(f"{url}/admin/donations/gift/add/?kind=check")
     page.click(".gift-kinds >> text=In-kind (goods or services)")
     expect(page.locator("h1")).to_have_text("Log an in-kind gift")
@@ -60,7 +80,7 @@ def test_a_bookkeeper_logs_stock_and_an_in_kind_gift(page, setting):  # noqa: F8
     in_kind = Gift.objects.get(method=Gift.Method.IN_KIND)
     assert in_kind.amount_cents == 0 and in_kind.offline_details.estimated_value_cents == 180000
     campaign = Campaign.objects.get(pk=setting["campaign"].pk)
-    assert campaign.raised_cents == 1674440  # the stock; the laptops add no dollars
+    assert campaign.raised_cents == 1674440 + 21500  # the stock; the laptops add no dollars
     page.goto(f"{url}/admin/donations/gift/?origin=offline")
-    expect(page.locator("#result_list tbody tr")).to_have_count(2)
+    expect(page.locator("#result_list tbody tr")).to_have_count(3)
     expect(page.locator("#result_list")).to_contain_text("40 MSFT")

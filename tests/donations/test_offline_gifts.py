@@ -16,6 +16,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, FeedItem
 from donations import accounting, checks, exports, monthly
 from donations.models import Deposit, Donor, Gift, OfflineDetails
+from donations.models.offline import weighted_value_cents
 from donations.month_end import Month, month_end_figures
 
 ADD_URL = reverse("admin:donations_gift_add")
@@ -156,6 +157,193 @@ def test_stock_value_rounds_half_a_cent_up(bookkeeper_client, campaign, donor):
     _log(bookkeeper_client, "stock", campaign, donor, shares="3", high_price="10.005",
          low_price="10")  # fmt: skip
     assert Gift.objects.get().amount_cents == 3001
+
+
+# A day without trading: Treas. Reg. §20.2031-2(b)'s examples. A Friday, June 15,
+# 2018 between trades on Wednesday, June 13 (two trading days before, mean $10) and
+# Wednesday, June 20 (three after, mean $15): [(3 × 10) + (2 × 15)] / 5 = $12.
+NO_TRADING = {
+    "shares": "100",
+    "high_price": "",
+    "low_price": "",
+    "no_trading": "on",
+    "received_on": "2018-06-15",
+    "before_date": "2018-06-13",
+    "before_high": "10.50",
+    "before_low": "9.50",
+    "after_date": "2018-06-20",
+    "after_high": "$16",
+    "after_low": "14",
+}
+
+
+def test_stock_without_trading_that_day_is_weighted_by_trading_days(
+    bookkeeper_client, campaign, donor
+):
+    response = _log(bookkeeper_client, "stock", campaign, donor, **NO_TRADING)
+
+    assert response.status_code == 302
+    gift = Gift.objects.get()
+    details = gift.offline_details
+    assert details.no_trading and details.high_price is None and details.low_price is None
+    assert (details.days_before, details.days_after) == (2, 3)
+    assert details.before_date == datetime.date(2018, 6, 13)
+    assert gift.amount_cents == 120000  # 100 shares × $12
+    html = bookkeeper_client.get(
+        reverse("admin:donations_gift_change", args=[gift.pk])
+    ).content.decode()
+    assert "No trading on the transfer date." in html
+    assert "100 shares × (3 × $10.00 + 2 × $15.00) ÷ 5 = $1,200.00" in html.replace("&#x27;", "'")
+    assert (
+        "Nearest trading day before: June 13, 2018 (trading days to the transfer date: 2), "
+        "where the mean of the high $10.50 and the low $9.50 is $10.00. Nearest trading day "
+        "after: June 20, 2018 (trading days from the transfer date: 3)"
+    ) in html
+
+
+def test_a_weekend_gift_weighs_friday_and_monday_the_same(bookkeeper_client, campaign, donor):
+    # The regulation's other example: Sunday, October 7, 2018, between Friday,
+    # October 5 (mean $20) and Monday, October 8 (mean $23): $21.50 a share.
+    _log(bookkeeper_client, "stock", campaign, donor, **NO_TRADING | {
+        "received_on": "2018-10-07", "before_date": "2018-10-05", "before_high": "21",
+        "before_low": "19", "after_date": "2018-10-08", "after_high": "24",
+        "after_low": "22",
+    })  # fmt: skip
+    gift = Gift.objects.get()
+    assert (gift.offline_details.days_before, gift.offline_details.days_after) == (1, 1)
+    assert gift.amount_cents == 215000
+
+
+def test_staff_may_count_fewer_trading_days_for_an_exchange_holiday(
+    bookkeeper_client, campaign, donor
+):
+    # Saturday, December 26, 2020: Christmas (Friday) was no trading day, so Thursday
+    # the 24th is one trading day before, as Monday the 28th is one after.
+    _log(bookkeeper_client, "stock", campaign, donor, **NO_TRADING | {
+        "shares": "1", "received_on": "2020-12-26", "before_date": "2020-12-24",
+        "before_high": "10", "before_low": "10", "after_date": "2020-12-28",
+        "after_high": "13", "after_low": "13", "days_before": "1",
+    })  # fmt: skip
+    details = Gift.objects.get().offline_details
+    assert (details.days_before, details.days_after) == (1, 1)
+    assert details.gift.amount_cents == 1150  # equal weights; counted as weekdays, 2 and 1
+
+
+def test_the_weighted_value_is_exact_and_rounds_half_a_cent_up():
+    # (2 × 10 + 1 × 10.01) ÷ 3 = 10.00333… a share: no float, one rounding at the end.
+    assert weighted_value_cents(Decimal(3), Decimal(10), Decimal("10.01"), 1, 2) == 3001
+    # 10.005 exactly: half a cent, up (a float makes it 1000.4999…).
+    assert weighted_value_cents(Decimal(1), Decimal("10.005"), Decimal("10.005"), 2, 1) == 1001
+    assert weighted_value_cents(Decimal(100), Decimal(10), Decimal(15), 2, 3) == 120000
+
+
+@pytest.mark.parametrize(
+    ("fields", "messages"),
+    [
+        (
+            {"high_price": "12", "low_price": "11"},
+            ["Leave the day&#x27;s prices empty: there was no trading that day."],
+        ),
+        (
+            {name: "" for name in NO_TRADING if name.startswith(("before_", "after_"))},
+            [
+                "Enter the date of the nearest trading day before.",
+                "Enter the high price of the nearest trading day before.",
+                "Enter the low price of the nearest trading day before.",
+                "Enter the date of the nearest trading day after.",
+                "Enter the high price of the nearest trading day after.",
+                "Enter the low price of the nearest trading day after.",
+            ],
+        ),
+        (
+            {"before_date": "2018-06-15"},
+            ["The nearest trading day before must come before the transfer date."],
+        ),
+        (
+            {"after_date": "2018-06-14"},
+            ["The nearest trading day after must come after the transfer date."],
+        ),
+        (
+            {
+                "received_on": TWO_DAYS_AGO.isoformat(),
+                "before_date": "2018-06-13",
+                "after_date": (timezone.localdate() + datetime.timedelta(days=3)).isoformat(),
+            },
+            ["The nearest trading day after cannot be in the future"],
+        ),  # fmt: skip
+        ({"before_date": "2018-06-10"}, ["A trading day is a weekday: June 10, 2018 is not."]),
+        ({"after_low": "17"}, ["The low price cannot be above the high price."]),
+        ({"before_high": "0"}, ["Enter a number more than 0."]),
+        ({"days_before": "3"}, ["Between 1 and 2, the weekdays between these dates"]),
+        ({"days_after": "0"}, ["Between 1 and 3, the weekdays between these dates"]),
+        (
+            {"no_trading": None, "high_price": "12", "low_price": "11"},
+            ["These are for a day without trading: tick “No trading on the transfer date”"],
+        ),
+    ],
+)
+def test_it_refuses_bad_prices_of_a_day_without_trading_and_writes_nothing(
+    bookkeeper_client, campaign, donor, fields, messages
+):
+    response = _log(bookkeeper_client, "stock", campaign, donor, **NO_TRADING | fields)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for message in messages:
+        assert message in html
+    assert "The amount must be more than $0" not in html
+    assert not Gift.objects.exists() and not OfflineDetails.objects.exists()
+
+
+def test_the_service_values_a_day_without_trading_from_the_gift_date(bookkeeper, campaign, donor):
+    details = OfflineDetails(
+        ticker="AAPL",
+        shares=Decimal(100),
+        no_trading=True,
+        before_date=datetime.date(2018, 6, 13),
+        before_high=Decimal(10),
+        before_low=Decimal(10),
+        after_date=datetime.date(2018, 6, 20),
+        after_high=Decimal(15),
+        after_low=Decimal(15),
+    )
+    gift = checks.record_offline_gift(
+        method=Gift.Method.STOCK,
+        donor=donor,
+        campaign=campaign,
+        received_on=datetime.date(2018, 6, 15),
+        user=bookkeeper,
+        details=details,
+    )
+    assert gift.amount_cents == 120000
+    assert OfflineDetails.objects.get().days_after == 3
+
+    with pytest.raises(Exception) as raised:
+        checks.record_offline_gift(
+            method=Gift.Method.STOCK,
+            donor=donor,
+            campaign=campaign,
+            received_on=None,
+            user=bookkeeper,
+            details=OfflineDetails(
+                ticker="MSFT",
+                **{
+                    name: getattr(details, name)
+                    for name in (
+                        "shares",
+                        "no_trading",
+                        "before_date",
+                        "before_high",
+                        "before_low",
+                        "after_date",
+                        "after_high",
+                        "after_low",
+                    )
+                },
+            ),  # fmt: skip
+        )
+    assert set(raised.value.message_dict) == {"received_on"}
+    assert Gift.objects.count() == 1
 
 
 def test_an_in_kind_gift_counts_a_donor_but_no_dollars(bookkeeper_client, campaign, donor):
@@ -455,12 +643,68 @@ def test_the_month_keeps_stock_and_in_kind_out_of_the_bank(
     banked = sum(line.debit_cents for line in lines if line.account == bank)
     assert banked == 250000 + 100000  # the transfer and the grant; not stock, not in kind
     references = {line.reference for line in lines}
-    assert references == {"ZL-99812", "G-7731"}
+    stock, in_kind = (Gift.objects.get(method=method) for method in ("stock", "in_kind"))
+    # Stock and in kind are booked on their own accounts (the test below).
+    assert references == {"ZL-99812", "G-7731", f"gift-{stock.pk}", f"gift-{in_kind.pk}"}
 
     html = bookkeeper_client.get(
         reverse("admin:donations_gift_month_end"), {"month": str(month)}
     ).content.decode()
     assert "Bank transfers and fund grants" in html and "ZL-99812" in html
+
+
+def test_the_journal_books_stock_and_in_kind_gifts_at_their_value(
+    bookkeeper_client, bookkeeper, campaign, donor, settings
+):
+    _log(bookkeeper_client, "stock", campaign, donor)  # $2,340.69
+    _log(bookkeeper_client, "in_kind", campaign, donor)  # an estimate of $800
+    # Not booked: goods without an estimate, and stock voided as logged by mistake.
+    _log(bookkeeper_client, "in_kind", campaign, donor, description="Books",
+         estimated_value="")  # fmt: skip
+    _log(bookkeeper_client, "stock", campaign, donor, ticker="MSFT")
+    checks.void_gift(Gift.objects.get(offline_details__ticker="MSFT"), "Wrong donor", bookkeeper)
+    stock = Gift.objects.get(offline_details__ticker="AAPL")
+    coats = Gift.objects.get(offline_details__estimated_value_cents=80000)
+    month = Month.parse(TWO_DAYS_AGO.strftime("%Y-%m"))
+
+    lines = accounting.journal_lines(month)
+
+    entries = {}
+    for line in lines:
+        entries.setdefault(line.entry, []).append(line)
+    assert len(entries) == 2  # one entry a gift
+    stock_entry, coats_entry = (
+        [(line.account, line.debit_cents, line.credit_cents) for line in entry]
+        for entry in entries.values()
+    )
+    assert stock_entry == [("Donated Securities", 234069, 0), ("Contributions Income", 0, 234069)]
+    assert coats_entry == [
+        ("In-kind Goods and Services", 80000, 0),
+        ("In-kind Contributions", 0, 80000),
+    ]
+    assert {line.date for line in lines} == {TWO_DAYS_AGO}
+    assert [line.reference for line in lines] == [f"gift-{stock.pk}"] * 2 + [f"gift-{coats.pk}"] * 2
+    assert lines[0].memo == f"Gift of stock, 12.5 shares of AAPL, {TWO_DAYS_AGO.isoformat()}"
+    assert lines[2].memo == (
+        f"In-kind gift of {TWO_DAYS_AGO.isoformat()}: Forty winter coats for the shelter"
+    )
+
+    # The file QuickBooks imports: the same columns, a number on one side only.
+    rows = list(csv.reader(io.StringIO("".join(accounting.journal_csv(month)))))
+    assert rows[0] == accounting.QBO_COLUMNS
+    assert [row[2:5] for row in rows[1:]] == [
+        ["Donated Securities", "2340.69", ""],
+        ["Contributions Income", "", "2340.69"],
+        ["In-kind Goods and Services", "800.00", ""],
+        ["In-kind Contributions", "", "800.00"],
+    ]
+    assert {row[1] for row in rows[1:]} == {TWO_DAYS_AGO.strftime("%m/%d/%Y")}
+
+    # A chart of accounts with a noncash contributions account gets it instead.
+    settings.ACCOUNTING_ACCOUNTS = settings.ACCOUNTING_ACCOUNTS | {
+        "stock_contributions": "Noncash Contributions"
+    }
+    assert accounting.journal_lines(month)[1].account == "Noncash Contributions"
 
 
 def test_the_gift_list_filters_by_kind_and_by_origin(

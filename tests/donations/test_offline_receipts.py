@@ -61,6 +61,12 @@ STOCK_NOTE = (
     "For your information: the IRS values publicly traded stock at the mean of its high "
     "and low prices on the day of the gift (Publication 561)."
 )
+STOCK_WEIGHTED_NOTE = (
+    "For your information: the stock did not trade on the day of the gift, so the IRS "
+    "values it at the means of its high and low prices on the nearest trading days "
+    "before and after, weighted by how close each is to that day (Treasury Regulation "
+    "§20.2031-2(b), Publication 561)."
+)
 DAF_NOTE = (
     "This grant comes from a donor-advised fund: the fund's sponsoring organization is the "
     "donor of record, and no charitable deduction is available to the advisor who "
@@ -155,6 +161,36 @@ def test_stock_is_described_and_its_value_given_for_information(receipt_of):
     assert ">Amount<" not in html
     assert "Payment method: Stock" in text
     assert gift.amount_cents == 234069
+
+
+def test_stock_without_trading_that_day_shows_how_it_was_valued(receipt_of):
+    # Friday, November 20, 2026 without trading: Wednesday the 18th (mean $10) is two
+    # trading days before, Wednesday the 25th (mean $15) three after.
+    details = OfflineDetails(
+        ticker="XYZ",
+        shares=Decimal(100),
+        no_trading=True,
+        before_date=datetime.date(2026, 11, 18),
+        before_high=Decimal("10.50"),
+        before_low=Decimal("9.50"),
+        after_date=datetime.date(2026, 11, 25),
+        after_high=Decimal(16),
+        after_low=Decimal(14),
+    )
+    gift, text, html, pdf = receipt_of(Gift.Method.STOCK, details=details)
+
+    for body in (text, html, pdf):
+        assert "100 shares of XYZ, received on Nov. 20, 2026" in body
+        assert "No trading on the transfer date." in body
+        assert (
+            "Nearest trading day before: Nov. 18, 2026 (trading days to the transfer date: "
+            "2), where the mean of the high $10.50 and the low $9.50 is $10.00."
+        ) in body
+        assert "100 shares × (3 × $10.00 + 2 × $15.00) ÷ 5 = $1,200.00" in body
+        assert STOCK_WEIGHTED_NOTE in body and NONCASH_NOTE in body
+        assert STOCK_NOTE not in body  # not the mean of the day's high and low
+    assert "Amount:" not in text
+    assert gift.amount_cents == 120000
 
 
 def test_an_in_kind_gift_is_described_without_any_value(receipt_of):
