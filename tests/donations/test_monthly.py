@@ -234,6 +234,7 @@ def test_a_bank_monthly_gift_may_grow_past_the_card_cap_up_to_the_bank_cap(
 ):
     monthly_gift.pledge.payment_method = "bank"
     monthly_gift.pledge.save(update_fields=["payment_method"])
+    monthly_gift.charges.update(method=Gift.Method.BANK)
 
     assert _new_amount(client, monthly_gift, "40000").status_code == 303
     monthly_gift.refresh_from_db()
@@ -249,6 +250,20 @@ def test_a_bank_monthly_gift_may_grow_past_the_card_cap_up_to_the_bank_cap(
     assert monthly_gift.amount_cents == 4_000_000
     assert _new_amount(client, monthly_gift, "100000").status_code == 303
     assert _unit_amount(stripe_standin, monthly_gift) == 10_000_000
+
+
+def test_a_gift_pledged_from_a_bank_and_now_paid_by_card_has_the_card_cap(
+    client, monthly_gift, stripe_standin
+):
+    # Started from a bank account, then moved to a card in Stripe's portal: its latest
+    # charge was a card's, and the card's cap applies.
+    monthly_gift.pledge.payment_method = "bank"
+    monthly_gift.pledge.save(update_fields=["payment_method"])
+    assert set(monthly_gift.charges.values_list("method", flat=True)) == {Gift.Method.CARD}
+    response = _new_amount(client, monthly_gift, "40000")
+    assert response.status_code == 400
+    assert "A recurring gift online is limited to $25,000." in response.content.decode()
+    assert _unit_amount(stripe_standin, monthly_gift) == 5000
 
 
 def test_it_keeps_the_amount_when_stripe_is_down(client, monthly_gift, stripe_standin, settings):
