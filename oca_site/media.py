@@ -13,7 +13,8 @@ what production needs and no more: GET and HEAD of a regular file inside MEDIA_R
 (never a folder listing, never a path outside it, symbolic links included), only image
 types, sent with the type its extension names and `nosniff`, so that no browser runs an
 old upload as a page. Share images are stored under the hash of their content
-(campaigns.images), so such a name never changes content and is cached for a year.
+(campaigns.images), so such a name never changes content and is cached for a year;
+supporters' photos, which are withdrawn with their page, only for minutes.
 """
 
 import re
@@ -35,6 +36,11 @@ CONTENT_HASHED = re.compile(r"(?:.+/)?[0-9a-f]{32}(?:-[0-9]{2,4})?\.(?:jpg|png|w
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Files from before names were hashed: their name may one day be reused.
 REVALIDATE = "public, max-age=3600"
+# Supporters' photos: their content never changes, but one can be withdrawn (its page
+# hidden: fundraising.photos moves it and its address answers 404), so caches in
+# between (nginx, a CDN, a browser) keep it minutes, not a year.
+WITHDRAWABLE_FOLDER = "fundraisers/"
+WITHDRAWABLE = "public, max-age=300"
 
 
 @require_safe
@@ -49,6 +55,12 @@ def serve(request, path):
     if not file.is_relative_to(root) or not file.is_file():
         raise Http404
     response = FileResponse(file.open("rb"), content_type=content_type)
-    response["Cache-Control"] = IMMUTABLE if CONTENT_HASHED.fullmatch(path) else REVALIDATE
+    response["Cache-Control"] = _cache_control(path)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _cache_control(path):
+    if path.startswith(WITHDRAWABLE_FOLDER):
+        return WITHDRAWABLE
+    return IMMUTABLE if CONTENT_HASHED.fullmatch(path) else REVALIDATE

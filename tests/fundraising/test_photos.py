@@ -76,6 +76,10 @@ def test_hiding_a_page_takes_its_photo_off_the_address_the_public_saw(
     html = client.get(page.get_absolute_url()).content.decode()
     assert f'src="{page.photo.url}"' in html and public_url not in html
     assert _served(client, page.photo.url) == 200
+    # Caches in between keep it minutes, not the year a campaign's images get.
+    served = client.get(page.photo.url)
+    served.close()
+    assert served["Cache-Control"] == "public, max-age=300"
 
 
 def test_a_change_sent_back_to_review_takes_the_photo_off_its_public_address(
