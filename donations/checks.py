@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from campaigns.formatting import format_money
 from campaigns.models import FeedItem
@@ -396,7 +397,11 @@ def close_deposit(deposit, user):
             user,
             deposit,
             CHANGE,
-            _("Closed: %(count)s check(s), %(total)s.")
+            ngettext(
+                "Closed: %(count)s check, %(total)s.",
+                "Closed: %(count)s checks, %(total)s.",
+                summary["count"],
+            )
             % {
                 "count": summary["count"],
                 "total": format_money(summary["total_cents"], always_cents=True),

@@ -23,7 +23,7 @@ rules:
 """
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from campaigns.formatting import format_date, format_money, format_number
 
@@ -224,6 +224,12 @@ def method_label(gift):
     return None
 
 
+def _plural(details):
+    """The count ngettext chooses the wording by: shares may be a fraction (12.5
+    shares), and only exactly one share is singular, in English as in Spanish."""
+    return 1 if details.shares == 1 else 2
+
+
 def noncash_description(gift):
     """A gift of property in one line, without a value: "12.5 shares of AAPL", or
     what was given."""
@@ -231,7 +237,9 @@ def noncash_description(gift):
     if details is None:
         return gift.get_method_display()
     if gift.method == Method.STOCK:
-        return _("%(shares)s shares of %(ticker)s") % {
+        return ngettext(
+            "%(shares)s share of %(ticker)s", "%(shares)s shares of %(ticker)s", _plural(details)
+        ) % {
             "shares": format_number(details.shares),
             "ticker": details.ticker,
         }
@@ -265,7 +273,11 @@ def receipt_facts(gift):
         facts["detail_rows"] = [
             (
                 _("Description"),
-                _("%(shares)s shares of %(ticker)s, received on %(date)s")
+                ngettext(
+                    "%(shares)s share of %(ticker)s, received on %(date)s",
+                    "%(shares)s shares of %(ticker)s, received on %(date)s",
+                    _plural(details),
+                )
                 % {
                     "shares": format_number(details.shares),
                     "ticker": details.ticker,

@@ -16,6 +16,7 @@ from fractions import Fraction
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.formatting import format_date, format_money, format_number, format_price
@@ -65,6 +66,14 @@ PRICE_PAIRS = (
 # The kinds that have details (checks and cash need none).
 DETAILED_METHODS = tuple(REQUIRED)
 CENT = decimal.Decimal(1)
+
+
+def shares_text(shares):
+    """ "12.5 shares", "1 share": only exactly one share is singular (a fraction of
+    shares is plural, in English as in Spanish)."""
+    return ngettext("%(shares)s share", "%(shares)s shares", 1 if shares == 1 else 2) % {
+        "shares": format_number(shares)
+    }
 
 
 def mean_of_high_and_low(high, low):
@@ -248,11 +257,10 @@ class OfflineDetails(models.Model):
         for a day without trading the two days' means and their weights."""
         if self.no_trading:
             return self._weighted_computation()
-        return _(
-            "%(shares)s shares × %(mean)s (the mean of the high %(high)s and the low "
-            "%(low)s) = %(value)s"
+        return gettext(
+            "%(shares)s × %(mean)s (the mean of the high %(high)s and the low %(low)s) = %(value)s"
         ) % {
-            "shares": format_number(self.shares),
+            "shares": shares_text(self.shares),
             "mean": format_price(self.mean_price),
             "high": format_price(self.high_price),
             "low": format_price(self.low_price),
@@ -260,14 +268,14 @@ class OfflineDetails(models.Model):
         }
 
     def _weighted_computation(self):
-        return _(
+        return gettext(
             "No trading on the transfer date. Nearest trading day before: "
             "%(before_date)s (trading days to the transfer date: %(days_before)s), where "
             "the mean of the high %(before_high)s and the low %(before_low)s is "
             "%(mean_before)s. Nearest trading day after: %(after_date)s (trading days "
             "from the transfer date: %(days_after)s), where the mean of the high "
             "%(after_high)s and the low %(after_low)s is %(mean_after)s. Weighted "
-            "inversely by those days (Treas. Reg. §20.2031-2(b)): %(shares)s shares × "
+            "inversely by those days (Treas. Reg. §20.2031-2(b)): %(shares)s × "
             "(%(days_after)s × %(mean_before)s + %(days_before)s × %(mean_after)s) ÷ "
             "%(days)s = %(value)s"
         ) % {
@@ -281,7 +289,7 @@ class OfflineDetails(models.Model):
             "after_date": format_date(self.after_date),
             "days_after": self.days_after,
             "mean_after": format_price(self.mean_after),
-            "shares": format_number(self.shares),
+            "shares": shares_text(self.shares),
             "days": self.days_before + self.days_after,
             "value": format_money(self.value_cents(), always_cents=True),
         }

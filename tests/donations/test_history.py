@@ -47,7 +47,7 @@ def test_closing_a_deposit_is_in_its_history(bookkeeper_client, bookkeeper, depo
     log_check(deposit=deposit, amount_cents=15000)
     checks.close_deposit(deposit, bookkeeper)
 
-    assert "Closed: 1 check(s), $150.00." in _history(bookkeeper_client, "deposit", deposit)
+    assert "Closed: 1 check, $150.00." in _history(bookkeeper_client, "deposit", deposit)
 
 
 def test_editors_cannot_read_the_history(client, editor, log_check):

@@ -145,6 +145,19 @@ def test_cash_and_transfers_state_the_amount_and_no_goods_or_services(
         assert "Sent by: Luis Lopez" in text
 
 
+def test_one_share_is_one_share_in_english_and_in_spanish(receipt_of):
+    one = _stock()
+    one.shares = Decimal("1")
+    _gift, text, _html, pdf = receipt_of(Gift.Method.STOCK, details=one)
+    assert "1 share of AAPL, received on Nov. 20, 2026" in text
+    assert "1 shares" not in text and "1 shares" not in pdf
+    ana = Donor.objects.create(name="Ana Ruiz", email="ana.ruiz@example.org", language="es")
+    one = _stock()
+    one.shares = Decimal("1")
+    _gift, text, _html, _pdf = receipt_of(Gift.Method.STOCK, details=one, giver=ana)
+    assert "1 acción de AAPL, recibida el " in text
+
+
 def test_stock_is_described_and_its_value_given_for_information(receipt_of):
     gift, text, html, pdf = receipt_of(Gift.Method.STOCK, details=_stock())
 
