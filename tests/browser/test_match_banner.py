@@ -3,6 +3,8 @@ read as a meter, no axe-core violation, valid HTML, in English and Spanish."""
 
 import datetime
 import io
+import os
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -46,6 +48,33 @@ def test_the_match_banner_reads_as_a_meter(request, page_fixture, lang, live_ser
         expect(page.locator(".match-headline")).to_be_visible()
         assert_no_axe_violations(page)
         assert_valid_html(page.content())
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_match_about_to_start_is_announced_without_a_meter(mobile_page, lang, live_server):
+    page = mobile_page
+    call_command("load_demo", stdout=io.StringIO())
+    campaign = Campaign.objects.get(slug="oca-2017-appeal")
+    match = Match.objects.create(
+        campaign=campaign,
+        sponsor="Hartford Foundation",
+        ratio=Match.Ratio.TWO,
+        cap_dollars=5000,
+        starts_on=timezone.localdate() + datetime.timedelta(days=3),
+        ends_on=timezone.localdate() + datetime.timedelta(days=10),
+    )
+    with translation.override(lang):
+        headline, figures = match.headline(), match.figures()
+    prefix = "" if lang == "en" else f"/{lang}"
+    assert page.goto(f"{live_server.url}{prefix}/campaigns/{campaign.slug}/").status == 200
+    expect(page.locator(".match-headline")).to_have_text(headline)
+    expect(page.locator(".match-figures")).to_have_text(figures)
+    expect(page.locator(".match progress")).to_have_count(0)
+    assert_no_axe_violations(page)
+    assert_valid_html(page.content())
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if folder:
+        page.locator(".match").screenshot(path=str(Path(folder) / f"match-upcoming-{lang}.png"))
 
 
 @pytest.mark.django_db(transaction=True)
