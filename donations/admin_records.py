@@ -292,19 +292,11 @@ class ProcessedEventAdmin(ReadOnlyAdmin):
 # Notices the site e-mails -----------------------------------------------------------
 
 
-class NoticeSentFilter(admin.SimpleListFilter):
-    title = _("e-mailed")
-    parameter_name = "sent"
+class NoticeSentFilter(StatementSentFilter):
+    """Sent or not, as for statements; an unsent notice is not printed but retried."""
 
     def lookups(self, request, model_admin):
         return [("yes", _("E-mailed")), ("no", _("Not e-mailed yet"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(sent_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(sent_at__isnull=True)
-        return queryset
 
 
 class NoticeAdmin(ReadOnlyAdmin):
