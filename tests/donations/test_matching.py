@@ -145,6 +145,22 @@ def test_the_fee_a_donor_covered_is_not_matched(make_match, make_pledge, online_
     assert matched(match) == 10000
 
 
+def test_a_monthly_gift_whose_amount_changed_is_matched_in_full(
+    make_match, make_pledge, online_gift
+):
+    # $10 a month plus $0.59 of fee; the donor later makes it $25 a month ("Manage my
+    # giving" or Stripe's portal), a price with no fee in it: each later charge still
+    # carries the first pledge, but none of it is a covered fee.
+    match = make_match()
+    pledge = make_pledge(amount=1059, fee_cents=59, frequency="monthly")
+    online_gift(amount_cents=1059, pledge=pledge, frequency="monthly")
+    online_gift(amount_cents=2500, pledge=pledge, frequency="monthly")
+    assert matched(match) == 1000 + 2500
+    rows, total = matching.breakdown(match)
+    assert [row["given_cents"] for row in rows] == [1000, 2500]
+    assert total == 3500
+
+
 def test_two_matches_each_count_their_own_dates(campaign, make_match, online_gift):
     early_end = campaign.starts_on + datetime.timedelta(days=9)
     early = make_match(ends_on=early_end, sponsor="Early sponsor")
