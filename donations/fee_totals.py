@@ -18,6 +18,15 @@ from django.db.models.functions import Coalesce
 
 from .models import OFFLINE_METHODS, BalanceTransaction, Gift
 
+# The fee the donor covered in a gift: its pledge's, while the gift was charged at the
+# pledge's price. Every charge of a monthly gift keeps its first pledge, but once the
+# donor changes the amount (donations.monthly.change_amount, Stripe's portal) the new
+# price is the gift alone, with no fee in it. A gift without a pledge covered none.
+COVERED_FEE = Case(
+    When(amount_cents=F("pledge__amount_cents"), then=F("pledge__fee_cents")),
+    default=Value(0),
+)
+
 
 def paid(gifts):
     """The gifts whose payment went through and that were not voided."""
@@ -36,7 +45,7 @@ def fee_totals(gifts):
             filter=Q(dispute=Gift.Dispute.LOST),
             default=0,
         ),
-        covered=Sum("pledge__fee_cents", filter=online, default=0),
+        covered=Sum(COVERED_FEE, filter=online, default=0),
         fees_pending=Count("pk", filter=online & Q(stripe_balance_transaction_id__isnull=True)),
     )
     fees = BalanceTransaction.objects.filter(gift__in=charged).aggregate(
@@ -67,7 +76,7 @@ def with_fee_figures(gifts):
     charged = Q(payment=Gift.Payment.SUCCEEDED, voided_at__isnull=True)
     return gifts.annotate(
         fees_cents=Coalesce(Subquery(fees), Value(0)),
-        covered_cents=Coalesce(F("pledge__fee_cents"), Value(0)),
+        covered_cents=COVERED_FEE,
     ).annotate(
         net_to_oca_cents=Case(
             When(charged & Q(dispute=Gift.Dispute.LOST), then=-F("fees_cents")),

@@ -13,23 +13,16 @@ here touches a gift: the match is the sponsor's money, never on a donor's receip
 """
 
 from django.db import transaction
-from django.db.models import Case, F, Sum, Value, When
+from django.db.models import F, Sum, Value
 from django.db.models.functions import Greatest
 
 from campaigns import progress
 from campaigns.models import Match
 
+from .fee_totals import COVERED_FEE
 from .models import Gift
 from .reports import local_range
 
-# The fee the donor covered in this gift: its pledge's, while the gift was charged at
-# the pledge's price. Every charge of a monthly gift keeps its first pledge, but once
-# the donor changes the amount (donations.monthly.change_amount, Stripe's portal) the
-# new price is the gift alone, with no fee in it.
-COVERED_FEE = Case(
-    When(amount_cents=F("pledge__amount_cents"), then=F("pledge__fee_cents")),
-    default=Value(0),
-)
 # What a counted gift puts toward the match, before the ratio: see the docstring above.
 MATCHABLE = Greatest(F("amount_cents") - F("refunded_cents") - COVERED_FEE, Value(0))
 

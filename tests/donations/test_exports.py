@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from donations import adjustments, checks, exports
+from donations.fee_totals import fee_totals
 from donations.models import Deposit, Donor, Gift
 
 from . import stripe_payloads as sp
@@ -111,6 +112,27 @@ def test_a_monthly_charge_says_monthly_and_the_fee_its_donor_covered(
     assert row[3] == "25.74"
     assert row[5:8] == ["Card", "Monthly", "Paid"]
     assert row[11] == "0.74"  # fee_covered, after stripe_fee
+
+
+def test_a_monthly_charge_after_the_amount_changed_covered_no_fee(
+    campaign, donor, online_gift, make_pledge
+):
+    # $25.74 with its $0.74 fee, then changed to $40 a month: the new price is the gift
+    # alone, though each charge keeps the first pledge.
+    pledge = make_pledge(amount=2574, fee_cents=74, frequency="monthly")
+    for day, amount in ((1, 2574), (2, 4000)):
+        online_gift(
+            pledge=pledge,
+            amount_cents=amount,
+            frequency="monthly",
+            given_at=_at(datetime.date(2026, 5, day)),
+        )
+
+    rows = _rows(_export())[1:]
+
+    assert [(row[3], row[11]) for row in rows] == [("25.74", "0.74"), ("40.00", "0.00")]
+    totals = fee_totals(Gift.objects.all())
+    assert totals["covered_cents"] == 74
 
 
 def test_a_yearly_charge_says_yearly(campaign, donor, online_gift):
