@@ -52,6 +52,9 @@ LOCKED_FIELDS = tuple(name for name in CHECK_FIELDS if name not in ("display_as"
 # What the other offline kinds may change once logged; the rest is corrected by
 # voiding the gift and logging it again.
 OPEN_FIELDS = ("display_as", "memo")
+# What a check's receipt states: correcting one after the receipt went out sends it
+# again, so the donor keeps a receipt of what was given (and the right donor gets it).
+RECEIPT_FIELDS = ("donor", "amount_cents", "check_number", "received_on")
 # The expected total's column holds at most about $21 million.
 MAX_DEPOSIT_CENTS = 2_000_000_000
 
@@ -259,7 +262,8 @@ def change_check_gift(gift, *, user, confirm_duplicate=False, **changes):
     `changes` maps field names of CHECK_FIELDS to new values; unchanged ones are
     ignored. A check in a closed deposit may only change how it shows in the feed and
     its memo; a voided one nothing. Running it twice with the same values changes
-    nothing the second time.
+    nothing the second time. A receipt already sent goes out again when what it states
+    changed (RECEIPT_FIELDS).
     """
     unknown = set(changes) - set(CHECK_FIELDS)
     if unknown:
@@ -324,6 +328,8 @@ def change_check_gift(gift, *, user, confirm_duplicate=False, **changes):
                 raise DuplicateCheck(duplicates)
         if "received_on" in changed:
             gift.given_at = _given_at(gift.received_on)
+        if gift.receipt_status == Gift.Receipt.SENT and set(RECEIPT_FIELDS) & set(changed):
+            gift.receipt_status = Gift.Receipt.PENDING  # sync_gift sends it after commit
         gift.derive_status()
         gift.save()
         _refresh_feed_item(gift)

@@ -46,10 +46,14 @@ class Month:
 
     @classmethod
     def parse(cls, text):
-        """A month from "YYYY-MM"; None when the text is not one."""
+        """A month from "YYYY-MM"; None when the text is not one, or is one of the
+        first or last year a date can hold (its month before or after, which the
+        month's bounds and the page compare with, cannot be a date)."""
         try:
             day = datetime.date.fromisoformat(f"{text}-01")
         except (TypeError, ValueError):
+            return None
+        if not datetime.MINYEAR < day.year < datetime.MAXYEAR:
             return None
         return cls(day.year, day.month)
 

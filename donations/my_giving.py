@@ -38,11 +38,12 @@ def monthly_gifts(donor):
 
 
 def statement_years(donor):
-    """The past years (local dates) in which the donor has a gift that counts, newest first."""
+    """The past years (local dates) in which the donor has a gift that counts and that
+    a statement lists (statements.gifts_of), newest first."""
     this_year = timezone.localdate().year
+    stated = donor.gifts.filter(counted=True).exclude(statements.NOT_STATED)
     years = {
-        timezone.localtime(given_at).year
-        for given_at in donor.gifts.filter(counted=True).values_list("given_at", flat=True)
+        timezone.localtime(given_at).year for given_at in stated.values_list("given_at", flat=True)
     }
     return sorted((year for year in years if year < this_year), reverse=True)
 

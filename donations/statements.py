@@ -32,6 +32,10 @@ from .reports import local_range
 
 logger = logging.getLogger(__name__)
 NONCASH_METHODS = (Gift.Method.STOCK, Gift.Method.IN_KIND)
+# A fund's grant is the sponsoring organization's gift, deductible by no one who reads
+# the advisor's statement (its receipt says so, donations.offline.DAF_NOTE): a
+# statement of "your tax-deductible gifts" neither lists nor totals it.
+NOT_STATED = Q(method=Gift.Method.DAF)
 
 STATEMENT_IRS_WORDING = gettext_lazy(
     "No goods or services were provided in exchange for these contributions."
@@ -43,19 +47,24 @@ def year_range(year):
 
 
 def gifts_of(donor, year):
-    """The donor's counted gifts given in `year` (local dates), oldest first."""
+    """The donor's counted gifts given in `year` (local dates), oldest first, a fund's
+    grant aside (NOT_STATED)."""
     begin, stop = year_range(year)
     return (
         Gift.objects.filter(donor=donor, counted=True, given_at__gte=begin, given_at__lt=stop)
+        .exclude(NOT_STATED)
         .select_related("campaign", "offline_details")
         .order_by("given_at", "pk")
     )
 
 
 def donors_for(year):
-    """Donors with at least one counted gift in `year`, with the count and net total."""
+    """Donors with at least one counted gift in `year` that a statement lists (gifts_of),
+    with the count and net total."""
     begin, stop = year_range(year)
-    in_year = Q(gifts__counted=True, gifts__given_at__gte=begin, gifts__given_at__lt=stop)
+    in_year = Q(gifts__counted=True, gifts__given_at__gte=begin, gifts__given_at__lt=stop) & ~Q(
+        gifts__method=Gift.Method.DAF
+    )
     return (
         Donor.objects.annotate(
             year_gifts=Count("gifts", filter=in_year),

@@ -323,7 +323,10 @@ class OfflineDetails(models.Model):
                 _("A ticker is letters and digits, such as AAPL or BRK.B."), code="invalid"
             )
         self._clean_unused_prices(errors)
-        for name in ("shares", *(name for pair in PRICE_PAIRS for name in pair)):
+        # The trading-day counts divide the value: one of 0 or less is refused even
+        # when the transfer date is missing and they cannot be checked against it.
+        counts = ("days_before", "days_after")
+        for name in ("shares", *(name for pair in PRICE_PAIRS for name in pair), *counts):
             value = getattr(self, name)
             if value is not None and value <= 0 and name not in errors:
                 errors[name] = ValidationError(

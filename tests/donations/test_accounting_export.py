@@ -6,8 +6,10 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from donations.accounting import JournalLine, UnbalancedJournal, check_balanced
+from donations.month_end import Month
 
 from .month_fixtures import october  # noqa: F401
 
@@ -129,3 +131,16 @@ def test_an_unbalanced_entry_is_refused_before_any_file_is_written():
 def test_only_those_who_export_gifts_get_the_journal(client, editor):
     client.force_login(editor)
     assert client.get(URL, {"month": "2026-10"}).status_code == 403
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01"])
+def test_a_month_at_the_end_of_the_calendar_gives_the_last_month_s_journal(
+    bookkeeper_client, month
+):
+    """The month after 9999-12 (or before 0001-01) is no date: a server error once."""
+    response = bookkeeper_client.get(URL, {"month": month})
+
+    assert response.status_code == 200
+    last = Month.parse(timezone.localdate().strftime("%Y-%m")).previous()
+    assert response["Content-Disposition"] == f'attachment; filename="journal-{last}.csv"'
+    assert b"".join(response.streaming_content).decode().startswith("Journal No.,")

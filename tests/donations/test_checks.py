@@ -405,3 +405,26 @@ def test_a_mail_failure_in_the_receipt_action_is_reported(
 
     assert "could not be sent" in response.content.decode()
     assert Gift.objects.get(pk=gift.pk).receipt_status == Gift.Receipt.FAILED
+
+
+def test_a_check_corrected_after_its_receipt_went_out_gets_a_corrected_receipt(
+    bookkeeper, log_check, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The donor keeps the receipt for their taxes: once the amount, the donor, the
+    number or the date it states is corrected, the receipt goes out again with the
+    corrected facts (to the right donor); a change of the feed display or the memo
+    sends nothing."""
+    with django_capture_on_commit_callbacks(execute=True):
+        gift = log_check(amount_cents=10000, check_number="555")
+    with django_capture_on_commit_callbacks(execute=True):
+        checks.change_check_gift(gift, user=bookkeeper, memo="Thank-you call made")
+    assert len(mailoutbox) == 1
+
+    luis = Donor.objects.create(name="Luis Vega", email="luis.vega@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        checks.change_check_gift(gift, user=bookkeeper, amount_cents=12000, donor=luis)
+
+    assert len(mailoutbox) == 2
+    assert mailoutbox[1].to == ["luis.vega@example.org"]
+    assert "$120.00" in mailoutbox[1].body and "Luis Vega" in mailoutbox[1].body
+    assert Gift.objects.get(pk=gift.pk).receipt_status == Gift.Receipt.SENT

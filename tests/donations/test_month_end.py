@@ -80,6 +80,14 @@ def test_a_month_that_is_not_one_gets_a_message(bookkeeper_client):
     assert "“2026-13” is not a month; showing the last one." in html
 
 
+@pytest.mark.parametrize("month", ["9999-12", "0001-01"])
+def test_a_month_at_the_end_of_the_calendar_gets_a_message(bookkeeper_client, month):
+    # Its month after (or before) is no date: a server error once.
+    response = bookkeeper_client.get(URL, {"month": month}, follow=True)
+    assert response.status_code == 200
+    assert f"“{month}” is not a month; showing the last one." in _text(response)
+
+
 @pytest.mark.parametrize("who", ["editor", "stranger"])
 def test_only_bookkeepers_see_it(client, request, who):
     client.force_login(request.getfixturevalue(who))

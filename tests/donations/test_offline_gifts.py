@@ -276,6 +276,19 @@ def test_the_weighted_value_is_exact_and_rounds_half_a_cent_up():
         ({"before_high": "0"}, ["Enter a number more than 0."]),
         ({"days_before": "3"}, ["Between 1 and 2, the weekdays between these dates"]),
         ({"days_after": "0"}, ["Between 1 and 3, the weekdays between these dates"]),
+        # Without the transfer date the counts cannot be checked against it, yet they
+        # divide the value: a 500 once (a division by zero).
+        (
+            {"received_on": "", "days_before": "0", "days_after": "0"},
+            [
+                "Enter the date the shares reached OCA&#x27;s account.",
+                "Enter a number more than 0.",
+            ],
+        ),
+        (
+            {"received_on": "", "days_before": "-1", "days_after": "1"},
+            ["Enter a number more than 0."],
+        ),
         (
             {"no_trading": None, "high_price": "12", "low_price": "11"},
             ["These are for a day without trading: tick “No trading on the transfer date”"],

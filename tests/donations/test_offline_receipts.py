@@ -47,7 +47,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.organization import Organization
-from donations import checks, receipts, statements
+from donations import checks, my_giving, receipts, statements
 from donations.models import Donor, Gift, OfflineDetails
 
 NO_GOODS = "No goods or services were provided in exchange for this contribution."
@@ -297,3 +297,42 @@ def test_a_grant_s_letter_goes_to_the_fund_in_care_of_the_advisor(bookkeeper_cli
     letter = _flat(unescape(html))
     assert "Dear Fidelity Charitable," in letter and DAF_NOTE in letter
     assert DEDUCTIBLE not in letter
+
+
+def test_the_year_end_statement_leaves_out_a_fund_s_grant(campaign, donor, bookkeeper):
+    """The statement lists the donor's tax-deductible gifts and totals them: a fund's
+    grant is the fund's gift, deductible by nobody who reads that statement (its
+    receipt says so), so it is neither listed nor counted, and a year of grants only
+    has no statement at all (nor one to download from My giving)."""
+    last_year = timezone.localdate().year - 1
+    day = datetime.date(last_year, 6, 3)
+
+    def log(method, amount_cents, details=None, giver=donor, received_on=day):
+        return checks.record_offline_gift(
+            method=method,
+            donor=giver,
+            campaign=campaign,
+            amount_cents=amount_cents,
+            received_on=received_on,
+            user=bookkeeper,
+            details=details,
+        )
+
+    log(Gift.Method.DAF, 100000, OfflineDetails(fund_name="Fidelity Charitable", reference="G-1"))
+    cash = log(Gift.Method.CASH, 2500)
+    advisor = Donor.objects.create(name="Luis Vega", email="luis.vega@example.org")
+    log(
+        Gift.Method.DAF,
+        50000,
+        OfflineDetails(fund_name="Schwab Charitable", reference="S-2"),
+        giver=advisor,
+    )
+
+    assert list(statements.gifts_of(donor, last_year)) == [cash]
+    listed = {row.pk: row for row in statements.donors_for(last_year)}
+    assert donor.pk in listed and advisor.pk not in listed
+    assert (listed[donor.pk].year_gifts, listed[donor.pk].year_cents) == (1, 2500)
+    context = statements.statement_context(donor, last_year, [cash])
+    assert context["total"] == "$25.00"
+    assert my_giving.statement_years(advisor) == []
+    assert my_giving.statement_years(donor) == [last_year]
