@@ -95,6 +95,8 @@ class FundraisingPageAdmin(admin.ModelAdmin):
         for page in queryset.select_related("campaign").order_by("pk"):
             if page.status not in (FundraisingPage.Status.PENDING, FundraisingPage.Status.HIDDEN):
                 continue
+            if not page.slug:  # hidden before its supporter wrote it: nothing to publish
+                continue
             with transaction.atomic():
                 page.status = FundraisingPage.Status.APPROVED
                 page.hidden_reason = ""

@@ -168,6 +168,28 @@ def test_staff_approve_a_page_and_its_supporter_is_told(
     assert "?via=rosa" in mailoutbox[0].body
 
 
+def test_a_page_hidden_before_it_was_written_is_not_approved(
+    staff_client, make_page, mailoutbox, django_capture_on_commit_callbacks
+):
+    # Staff hid a batch that held a draft (a link asked for, no page written yet).
+    draft = make_page(status="hidden", slug="", display_name="", appeal="", email="d@x.org")
+    written = make_page(status="hidden")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            "/admin/fundraising/fundraisingpage/",
+            {"action": "approve_pages", "_selected_action": [draft.pk, written.pk]},
+            follow=True,
+        )
+    assert response.status_code == 200
+    assert "Pages not written yet, or already public, were left as they were." in (
+        response.content.decode()
+    )
+    draft.refresh_from_db()
+    written.refresh_from_db()
+    assert (draft.status, written.status) == ("hidden", "approved")
+    assert [message.to for message in mailoutbox] == [["rosa@example.org"]]
+
+
 def test_the_list_filters_pages_waiting_for_approval(staff_client, make_page):
     make_page(status="pending", display_name="Waiting Wanda", slug="w", email="w@x.org")
     make_page(display_name="Public Pat", slug="p", email="p@x.org")
