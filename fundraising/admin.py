@@ -37,6 +37,15 @@ class HideForm(forms.Form):
     )
 
 
+def _campaign_or_none(value):
+    """The campaign the report is narrowed to; None (every campaign) for nothing, or
+    for a value that names no campaign, such as a hand-edited address."""
+    try:
+        return Campaign.objects.filter(pk=value or None).first()
+    except ValueError:
+        return None
+
+
 @admin.register(FundraisingPage)
 class FundraisingPageAdmin(admin.ModelAdmin):
     list_display = ["display_name_or_address", "campaign", "status", "public_link", "updated_at"]
@@ -164,7 +173,7 @@ class FundraisingPageAdmin(admin.ModelAdmin):
         """Money raised per supporter, on screen or as CSV (?format=csv)."""
         if not request.user.has_perm(REPORT_PERMISSION):
             raise PermissionDenied
-        campaign = Campaign.objects.filter(pk=request.GET.get("campaign") or None).first()
+        campaign = _campaign_or_none(request.GET.get("campaign"))
         pages = reports.raised_per_supporter(campaign)
         if request.GET.get("format") == "csv":
             response = StreamingHttpResponse(

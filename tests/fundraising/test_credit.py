@@ -246,3 +246,17 @@ def test_the_report_is_for_staff_who_see_reports(client, make_page):
     clerk = User.objects.create_user("clerk", password="x", is_staff=True)
     client.force_login(clerk)
     assert client.get("/admin/fundraising/fundraisingpage/report/").status_code in (302, 403)
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "²", "99999999999999999999"])
+def test_a_campaign_that_is_no_id_gets_the_report_of_every_campaign(
+    staff_client, make_page, value
+):
+    make_page()
+    response = staff_client.get(f"/admin/fundraising/fundraisingpage/report/?campaign={value}")
+    assert response.status_code == 200
+    assert re.search(r"Rosa</a></th>", response.content.decode())
+    csv_response = staff_client.get(
+        f"/admin/fundraising/fundraisingpage/report/?campaign={value}&format=csv"
+    )
+    assert b"rosa@example.org" in b"".join(csv_response.streaming_content)
