@@ -26,7 +26,7 @@ from donations.models import Gift
 from donations.views import _limit_body, _rate_limited, campaign_page_context
 
 from . import links
-from .forms import LinkRequestForm, PageForm
+from .forms import LinkRequestForm, PageForm, save_page
 from .models import FundraisingPage
 
 FEED_SIZE = 20
@@ -97,7 +97,7 @@ def edit(request, page, token):
         if form.is_valid():
             page = form.save(commit=False)
             page.language = languages.active()
-            page.save()
+            save_page(page)
             return HttpResponseRedirect(reverse("fundraising:edit", args=[token]) + "?saved=1")
         status = 400
     context = {

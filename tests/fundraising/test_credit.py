@@ -249,9 +249,7 @@ def test_the_report_is_for_staff_who_see_reports(client, make_page):
 
 
 @pytest.mark.parametrize("value", ["abc", "1.5", "²", "99999999999999999999"])
-def test_a_campaign_that_is_no_id_gets_the_report_of_every_campaign(
-    staff_client, make_page, value
-):
+def test_a_campaign_that_is_no_id_gets_the_report_of_every_campaign(staff_client, make_page, value):
     make_page()
     response = staff_client.get(f"/admin/fundraising/fundraisingpage/report/?campaign={value}")
     assert response.status_code == 200

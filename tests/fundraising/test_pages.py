@@ -74,6 +74,29 @@ def test_a_photo_needs_its_description(client, make_page):
     assert page.status == "draft"
 
 
+def test_two_supporters_taking_the_same_name_at_once_get_two_addresses(
+    client, make_page, monkeypatch
+):
+    from fundraising import forms
+    from fundraising.models import FundraisingPage
+
+    page = make_page(status="draft", slug="", display_name="", appeal="")
+    real_unique_slug = forms.unique_slug
+
+    def another_supporter_saves_meanwhile(page):
+        slug = real_unique_slug(page)
+        monkeypatch.setattr(forms, "unique_slug", real_unique_slug)
+        make_page(status="pending", slug=slug, display_name="Rosa Díaz", email="r2@x.org")
+        return slug
+
+    monkeypatch.setattr(forms, "unique_slug", another_supporter_saves_meanwhile)
+    response = client.post(_edit_url(page), _form())
+    assert response.status_code == 302
+    page.refresh_from_db()
+    assert (page.status, page.slug) == ("pending", "rosa-diaz-2")
+    assert FundraisingPage.objects.filter(slug="rosa-diaz").count() == 1
+
+
 def test_markup_in_the_appeal_is_shown_as_text(client, make_page):
     page = make_page(appeal='<script>alert("x")</script> <b>bold</b>')
     html = client.get(page.get_absolute_url()).content.decode()
