@@ -242,6 +242,15 @@ def test_the_report_shows_money_raised_per_supporter(staff_client, campaign, mak
     assert sorted(line[column] for line in lines[1:]) == ["", "Lee", "Rosa", "Rosa"]
 
 
+def test_the_report_leaves_out_a_page_hidden_before_it_was_written(staff_client, make_page):
+    make_page()
+    make_page(status="hidden", slug="", display_name="", appeal="", email="d@x.org")
+    html = staff_client.get("/admin/fundraising/fundraisingpage/report/").content.decode()
+    assert html.count('<th scope="row">') == 1
+    response = staff_client.get("/admin/fundraising/fundraisingpage/report/?format=csv")
+    assert b"d@x.org" not in b"".join(response.streaming_content)
+
+
 def test_the_report_is_for_staff_who_see_reports(client, make_page):
     clerk = User.objects.create_user("clerk", password="x", is_staff=True)
     client.force_login(clerk)
