@@ -125,6 +125,15 @@ def test_the_owner_previews_a_page_waiting_for_approval_privately(client, make_p
     assert "no-store" in response["Cache-Control"]
 
 
+def test_a_gift_from_the_owner_s_preview_records_the_public_page_not_the_link(client, make_page):
+    page = make_page(status="pending")
+    token = links.make_token(page)
+    html = client.get(_edit_url(page) + "preview/").content.decode()
+    source = re.search(r'<input type="hidden" name="source" value="([^"]*)">', html).group(1)
+    # Where a consent to updates is recorded as given: never the signed link itself.
+    assert token not in source and source == page.get_absolute_url()
+
+
 def test_changing_the_words_of_an_approved_page_sends_it_back_to_review(client, make_page):
     page = make_page()
     form = _form(display_name="Rosa", appeal=page.appeal, goal_target="900", photo_alt="")
