@@ -168,6 +168,30 @@ def test_staff_approve_a_page_and_its_supporter_is_told(
     assert "?via=rosa" in mailoutbox[0].body
 
 
+# Committed as in production, where each approval's e-mail goes before the answer.
+@pytest.mark.django_db(transaction=True)
+def test_staff_are_told_when_the_approval_e_mail_could_not_be_sent(
+    staff_client, make_page, monkeypatch
+):
+    import smtplib
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    def refuse(backend, messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse)
+    page = make_page(status="pending")
+    response = staff_client.post(
+        "/admin/fundraising/fundraisingpage/",
+        {"action": "approve_pages", "_selected_action": [page.pk]},
+        follow=True,
+    )
+    page.refresh_from_db()
+    assert page.status == "approved"
+    assert "1 supporter could not be told by e-mail" in response.content.decode()
+
+
 def test_a_page_hidden_before_it_was_written_is_not_approved(
     staff_client, make_page, mailoutbox, django_capture_on_commit_callbacks
 ):
