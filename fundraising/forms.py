@@ -82,13 +82,6 @@ class PageForm(forms.ModelForm):
             raise forms.ValidationError(_("The appeal contains characters we can’t show."))
         return appeal
 
-    def clean(self):
-        cleaned = super().clean()
-        photo = cleaned.get("photo")
-        if photo and not cleaned.get("photo_alt", "").strip():
-            self.add_error("photo_alt", _("Say in a few words what the photo shows."))
-        return cleaned
-
     def save(self, commit=True):
         """Saves the page; a change to what staff approved sends it back to review."""
         page = super().save(commit=False)

@@ -17,6 +17,7 @@ the public was given (fundraising.photos).
 import functools
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.urls import reverse
@@ -153,6 +154,12 @@ class FundraisingPage(models.Model):
             return reverse(
                 "fundraising:page", kwargs={"slug": self.campaign.slug, "page_slug": self.slug}
             )
+
+    def clean(self):
+        # The supporter's form and staff's corrections alike: a photo the page shows
+        # is described for people who cannot see it.
+        if self.photo and not self.photo_alt.strip():
+            raise ValidationError({"photo_alt": _("Say in a few words what the photo shows.")})
 
     def _stored_photo_name(self):
         if self.pk is None:

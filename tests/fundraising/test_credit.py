@@ -214,6 +214,28 @@ def test_a_page_hidden_before_it_was_written_is_not_approved(
     assert [message.to for message in mailoutbox] == [["rosa@example.org"]]
 
 
+def test_staff_correcting_a_photo_must_describe_it(staff_client, make_page):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .conftest import photo_bytes
+
+    page = make_page(photo_alt="")
+    url = f"/admin/fundraising/fundraisingpage/{page.pk}/change/"
+    form = {
+        "display_name": "Rosa",
+        "appeal": page.appeal,
+        "photo_alt": "",
+        "goal_kind": "dollars",
+        "goal_target": "500",
+        "photo": SimpleUploadedFile("p.jpg", photo_bytes(), content_type="image/jpeg"),
+    }
+    response = staff_client.post(url, form)
+    assert response.status_code == 200
+    assert "Say in a few words what the photo shows." in response.content.decode()
+    page.refresh_from_db()
+    assert not page.photo
+
+
 def test_the_list_filters_pages_waiting_for_approval(staff_client, make_page):
     make_page(status="pending", display_name="Waiting Wanda", slug="w", email="w@x.org")
     make_page(display_name="Public Pat", slug="p", email="p@x.org")

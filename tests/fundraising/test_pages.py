@@ -69,7 +69,8 @@ def test_a_photo_needs_its_description(client, make_page):
     upload = SimpleUploadedFile("p.jpg", photo_bytes(), content_type="image/jpeg")
     response = client.post(_edit_url(page), _form(photo=upload, photo_alt=""))
     assert response.status_code == 400
-    assert "Say in a few words what the photo shows." in response.content.decode()
+    # Once in the summary, once by the field.
+    assert response.content.decode().count("Say in a few words what the photo shows.") == 2
     page.refresh_from_db()
     assert page.status == "draft"
 
