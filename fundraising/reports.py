@@ -11,9 +11,10 @@ COLUMNS = ["campaign", "supporter", "email", "status", "gifts", "donors", "raise
 
 
 def raised_per_supporter(campaign=None):
-    """Every written page (not drafts) with its counted gifts, most raised first."""
+    """Every written page (not drafts, nor a draft staff hid: it has no address yet)
+    with its counted gifts, most raised first."""
     counted = Q(gifts__counted=True)
-    pages = FundraisingPage.objects.exclude(status=FundraisingPage.Status.DRAFT)
+    pages = FundraisingPage.objects.exclude(status=FundraisingPage.Status.DRAFT).exclude(slug="")
     if campaign is not None:
         pages = pages.filter(campaign=campaign)
     return (

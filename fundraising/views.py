@@ -26,7 +26,7 @@ from donations.models import Gift
 from donations.views import _limit_body, _rate_limited, campaign_page_context
 
 from . import links
-from .forms import LinkRequestForm, PageForm
+from .forms import LinkRequestForm, PageForm, save_page
 from .models import FundraisingPage
 
 FEED_SIZE = 20
@@ -97,7 +97,7 @@ def edit(request, page, token):
         if form.is_valid():
             page = form.save(commit=False)
             page.language = languages.active()
-            page.save()
+            save_page(page)
             return HttpResponseRedirect(reverse("fundraising:edit", args=[token]) + "?saved=1")
         status = 400
     context = {
@@ -161,9 +161,11 @@ def render_page(request, page, *, preview=False, extra_context=None, status=200)
     }
     if "donation_form" in context:
         # The page's own form credits the page; the rest of the query as on the campaign's.
+        # Its source is the public page, also in the owner's preview: that address
+        # carries the signed link, which a consent to updates must not record.
         query = request.GET.copy()
         query["via"] = page.slug
-        context["donation_form"] = DonationForm.for_page(campaign, query, request.path)
+        context["donation_form"] = DonationForm.for_page(campaign, query, page.get_absolute_url())
     if request.method not in ("GET", "HEAD"):
         # Answered at the form's address: the language switch leads to the page.
         context["language_switch_path"] = page.get_absolute_url()

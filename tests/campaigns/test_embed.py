@@ -128,6 +128,14 @@ def test_an_address_the_form_would_refuse_is_not_found(client, make_campaign, al
     assert client.get(path).status_code == 404
 
 
+def test_a_frequency_the_campaign_does_not_offer_is_not_found(client, make_campaign, allowed):
+    # The form would open with another frequency chosen than the button promised.
+    make_campaign(offers_monthly=False, offers_annual=False, default_frequency="once")
+    assert client.get("/campaigns/spring/embed/50/monthly/").status_code == 404
+    assert client.get("/campaigns/spring/embed/50/annual/").status_code == 404
+    assert client.get("/campaigns/spring/embed/50/once/").status_code == 200
+
+
 def test_a_draft_has_no_public_button(client, make_campaign, allowed):
     make_campaign(is_published=False)
     assert client.get("/campaigns/spring/embed/").status_code == 404

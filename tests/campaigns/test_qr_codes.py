@@ -170,6 +170,18 @@ def test_an_amount_out_of_range_is_explained(editor_client, make_campaign):
     assert "/campaigns/spring/embed/&quot;" in html
 
 
+def test_only_the_frequencies_the_campaign_offers_are_choices(editor_client, make_campaign):
+    campaign = make_campaign(offers_monthly=False, offers_annual=False, default_frequency="once")
+    url = f"/admin/campaigns/campaign/{campaign.pk}/reach/"
+    html = editor_client.get(url).content.decode()
+    assert '<option value="once" selected>' in html and 'value="monthly"' not in html
+    response = editor_client.get(url, {"amount": "60", "frequency": "monthly", "language": "en"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Select a valid choice. monthly is not one of the available choices." in html
+    assert "/campaigns/spring/embed/&quot;" in html  # the plain button meanwhile
+
+
 def test_without_origins_the_admin_says_no_site_may_frame_it(
     editor_client, make_campaign, settings
 ):

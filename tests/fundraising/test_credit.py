@@ -168,6 +168,74 @@ def test_staff_approve_a_page_and_its_supporter_is_told(
     assert "?via=rosa" in mailoutbox[0].body
 
 
+# Committed as in production, where each approval's e-mail goes before the answer.
+@pytest.mark.django_db(transaction=True)
+def test_staff_are_told_when_the_approval_e_mail_could_not_be_sent(
+    staff_client, make_page, monkeypatch
+):
+    import smtplib
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    def refuse(backend, messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse)
+    page = make_page(status="pending")
+    response = staff_client.post(
+        "/admin/fundraising/fundraisingpage/",
+        {"action": "approve_pages", "_selected_action": [page.pk]},
+        follow=True,
+    )
+    page.refresh_from_db()
+    assert page.status == "approved"
+    assert "1 supporter could not be told by e-mail" in response.content.decode()
+
+
+def test_a_page_hidden_before_it_was_written_is_not_approved(
+    staff_client, make_page, mailoutbox, django_capture_on_commit_callbacks
+):
+    # Staff hid a batch that held a draft (a link asked for, no page written yet).
+    draft = make_page(status="hidden", slug="", display_name="", appeal="", email="d@x.org")
+    written = make_page(status="hidden")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            "/admin/fundraising/fundraisingpage/",
+            {"action": "approve_pages", "_selected_action": [draft.pk, written.pk]},
+            follow=True,
+        )
+    assert response.status_code == 200
+    assert "Pages not written yet, or already public, were left as they were." in (
+        response.content.decode()
+    )
+    draft.refresh_from_db()
+    written.refresh_from_db()
+    assert (draft.status, written.status) == ("hidden", "approved")
+    assert [message.to for message in mailoutbox] == [["rosa@example.org"]]
+
+
+def test_staff_correcting_a_photo_must_describe_it(staff_client, make_page):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .conftest import photo_bytes
+
+    page = make_page(photo_alt="")
+    url = f"/admin/fundraising/fundraisingpage/{page.pk}/change/"
+    form = {
+        "display_name": "Rosa",
+        "appeal": page.appeal,
+        "photo_alt": "",
+        "goal_kind": "dollars",
+        "goal_target": "500",
+        "photo": SimpleUploadedFile("p.jpg", photo_bytes(), content_type="image/jpeg"),
+    }
+    response = staff_client.post(url, form)
+    assert response.status_code == 200
+    assert "Say in a few words what the photo shows." in response.content.decode()
+    page.refresh_from_db()
+    assert not page.photo
+
+
 def test_the_list_filters_pages_waiting_for_approval(staff_client, make_page):
     make_page(status="pending", display_name="Waiting Wanda", slug="w", email="w@x.org")
     make_page(display_name="Public Pat", slug="p", email="p@x.org")
@@ -220,7 +288,28 @@ def test_the_report_shows_money_raised_per_supporter(staff_client, campaign, mak
     assert sorted(line[column] for line in lines[1:]) == ["", "Lee", "Rosa", "Rosa"]
 
 
+def test_the_report_leaves_out_a_page_hidden_before_it_was_written(staff_client, make_page):
+    make_page()
+    make_page(status="hidden", slug="", display_name="", appeal="", email="d@x.org")
+    html = staff_client.get("/admin/fundraising/fundraisingpage/report/").content.decode()
+    assert html.count('<th scope="row">') == 1
+    response = staff_client.get("/admin/fundraising/fundraisingpage/report/?format=csv")
+    assert b"d@x.org" not in b"".join(response.streaming_content)
+
+
 def test_the_report_is_for_staff_who_see_reports(client, make_page):
     clerk = User.objects.create_user("clerk", password="x", is_staff=True)
     client.force_login(clerk)
     assert client.get("/admin/fundraising/fundraisingpage/report/").status_code in (302, 403)
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "²", "99999999999999999999"])
+def test_a_campaign_that_is_no_id_gets_the_report_of_every_campaign(staff_client, make_page, value):
+    make_page()
+    response = staff_client.get(f"/admin/fundraising/fundraisingpage/report/?campaign={value}")
+    assert response.status_code == 200
+    assert re.search(r"Rosa</a></th>", response.content.decode())
+    csv_response = staff_client.get(
+        f"/admin/fundraising/fundraisingpage/report/?campaign={value}&format=csv"
+    )
+    assert b"rosa@example.org" in b"".join(csv_response.streaming_content)

@@ -69,9 +69,33 @@ def test_a_photo_needs_its_description(client, make_page):
     upload = SimpleUploadedFile("p.jpg", photo_bytes(), content_type="image/jpeg")
     response = client.post(_edit_url(page), _form(photo=upload, photo_alt=""))
     assert response.status_code == 400
-    assert "Say in a few words what the photo shows." in response.content.decode()
+    # Once in the summary, once by the field.
+    assert response.content.decode().count("Say in a few words what the photo shows.") == 2
     page.refresh_from_db()
     assert page.status == "draft"
+
+
+def test_two_supporters_taking_the_same_name_at_once_get_two_addresses(
+    client, make_page, monkeypatch
+):
+    from fundraising import forms
+    from fundraising.models import FundraisingPage
+
+    page = make_page(status="draft", slug="", display_name="", appeal="")
+    real_unique_slug = forms.unique_slug
+
+    def another_supporter_saves_meanwhile(page):
+        slug = real_unique_slug(page)
+        monkeypatch.setattr(forms, "unique_slug", real_unique_slug)
+        make_page(status="pending", slug=slug, display_name="Rosa Díaz", email="r2@x.org")
+        return slug
+
+    monkeypatch.setattr(forms, "unique_slug", another_supporter_saves_meanwhile)
+    response = client.post(_edit_url(page), _form())
+    assert response.status_code == 302
+    page.refresh_from_db()
+    assert (page.status, page.slug) == ("pending", "rosa-diaz-2")
+    assert FundraisingPage.objects.filter(slug="rosa-diaz").count() == 1
 
 
 def test_markup_in_the_appeal_is_shown_as_text(client, make_page):
@@ -100,6 +124,15 @@ def test_the_owner_previews_a_page_waiting_for_approval_privately(client, make_p
     assert response.status_code == 200
     assert "Preview — only you can see this page." in response.content.decode()
     assert "no-store" in response["Cache-Control"]
+
+
+def test_a_gift_from_the_owner_s_preview_records_the_public_page_not_the_link(client, make_page):
+    page = make_page(status="pending")
+    token = links.make_token(page)
+    html = client.get(_edit_url(page) + "preview/").content.decode()
+    source = re.search(r'<input type="hidden" name="source" value="([^"]*)">', html).group(1)
+    # Where a consent to updates is recorded as given: never the signed link itself.
+    assert token not in source and source == page.get_absolute_url()
 
 
 def test_changing_the_words_of_an_approved_page_sends_it_back_to_review(client, make_page):

@@ -179,3 +179,22 @@ def test_a_picture_two_pages_share_stays_for_the_one_still_public(
     rosa.refresh_from_db()
     assert rosa.photo.name != ana.photo.name
     assert _served(client, ana.photo.url) == 200
+
+
+def test_deleting_pages_from_the_list_deletes_their_photos_and_retires_the_cached_page(
+    client, superuser, page_with_photo, django_capture_on_commit_callbacks
+):
+    page = page_with_photo
+    public_url, page_url = page.photo.url, page.get_absolute_url()
+    assert client.get(page_url).status_code == 200  # now kept by the page cache
+    client.force_login(superuser)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/fundraising/fundraisingpage/",
+            {"action": "delete_selected", "_selected_action": [page.pk], "post": "yes"},
+        )
+    client.logout()
+    assert response.status_code == 302
+    assert not FundraisingPage.objects.exists()
+    assert client.get(page_url).status_code == 404
+    assert _served(client, public_url) == 404
