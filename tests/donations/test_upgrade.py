@@ -69,6 +69,21 @@ def test_checkout_saves_the_card_only_when_the_campaign_offers_the_upgrade(
     assert saving["_payment_intent_data"]["setup_future_usage"] == "off_session"
 
 
+def test_checkout_never_saves_a_bank_account_for_the_upgrade(
+    client, offering, stripe_standin, donation, standin_objects
+):
+    """The upgrade is offered after a card gift only: a bank debit saved for it would
+    have the donor authorize future debits that nothing will ever make."""
+    client.post(
+        f"/give/{offering.slug}/",
+        donation(amount="other", other_amount="2000", payment_method="bank"),
+    )
+
+    (session,) = standin_objects("checkout.session")
+    assert session["payment_method_types"] == ["us_bank_account"]
+    assert "setup_future_usage" not in session["_payment_intent_data"]
+
+
 def test_the_thank_you_page_offers_the_upgrade_with_what_and_when(client, paid_gift):
     session_id = paid_gift(amount="50")
     response = _thanks(client, session_id)
