@@ -212,6 +212,24 @@ def test_a_monthly_bank_gift_whose_first_debit_fails_never_starts(
     assert PaymentFailureNotice.objects.get().pledge == Pledge.objects.get()
 
 
+def test_a_yearly_bank_gift_whose_first_debit_fails_is_told_as_a_yearly_gift(
+    client, settings, campaign, bookkeeper, bank_payment, django_capture_on_commit_callbacks
+):
+    """Not as a one-time gift: the donor learns the yearly gift has not started, and
+    staff who follow failed recurring charges hear of it, pointed to recurring gifts
+    (no failed gift is booked for a recurring one)."""
+    StaffAlertPreference.objects.create(user=bookkeeper, monthly_failed=True)
+    events = bank_payment(frequency="annual", succeeded=False)
+    _deliver(client, settings, events, django_capture_on_commit_callbacks)
+
+    assert MonthlyGift.objects.get().status == "incomplete"
+    (notice,) = _mails_to("ana@example.org")
+    assert "the yearly gift has not started" in notice.body
+    (alert,) = _mails_to(bookkeeper.email)
+    assert "didn’t go through" in alert.subject
+    assert "/admin/donations/monthlygift/" in alert.body
+
+
 def test_the_thank_you_page_of_a_pending_bank_gift_says_it_is_processing(
     client, campaign, donation, stripe_standin
 ):
