@@ -166,6 +166,9 @@ def book_checkout_session(
     if not created:
         gift.merge_payment(state)
         _fill_in_charge(gift, payment)
+        # Dated by its earliest event (Checkout's completion): a bank debit's
+        # settlement, days later, may come first, and must not move the gift's date.
+        gift.given_at = min(gift.given_at, occurred_at)
     adjustments.apply_parked(gift)
     save_gift(gift, created=created)
     balance.book_gift_balance(gift, balance_transaction)

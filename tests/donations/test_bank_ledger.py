@@ -128,6 +128,23 @@ def test_a_settled_one_time_bank_gift_counts_once(
     assert not PaymentFailureNotice.objects.exists()
 
 
+@pytest.mark.parametrize("order", ["as-sent", "reversed"])
+def test_a_settled_bank_gift_is_dated_when_it_was_given_in_any_order(
+    client, settings, campaign, bank_payment, order, django_capture_on_commit_callbacks
+):
+    """The debit settles days after Checkout: the gift is dated when the donor gave,
+    as when the events come in Stripe's order, also when the settlement comes first
+    (a redelivery) and would otherwise date it days later, maybe in another year."""
+    completed, settled = bank_payment()
+    given = timezone.now() - datetime.timedelta(days=4)
+    completed["created"] = int(given.timestamp())
+    _deliver(
+        client, settings, _in_order([completed, settled], order), django_capture_on_commit_callbacks
+    )
+
+    assert Gift.objects.get().given_at == given.replace(microsecond=0)
+
+
 @pytest.mark.parametrize("order", ORDERS)
 def test_a_failed_one_time_bank_gift_never_counts_and_is_told_once(
     client, settings, campaign, staff, bank_payment, order, django_capture_on_commit_callbacks
