@@ -25,7 +25,7 @@ from fundraising.models import fundraising_page
 from . import fees, languages, ledger, monthly, pledges, ratelimit, stripe_facts, stripe_gateway
 from .cross_site import refuse_cross_site
 from .forms import DonationForm, ManageLinkForm
-from .models import Frequency, Pledge, Tribute, first_name
+from .models import Frequency, PaymentFailureNotice, Pledge, Tribute, first_name
 from .upgrades import NoOffer, accept_upgrade, upgrade_offer, upgraded_gift
 
 logger = logging.getLogger(__name__)
@@ -268,6 +268,8 @@ def thank_you(request):
         "is_monthly": pledge.frequency == Frequency.MONTHLY,
         "is_annual": pledge.frequency == Frequency.ANNUAL,
         "is_pending": session.get("payment_status") != "paid",
+        # Stripe's session stays unpaid once a bank debit has failed; the ledger knows.
+        "is_failed": PaymentFailureNotice.objects.filter(pledge=pledge).exists(),
         "tribute": Tribute.objects.filter(pledge=pledge).first(),
     }
     return render(request, "donations/thank_you.html", context)

@@ -266,6 +266,24 @@ def test_the_thank_you_page_of_a_pending_bank_gift_says_it_is_processing(
     assert mail.outbox == []
 
 
+@pytest.mark.parametrize("frequency", ["once", "monthly"])
+def test_the_thank_you_page_of_a_failed_bank_gift_no_longer_says_it_is_processing(
+    client, settings, bank_payment, frequency, django_capture_on_commit_callbacks
+):
+    """Coming back to the page (a reload, the browser's history) after the debit failed
+    must not promise a receipt: the payment is over, and nothing was taken."""
+    events = bank_payment(frequency=frequency, succeeded=False)
+    _deliver(client, settings, events, django_capture_on_commit_callbacks)
+    session_id = Pledge.objects.get().stripe_checkout_session_id
+
+    html = client.get("/give/thanks/", {"session_id": session_id}).content.decode()
+
+    assert "your bank payment didn’t go through" in html
+    assert "no money was taken" in html
+    assert "we’re confirming your payment" not in html
+    assert "we’ll e-mail your receipt" not in html
+
+
 def test_a_mail_outage_leaves_the_failure_notice_due_and_a_second_send_delivers_it(
     client,
     settings,
