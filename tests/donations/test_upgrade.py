@@ -44,11 +44,20 @@ def _thanks(client, session_id):
     return client.get("/give/thanks/", {"session_id": session_id})
 
 
-def _answer(client, session_id, choice="accept", pledge=None):
+def _answer(client, session_id, choice="accept", pledge=None, amount=None):
+    """Posts the offer's form; `amount` is the monthly amount the page offered (by
+    default the one the campaign offers for the gift now)."""
     pledge = pledge or Pledge.objects.get(stripe_checkout_session_id=session_id)
+    if amount is None:
+        amount = pledge.campaign.monthly_upgrade_cents(pledge.gift_cents) or ""
     return client.post(
         "/give/thanks/monthly/",
-        {"pledge": str(pledge.public_id), "session_id": session_id, "choice": choice},
+        {
+            "pledge": str(pledge.public_id),
+            "session_id": session_id,
+            "choice": choice,
+            "amount": amount,
+        },
     )
 
 
@@ -120,7 +129,12 @@ def test_the_offer_and_its_e_mail_are_in_the_language_of_the_gift(
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(
             "/es/give/thanks/monthly/",
-            {"pledge": str(pledge.public_id), "session_id": session_id, "choice": "accept"},
+            {
+                "pledge": str(pledge.public_id),
+                "session_id": session_id,
+                "choice": "accept",
+                "amount": "1500",
+            },
         )
     assert answer["Location"] == f"/es/give/thanks/?session_id={session_id}"
     assert Pledge.objects.get(upgraded_from=pledge).language == "es"
@@ -182,6 +196,25 @@ def test_accepting_starts_a_monthly_gift_on_the_saved_card(
     html = _thanks(client, session_id).content.decode()
     assert "Your monthly gift is set up" in html
     assert "Make it monthly" not in html
+
+
+def test_it_starts_only_the_amount_the_donor_was_offered(
+    client, paid_gift, offering, standin_objects
+):
+    """Staff may change the tiers between the page and the click: the donor agreed to
+    the amount on their button, and no other is charged to their card."""
+    session_id = paid_gift(amount="50")
+    assert 'name="amount" value="1500"' in _thanks(client, session_id).content.decode()
+    offering.monthly_upgrade_tiers = "50: 20"
+    offering.save()
+
+    response = _answer(client, session_id, amount="1500")
+
+    assert response.status_code == 409
+    assert "The monthly amount offered has changed" in response.content.decode()
+    assert _subscriptions(standin_objects) == []
+    assert not MonthlyGift.objects.exists()
+    assert "Make it monthly at $20?" in _thanks(client, session_id).content.decode()
 
 
 def test_a_second_click_makes_no_second_subscription(client, paid_gift, standin_objects):
@@ -317,7 +350,7 @@ def test_two_clicks_at_once_make_one_subscription(
 
     def click():
         try:
-            results.append(accept_upgrade(pledge).pk)
+            results.append(accept_upgrade(pledge, amount_cents=1500).pk)
         except Exception as error:  # reported by the test, not lost in the thread
             errors.append(error)
         finally:
