@@ -30,6 +30,7 @@ from donations.models import (
     StaffAlert,
     StaffAlertPreference,
 )
+from donations.monthly import ask_to_update_card
 
 pytestmark = pytest.mark.django_db
 
@@ -228,6 +229,28 @@ def test_a_monthly_bank_gift_whose_first_debit_fails_never_starts(
     (alert,) = _mails_to(staff.email)
     assert "didn’t go through" in alert.subject
     assert PaymentFailureNotice.objects.get().pledge == Pledge.objects.get()
+
+
+def test_a_later_failed_debit_of_a_bank_monthly_gift_asks_for_no_card(
+    client, settings, bank_payment, django_capture_on_commit_callbacks
+):
+    """The gift started from a bank account and is still paid from it: the donor is
+    asked to update their payment details, not told that a card they never gave has
+    expired."""
+    _deliver(
+        client, settings, bank_payment(frequency="monthly"), django_capture_on_commit_callbacks
+    )
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ask_to_update_card(MonthlyGift.objects.get(), "in_later_debit")
+
+    (notice,) = _mails_to("ana@example.org")
+    assert "This month’s charge of $2,000.00" in notice.body
+    assert "Your bank account may have changed" in notice.body
+    assert "update your payment details" in notice.body
+    assert "card" not in notice.body
+    assert "card" not in notice.alternatives[0][0]
 
 
 def test_a_yearly_bank_gift_whose_first_debit_fails_is_told_as_a_yearly_gift(
