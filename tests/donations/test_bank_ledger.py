@@ -30,7 +30,7 @@ from donations.models import (
     StaffAlert,
     StaffAlertPreference,
 )
-from donations.monthly import ask_to_update_card
+from donations.monthly import ask_to_update_card, make_token
 
 pytestmark = pytest.mark.django_db
 
@@ -251,6 +251,21 @@ def test_a_later_failed_debit_of_a_bank_monthly_gift_asks_for_no_card(
     assert "update your payment details" in notice.body
     assert "card" not in notice.body
     assert "card" not in notice.alternatives[0][0]
+
+
+def test_my_giving_asks_a_bank_donor_whose_debit_failed_for_no_card(
+    client, settings, bank_payment, django_capture_on_commit_callbacks
+):
+    _deliver(
+        client, settings, bank_payment(frequency="monthly"), django_capture_on_commit_callbacks
+    )
+    monthly = MonthlyGift.objects.get()
+    MonthlyGift.objects.filter(pk=monthly.pk).update(status=MonthlyGift.Status.PAST_DUE)
+
+    html = client.get(f"/give/manage/{make_token(monthly.donor)}/").content.decode()
+
+    assert "the last debit from your bank account didn’t go through" in html
+    assert "please update your card" not in html
 
 
 def test_a_yearly_bank_gift_whose_first_debit_fails_is_told_as_a_yearly_gift(
