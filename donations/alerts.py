@@ -37,6 +37,7 @@ from .models import (
     MonthlyNotice,
     PaymentFailureNotice,
     StaffAlert,
+    is_recurring,
 )
 from .models import StaffAlertPreference as Preference
 from .reports import local_range
@@ -105,9 +106,10 @@ def monthly_charge_failed(monthly, invoice_id):
 
 def bank_payment_failed(notice):
     """A bank payment failed (donations.bank_failures): for staff who would have heard
-    of the gift had it gone through, by its size, or who follow failed monthly charges."""
+    of the gift had it gone through, by its size, or who follow failed monthly charges
+    (a yearly gift's first debit is one too, as monthly_charge_failed counts it)."""
     wants = Q(gifts_from_cents__isnull=False, gifts_from_cents__lte=notice.amount_cents)
-    if notice.pledge.frequency == Frequency.MONTHLY:
+    if is_recurring(notice.pledge.frequency):
         wants |= Q(monthly_failed=True)
     _queue(Kind.BANK_FAILED, notice.key, _recipients(wants))
 
@@ -203,7 +205,8 @@ def _bank_failed_alert(alert):
             _("Nothing was counted. The donor was told by e-mail and invited to try again."),
         ),
     ]
-    if pledge.frequency == Frequency.MONTHLY:
+    if is_recurring(pledge.frequency):
+        # A recurring gift whose first debit failed books no failed gift, only itself.
         url = _admin_url("admin:donations_monthlygift_changelist")
     else:
         url = _admin_url("admin:donations_gift_changelist") + "?status__exact=failed"

@@ -53,11 +53,11 @@ def build_failure_notice(notice):
     pledge = notice.pledge
     language = pledge.language
     with mail.in_language(language):
-        monthly = pledge.frequency == Frequency.MONTHLY
         context = {
             "name": first_name(pledge.name),
             "amount": format_money(notice.amount_cents, pledge.currency, always_cents=True),
-            "is_monthly": monthly,
+            "is_monthly": pledge.frequency == Frequency.MONTHLY,
+            "is_annual": pledge.frequency == Frequency.ANNUAL,
             "campaign": pledge.campaign.in_language("title", language=language),
             "org_name": Organization.current().legal_name,
             # Back to the appeal, in the donor's language, to give again.

@@ -61,10 +61,18 @@ def pledge_by_id(pledge_id):
     return Pledge.objects.select_related("donor", "campaign").filter(public_id=public_id).first()
 
 
-def _charge_defaults(payment):
-    """A new gift's fields from the PaymentIntent that paid it (stripe_facts.payment_facts)."""
+def _charge_defaults(payment, pledge=None):
+    """A new gift's fields from the PaymentIntent that paid it (stripe_facts.payment_facts).
+
+    Until its charge is at hand, a gift pledged from a bank account is one: a debit is
+    pending for days, and may fail, without any event bringing the charge that says so.
+    """
+    method = payment.method
+    pledged_bank = pledge is not None and pledge.payment_method == PaymentMethod.BANK
+    if pledged_bank and not payment.charge_known:
+        method = Gift.Method.BANK
     return {
-        "method": Gift.Method(payment.method),
+        "method": Gift.Method(method),
         "card_brand": payment.card_brand,
         "card_last4": payment.card_last4,
         "stripe_charge_id": payment.charge_id,
@@ -158,7 +166,7 @@ def book_checkout_session(
             "fundraiser_id": pledge.fundraiser_id,
             "payment": state,
             **_tribute_defaults(pledge),
-            **_charge_defaults(payment),
+            **_charge_defaults(payment, pledge),
         },
         stripe_payment_intent_id=payment.payment_intent_id,
     )
@@ -166,6 +174,9 @@ def book_checkout_session(
     if not created:
         gift.merge_payment(state)
         _fill_in_charge(gift, payment)
+        # Dated by its earliest event (Checkout's completion): a bank debit's
+        # settlement, days later, may come first, and must not move the gift's date.
+        gift.given_at = min(gift.given_at, occurred_at)
     adjustments.apply_parked(gift)
     save_gift(gift, created=created)
     balance.book_gift_balance(gift, balance_transaction)

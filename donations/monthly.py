@@ -32,7 +32,7 @@ from . import languages, mail, ratelimit, stripe_gateway
 from .donors import find_donor
 from .ledger import SubscriptionChange
 from .mail import short_error
-from .models import Donor, MonthlyGift, MonthlyNotice, first_name
+from .models import Donor, Gift, MonthlyGift, MonthlyNotice, PaymentMethod, first_name
 from .signed_links import AddressLinks, LinkExpired, LinkInvalid  # noqa: F401 (what read raises)
 
 logger = logging.getLogger(__name__)
@@ -83,6 +83,20 @@ def card_of(monthly):
         .only("card_brand", "card_last4")
     ).first()
     return (charge.card_brand, charge.card_last4) if charge else ("", "")
+
+
+def paid_by_bank(monthly):
+    """Whether a recurring gift is paid from a bank account: as its latest charge was
+    (the donor may have moved it to a card in Stripe's portal), else as its pledge chose."""
+    latest = (
+        monthly.charges.exclude(payment=Gift.Payment.FAILED)
+        .order_by("-given_at", "-pk")
+        .values_list("method", flat=True)
+        .first()
+    )
+    if latest:
+        return latest == Gift.Method.BANK
+    return monthly.pledge_id is not None and monthly.pledge.payment_method == PaymentMethod.BANK
 
 
 # "Send me a link" --------------------------------------------------------------------
@@ -282,6 +296,8 @@ def _deliver_card_notice(notice_id):
                 "request_url": settings.SITE_URL + reverse("donations:manage"),
                 "minutes": LINK_MAX_AGE // 60,
                 "yearly": monthly.is_yearly,
+                # A failed debit from a bank account is no expired card.
+                "by_bank": notice.kind == MonthlyNotice.Kind.CARD and paid_by_bank(monthly),
             }
             subject = str(subject)
         error = mail.deliver(mail.build(template, donor.email, subject, context, language=language))

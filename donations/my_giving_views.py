@@ -77,7 +77,14 @@ def render_page(request, donor, token, *, status=200, bound=None, notice=""):
         form = form or ChangeAmountForm(initial={"monthly_id": gift.pk})
         form.auto_id = f"id_%s_{gift.pk}"
         monthly_gifts.append(
-            {"gift": gift, "form": form, "next_charge": next_charge, "brand": brand, "last4": last4}
+            {
+                "gift": gift,
+                "form": form,
+                "next_charge": next_charge,
+                "brand": brand,
+                "last4": last4,
+                "by_bank": monthly.paid_by_bank(gift),
+            }
         )
     preferences = []
     for name, form_class in PREFERENCES.items():

@@ -138,10 +138,12 @@ def create_checkout_session(*, pledge, success_url, cancel_url):
         params["mode"] = "payment"
         params["customer_creation"] = "always"
         params["payment_intent_data"] = {"metadata": metadata}
-        if pledge.campaign.offers_monthly_upgrade:
+        if pledge.campaign.offers_monthly_upgrade and pledge.payment_method != "bank":
             # Saves the card on the customer Checkout creates, for the monthly gift the
             # thank-you page may offer (donations.upgrades); Checkout tells the donor
-            # their card will be saved for future payments.
+            # their card will be saved for future payments. Never a bank account: no
+            # offer follows a bank debit, and saving one would have the donor sign a
+            # mandate for future debits that nothing will make.
             params["payment_intent_data"]["setup_future_usage"] = "off_session"
     return _call(
         client().v1.checkout.sessions.create,

@@ -50,6 +50,10 @@ class NoOffer(Exception):
     """This gift cannot be made monthly (any more): nothing was started."""
 
 
+class OfferChanged(NoOffer):
+    """The amount offered now is not the one the donor accepted: nothing was started."""
+
+
 def one_month_after(moment):
     """The same day and time next month, or the month's last day when it is shorter
     (January 31 → February 28), as Stripe counts a monthly billing period."""
@@ -112,15 +116,18 @@ def upgraded_gift(pledge):
     return MonthlyGift.objects.select_related("pledge").filter(pledge__upgraded_from=pledge).first()
 
 
-def accept_upgrade(pledge):
-    """Makes the one-time gift of `pledge` monthly; returns the MonthlyGift.
+def accept_upgrade(pledge, *, amount_cents):
+    """Makes the one-time gift of `pledge` monthly at `amount_cents`, the amount the
+    donor was offered and accepted; returns the MonthlyGift.
 
     Books nothing: it starts a subscription on the card the one-time gift saved and
     records the monthly pledge and its MonthlyGift (with the donor of the one-time
     gift), and queues the confirmation e-mail; each charge is booked by
     ledger.book_invoice when Stripe says it was paid. Raises NoOffer when there is no
-    offer for this gift (anymore), and StripeUnavailable or StripeRejected when Stripe
-    did not start it: then nothing is written.
+    offer for this gift (anymore), OfferChanged when the offer is now for another
+    amount (staff changed the tiers since the page was shown: the card is charged
+    only what the donor agreed to), and StripeUnavailable or StripeRejected when
+    Stripe did not start it: then nothing is written.
 
     Safe twice: the one-time pledge's row is locked while Stripe is asked, so a second
     click waits and then finds the first one's monthly gift (returned as is); and the
@@ -139,6 +146,8 @@ def accept_upgrade(pledge):
         offer = upgrade_offer(pledge, payment_intent)
         if offer is None:
             raise NoOffer(pledge.public_id)
+        if offer.amount_cents != amount_cents:
+            raise OfferChanged(pledge.public_id)
         upgrade = Pledge(
             public_id=uuid.uuid5(_UPGRADE_NAMESPACE, str(pledge.public_id)),
             campaign=pledge.campaign,

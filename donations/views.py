@@ -25,8 +25,8 @@ from fundraising.models import fundraising_page
 from . import fees, languages, ledger, monthly, pledges, ratelimit, stripe_facts, stripe_gateway
 from .cross_site import refuse_cross_site
 from .forms import DonationForm, ManageLinkForm
-from .models import Frequency, Pledge, Tribute, first_name
-from .upgrades import NoOffer, accept_upgrade, upgrade_offer, upgraded_gift
+from .models import Frequency, PaymentFailureNotice, Pledge, Tribute, first_name
+from .upgrades import NoOffer, OfferChanged, accept_upgrade, upgrade_offer, upgraded_gift
 
 logger = logging.getLogger(__name__)
 
@@ -268,6 +268,8 @@ def thank_you(request):
         "is_monthly": pledge.frequency == Frequency.MONTHLY,
         "is_annual": pledge.frequency == Frequency.ANNUAL,
         "is_pending": session.get("payment_status") != "paid",
+        # Stripe's session stays unpaid once a bank debit has failed; the ledger knows.
+        "is_failed": PaymentFailureNotice.objects.filter(pledge=pledge).exists(),
         "tribute": Tribute.objects.filter(pledge=pledge).first(),
     }
     return render(request, "donations/thank_you.html", context)
@@ -338,13 +340,22 @@ def upgrade(request):
         ]
         return _see_other(back)
     try:
-        accept_upgrade(pledge)
+        accept_upgrade(pledge, amount_cents=_offered_cents(request.POST.get("amount")))
+    except OfferChanged:
+        return _problem(request, "upgrade_changed", 409, campaign=pledge.campaign, back=back)
     except NoOffer:
         return _problem(request, "upgrade_refused", 409, campaign=pledge.campaign, back=back)
     except (stripe_gateway.StripeUnavailable, stripe_gateway.StripeRejected) as error:
         status = 503 if isinstance(error, stripe_gateway.StripeUnavailable) else 502
         return _problem(request, "upgrade_unavailable", status, campaign=pledge.campaign, back=back)
     return _see_other(back)
+
+
+def _offered_cents(value):
+    """The monthly amount the offer's form was shown with, in cents; None when it is no
+    amount (an old or forged form), which no offer matches."""
+    value = value or ""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 # "My giving": asking for a link --------------------------------------------------

@@ -30,6 +30,7 @@ from donations.models import (
     StaffAlert,
     StaffAlertPreference,
 )
+from donations.monthly import ask_to_update_card, make_token
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +129,23 @@ def test_a_settled_one_time_bank_gift_counts_once(
     assert not PaymentFailureNotice.objects.exists()
 
 
+@pytest.mark.parametrize("order", ["as-sent", "reversed"])
+def test_a_settled_bank_gift_is_dated_when_it_was_given_in_any_order(
+    client, settings, campaign, bank_payment, order, django_capture_on_commit_callbacks
+):
+    """The debit settles days after Checkout: the gift is dated when the donor gave,
+    as when the events come in Stripe's order, also when the settlement comes first
+    (a redelivery) and would otherwise date it days later, maybe in another year."""
+    completed, settled = bank_payment()
+    given = timezone.now() - datetime.timedelta(days=4)
+    completed["created"] = int(given.timestamp())
+    _deliver(
+        client, settings, _in_order([completed, settled], order), django_capture_on_commit_callbacks
+    )
+
+    assert Gift.objects.get().given_at == given.replace(microsecond=0)
+
+
 @pytest.mark.parametrize("order", ORDERS)
 def test_a_failed_one_time_bank_gift_never_counts_and_is_told_once(
     client, settings, campaign, staff, bank_payment, order, django_capture_on_commit_callbacks
@@ -140,7 +158,8 @@ def test_a_failed_one_time_bank_gift_never_counts_and_is_told_once(
     _deliver(client, settings, _in_order(events, order), django_capture_on_commit_callbacks)
 
     gift = Gift.objects.get()
-    assert (gift.status, gift.counted) == ("failed", False)
+    # Paid from a bank account, though no event brought the charge that says so.
+    assert (gift.status, gift.counted, gift.method) == ("failed", False, "bank")
     campaign.refresh_from_db()
     assert (campaign.donor_count, campaign.raised_cents) == (0, 0)
     assert not FeedItem.objects.filter(withdrawn=False).exists()
@@ -212,6 +231,61 @@ def test_a_monthly_bank_gift_whose_first_debit_fails_never_starts(
     assert PaymentFailureNotice.objects.get().pledge == Pledge.objects.get()
 
 
+def test_a_later_failed_debit_of_a_bank_monthly_gift_asks_for_no_card(
+    client, settings, bank_payment, django_capture_on_commit_callbacks
+):
+    """The gift started from a bank account and is still paid from it: the donor is
+    asked to update their payment details, not told that a card they never gave has
+    expired."""
+    _deliver(
+        client, settings, bank_payment(frequency="monthly"), django_capture_on_commit_callbacks
+    )
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ask_to_update_card(MonthlyGift.objects.get(), "in_later_debit")
+
+    (notice,) = _mails_to("ana@example.org")
+    assert "This month’s charge of $2,000.00" in notice.body
+    assert "Your bank account may have changed" in notice.body
+    assert "update your payment details" in notice.body
+    assert "card" not in notice.body
+    assert "card" not in notice.alternatives[0][0]
+
+
+def test_my_giving_asks_a_bank_donor_whose_debit_failed_for_no_card(
+    client, settings, bank_payment, django_capture_on_commit_callbacks
+):
+    _deliver(
+        client, settings, bank_payment(frequency="monthly"), django_capture_on_commit_callbacks
+    )
+    monthly = MonthlyGift.objects.get()
+    MonthlyGift.objects.filter(pk=monthly.pk).update(status=MonthlyGift.Status.PAST_DUE)
+
+    html = client.get(f"/give/manage/{make_token(monthly.donor)}/").content.decode()
+
+    assert "the last debit from your bank account didn’t go through" in html
+    assert "please update your card" not in html
+
+
+def test_a_yearly_bank_gift_whose_first_debit_fails_is_told_as_a_yearly_gift(
+    client, settings, campaign, bookkeeper, bank_payment, django_capture_on_commit_callbacks
+):
+    """Not as a one-time gift: the donor learns the yearly gift has not started, and
+    staff who follow failed recurring charges hear of it, pointed to recurring gifts
+    (no failed gift is booked for a recurring one)."""
+    StaffAlertPreference.objects.create(user=bookkeeper, monthly_failed=True)
+    events = bank_payment(frequency="annual", succeeded=False)
+    _deliver(client, settings, events, django_capture_on_commit_callbacks)
+
+    assert MonthlyGift.objects.get().status == "incomplete"
+    (notice,) = _mails_to("ana@example.org")
+    assert "the yearly gift has not started" in notice.body
+    (alert,) = _mails_to(bookkeeper.email)
+    assert "didn’t go through" in alert.subject
+    assert "/admin/donations/monthlygift/" in alert.body
+
+
 def test_the_thank_you_page_of_a_pending_bank_gift_says_it_is_processing(
     client, campaign, donation, stripe_standin
 ):
@@ -228,6 +302,24 @@ def test_the_thank_you_page_of_a_pending_bank_gift_says_it_is_processing(
     gift = Gift.objects.get()
     assert (gift.status, gift.counted, gift.receipt_status) == ("pending", False, "pending")
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize("frequency", ["once", "monthly"])
+def test_the_thank_you_page_of_a_failed_bank_gift_no_longer_says_it_is_processing(
+    client, settings, bank_payment, frequency, django_capture_on_commit_callbacks
+):
+    """Coming back to the page (a reload, the browser's history) after the debit failed
+    must not promise a receipt: the payment is over, and nothing was taken."""
+    events = bank_payment(frequency=frequency, succeeded=False)
+    _deliver(client, settings, events, django_capture_on_commit_callbacks)
+    session_id = Pledge.objects.get().stripe_checkout_session_id
+
+    html = client.get("/give/thanks/", {"session_id": session_id}).content.decode()
+
+    assert "your bank payment didn’t go through" in html
+    assert "no money was taken" in html
+    assert "we’re confirming your payment" not in html
+    assert "we’ll e-mail your receipt" not in html
 
 
 def test_a_mail_outage_leaves_the_failure_notice_due_and_a_second_send_delivers_it(

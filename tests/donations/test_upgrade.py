@@ -44,11 +44,20 @@ def _thanks(client, session_id):
     return client.get("/give/thanks/", {"session_id": session_id})
 
 
-def _answer(client, session_id, choice="accept", pledge=None):
+def _answer(client, session_id, choice="accept", pledge=None, amount=None):
+    """Posts the offer's form; `amount` is the monthly amount the page offered (by
+    default the one the campaign offers for the gift now)."""
     pledge = pledge or Pledge.objects.get(stripe_checkout_session_id=session_id)
+    if amount is None:
+        amount = pledge.campaign.monthly_upgrade_cents(pledge.gift_cents) or ""
     return client.post(
         "/give/thanks/monthly/",
-        {"pledge": str(pledge.public_id), "session_id": session_id, "choice": choice},
+        {
+            "pledge": str(pledge.public_id),
+            "session_id": session_id,
+            "choice": choice,
+            "amount": amount,
+        },
     )
 
 
@@ -67,6 +76,21 @@ def test_checkout_saves_the_card_only_when_the_campaign_offers_the_upgrade(
     plain, saving = sorted(standin_objects("checkout.session"), key=lambda s: s["amount_total"])
     assert "setup_future_usage" not in plain["_payment_intent_data"]
     assert saving["_payment_intent_data"]["setup_future_usage"] == "off_session"
+
+
+def test_checkout_never_saves_a_bank_account_for_the_upgrade(
+    client, offering, stripe_standin, donation, standin_objects
+):
+    """The upgrade is offered after a card gift only: a bank debit saved for it would
+    have the donor authorize future debits that nothing will ever make."""
+    client.post(
+        f"/give/{offering.slug}/",
+        donation(amount="other", other_amount="2000", payment_method="bank"),
+    )
+
+    (session,) = standin_objects("checkout.session")
+    assert session["payment_method_types"] == ["us_bank_account"]
+    assert "setup_future_usage" not in session["_payment_intent_data"]
 
 
 def test_the_thank_you_page_offers_the_upgrade_with_what_and_when(client, paid_gift):
@@ -105,7 +129,12 @@ def test_the_offer_and_its_e_mail_are_in_the_language_of_the_gift(
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(
             "/es/give/thanks/monthly/",
-            {"pledge": str(pledge.public_id), "session_id": session_id, "choice": "accept"},
+            {
+                "pledge": str(pledge.public_id),
+                "session_id": session_id,
+                "choice": "accept",
+                "amount": "1500",
+            },
         )
     assert answer["Location"] == f"/es/give/thanks/?session_id={session_id}"
     assert Pledge.objects.get(upgraded_from=pledge).language == "es"
@@ -167,6 +196,25 @@ def test_accepting_starts_a_monthly_gift_on_the_saved_card(
     html = _thanks(client, session_id).content.decode()
     assert "Your monthly gift is set up" in html
     assert "Make it monthly" not in html
+
+
+def test_it_starts_only_the_amount_the_donor_was_offered(
+    client, paid_gift, offering, standin_objects
+):
+    """Staff may change the tiers between the page and the click: the donor agreed to
+    the amount on their button, and no other is charged to their card."""
+    session_id = paid_gift(amount="50")
+    assert 'name="amount" value="1500"' in _thanks(client, session_id).content.decode()
+    offering.monthly_upgrade_tiers = "50: 20"
+    offering.save()
+
+    response = _answer(client, session_id, amount="1500")
+
+    assert response.status_code == 409
+    assert "The monthly amount offered has changed" in response.content.decode()
+    assert _subscriptions(standin_objects) == []
+    assert not MonthlyGift.objects.exists()
+    assert "Make it monthly at $20?" in _thanks(client, session_id).content.decode()
 
 
 def test_a_second_click_makes_no_second_subscription(client, paid_gift, standin_objects):
@@ -302,7 +350,7 @@ def test_two_clicks_at_once_make_one_subscription(
 
     def click():
         try:
-            results.append(accept_upgrade(pledge).pk)
+            results.append(accept_upgrade(pledge, amount_cents=1500).pk)
         except Exception as error:  # reported by the test, not lost in the thread
             errors.append(error)
         finally:
