@@ -162,6 +162,8 @@ def accept_upgrade(pledge, *, amount_cents):
             display_as=pledge.display_as,
             language=pledge.language,
             source_path=pledge.source_path,
+            # A gift made through a supporter's page stays theirs when it goes monthly.
+            fundraiser_id=pledge.fundraiser_id,
             status=Pledge.Status.COMPLETED,
             upgraded_from=pledge,
         )

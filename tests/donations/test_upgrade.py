@@ -217,6 +217,38 @@ def test_it_starts_only_the_amount_the_donor_was_offered(
     assert "Make it monthly at $20?" in _thanks(client, session_id).content.decode()
 
 
+def test_a_gift_through_a_supporters_page_stays_credited_to_it_when_made_monthly(
+    client, paid_gift, offering, stripe_standin, standin_objects
+):
+    from fundraising.models import FundraisingPage
+
+    rosa = FundraisingPage.objects.create(
+        campaign=offering,
+        email="rosa@example.org",
+        slug="rosa",
+        display_name="Rosa",
+        goal_target=500,
+        status=FundraisingPage.Status.APPROVED,
+    )
+    session_id = paid_gift(amount="100", via="rosa")
+    _thanks(client, session_id)
+    assert _answer(client, session_id).status_code == 303
+    upgrade = Pledge.objects.get(upgraded_from__isnull=False)
+    assert upgrade.fundraiser == rosa
+    (subscription,) = _subscriptions(standin_objects)
+    stripe_standin.set_clock(timezone.now() + timedelta(minutes=1))
+    stripe_standin.renew(subscription["id"])
+    stripe_standin.set_clock(None)
+    paid = [
+        {key: value for key, value in record.items() if key != "delivery"}
+        for record in stripe_standin.events
+        if record["type"] == "invoice.paid"
+    ]
+    _deliver(client, paid)
+    charge = Gift.objects.get(frequency=Frequency.MONTHLY)
+    assert charge.fundraiser == rosa
+
+
 def test_a_second_click_makes_no_second_subscription(client, paid_gift, standin_objects):
     session_id = paid_gift()
     _thanks(client, session_id)
