@@ -23,11 +23,11 @@ from .models import (
     NOTICE_MESSAGE_LENGTH,
     DisplayChoice,
     Frequency,
-    Gift,
     PaymentMethod,
     TributeKind,
     is_recurring,
 )
+from .monthly import paid_by_bank
 from .supporters import UPDATES_WORDING
 
 OTHER = "other"
@@ -588,21 +588,11 @@ class ChangeAmountForm(forms.Form):
         return monthly_id
 
     def payment_method(self):
-        """How the chosen gift is paid now: as its latest charge was (the donor may have
-        changed from a bank account to a card in Stripe's portal since), else as its
-        pledge chose; a card when neither says."""
-        if self.gift is None:
-            return PaymentMethod.CARD
-        latest = (
-            self.gift.charges.exclude(payment=Gift.Payment.FAILED)
-            .order_by("-given_at", "-pk")
-            .values_list("method", flat=True)
-            .first()
-        )
-        if latest:
-            return PaymentMethod.BANK if latest == Gift.Method.BANK else PaymentMethod.CARD
-        pledge = self.gift.pledge
-        return pledge.payment_method if pledge is not None else PaymentMethod.CARD
+        """How the chosen gift is paid now (donations.monthly.paid_by_bank: the donor
+        may have moved it from a bank account to a card in Stripe's portal)."""
+        if self.gift is not None and paid_by_bank(self.gift):
+            return PaymentMethod.BANK
+        return PaymentMethod.CARD
 
     def clean_amount(self):
         cents = parse_money(self.cleaned_data["amount"])

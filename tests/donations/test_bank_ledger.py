@@ -266,6 +266,8 @@ def test_my_giving_asks_a_bank_donor_whose_debit_failed_for_no_card(
 
     assert "the last debit from your bank account didn’t go through" in html
     assert "please update your card" not in html
+    assert ">Update payment details or cancel</button>" in html
+    assert "Update card or cancel" not in html
 
 
 def test_a_yearly_bank_gift_whose_first_debit_fails_is_told_as_a_yearly_gift(
