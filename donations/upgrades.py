@@ -72,7 +72,7 @@ def upgrade_offer(pledge, payment_intent, *, now=None):
     """
     now = now or timezone.now()
     campaign = pledge.campaign
-    if pledge.frequency != Frequency.ONCE or not campaign.is_running:
+    if pledge.frequency != Frequency.ONCE or not (campaign.is_published and campaign.is_running):
         return None
     if Pledge.objects.filter(upgraded_from=pledge).exists():
         return None

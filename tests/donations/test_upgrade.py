@@ -347,6 +347,18 @@ def test_no_offer_when_the_campaign_does_not_offer_it(client, campaign, stripe_s
     assert _answer(client, session_id).status_code == 409
 
 
+def test_no_offer_once_staff_took_the_campaign_off_the_site(
+    client, paid_gift, offering, standin_objects
+):
+    session_id = paid_gift()
+    assert "Make it monthly" in _thanks(client, session_id).content.decode()
+    offering.is_published = False
+    offering.save()
+    assert "Make it monthly" not in _thanks(client, session_id).content.decode()
+    assert _answer(client, session_id).status_code == 409
+    assert _subscriptions(standin_objects) == []
+
+
 def test_a_refunded_gift_is_not_offered(client, paid_gift, stripe_standin, deliver_standin_events):
     session_id = paid_gift()
     _thanks(client, session_id)
