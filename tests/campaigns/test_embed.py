@@ -1,12 +1,14 @@
 """The donate button other sites frame (campaigns.embed): framable by the configured
 origins only, every other page by none; the snippets editors copy; the form it opens."""
 
+import datetime
 import re
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client
+from django.utils import timezone
 
 from campaigns import embed
 from campaigns.checks import check_embed_allowed_origins
@@ -134,6 +136,24 @@ def test_a_frequency_the_campaign_does_not_offer_is_not_found(client, make_campa
     assert client.get("/campaigns/spring/embed/50/monthly/").status_code == 404
     assert client.get("/campaigns/spring/embed/50/annual/").status_code == 404
     assert client.get("/campaigns/spring/embed/50/once/").status_code == 200
+
+
+def test_an_ended_or_unopened_appeal_says_so_instead_of_a_button(client, make_campaign, allowed):
+    today = timezone.localdate()
+    campaign = make_campaign(
+        starts_on=today - datetime.timedelta(days=30), ends_on=today - datetime.timedelta(days=1)
+    )
+    html = client.get(f"/campaigns/{campaign.slug}/embed/50/once/").content.decode()
+    assert "This appeal has ended, so it no longer takes gifts online." in html
+    assert 'class="give"' not in html and "Give $50" not in html
+    spanish = client.get(f"/es/campaigns/{campaign.slug}/embed/").content.decode()
+    assert "Esta campaña terminó y ya no recibe donaciones en línea." in spanish
+    campaign.starts_on = today + datetime.timedelta(days=2)
+    campaign.ends_on = today + datetime.timedelta(days=9)
+    campaign.save()
+    html = client.get(f"/campaigns/{campaign.slug}/embed/").content.decode()
+    assert "Online giving for this appeal opens on" in html
+    assert 'class="give"' not in html
 
 
 def test_a_draft_has_no_public_button(client, make_campaign, allowed):
