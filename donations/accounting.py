@@ -12,7 +12,8 @@ entry, built from that day's balance transactions (donations.models.payouts):
     adjustment       Dr/Cr Stripe fees, Cr/Dr Stripe
 and each payout, each deposit of checks (and cash), and each bank transfer or fund
 grant that reached the bank on its own, is an entry of its own:
-    payout           Dr Bank          Cr Stripe         (back when it is returned)
+    payout           Dr Bank          Cr Stripe         (on its arrival date)
+    payout returned  Dr Stripe        Cr Bank           (the day Stripe books it back)
     check deposit    Dr Bank          Cr Contributions
     transfer, grant  Dr Bank          Cr Contributions
 So is each gift that never reaches the bank, on the day it was received:
@@ -164,7 +165,9 @@ def journal_lines(month):
         arrival_date__gte=month.first_day, arrival_date__lte=month.last_day
     ).order_by("arrival_date", "pk")
     for payout in payouts:
-        if payout.status == StripePayout.Status.PAID:
+        # A payout the bank returned was booked as it arrived (the month's file may
+        # be in the books already); its return is an entry of its own, below.
+        if payout.status in (StripePayout.Status.PAID, StripePayout.Status.FAILED):
             memo = f"Stripe payout {payout.stripe_payout_id}"
             entries[(payout.arrival_date, 1, payout.stripe_payout_id)] += _pair(
                 None,
@@ -175,6 +178,13 @@ def journal_lines(month):
                 memo,
                 payout.stripe_payout_id,
             )
+
+    for line in _payout_returns(begin, end):
+        day = timezone.localdate(line.created, zone)
+        memo = f"Stripe payout returned {line.source_id}"
+        entries[(day, 1, line.stripe_id)] += _pair(
+            None, day, names["stripe"], names["bank"], line.net_cents, memo, line.source_id
+        )
 
     deposits = (
         Deposit.objects.filter(
@@ -242,6 +252,18 @@ def journal_lines(month):
         lines += [dataclasses.replace(line, entry=entry) for line in entries[key]]
     check_balanced(lines)
     return lines
+
+
+def _payout_returns(begin, end):
+    """The balance transactions in [begin, end) that put a failed payout's money back
+    at Stripe. A canceled payout's never left Stripe: it has no entry, nor its return."""
+    failed = StripePayout.objects.filter(status=StripePayout.Status.FAILED)
+    return BalanceTransaction.objects.filter(
+        created__gte=begin,
+        created__lt=end,
+        kind=Kind.PAYOUT_FAILURE,
+        source_id__in=failed.values("stripe_payout_id"),
+    ).order_by("created", "pk")
 
 
 def _noncash_gifts(month):

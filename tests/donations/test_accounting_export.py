@@ -1,6 +1,7 @@
 """The month's journal for QuickBooks Online: balanced entries, configurable accounts."""
 
 import csv
+import datetime
 import io
 from collections import defaultdict
 from decimal import Decimal
@@ -9,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from donations.accounting import JournalLine, UnbalancedJournal, check_balanced
+from donations.models import BalanceTransaction, StripePayout
 from donations.month_end import Month
 
 from .month_fixtures import october  # noqa: F401
@@ -91,6 +93,53 @@ def test_the_stripe_account_moves_as_the_stripe_balance_did(bookkeeper_client):
     assert stripe == 2251 - 1912
 
 
+def _returned(status, txn_type, day):
+    """The bank returns (or Stripe cancels) the payout on `day` of November: its money
+    goes back into the Stripe balance, as Stripe books it."""
+    payout = StripePayout.objects.get(stripe_payout_id="po_october")
+    payout.status = status
+    payout.save()
+    BalanceTransaction.objects.create(
+        stripe_id=f"txn_{txn_type}",
+        kind=BalanceTransaction.Kind.PAYOUT_FAILURE,
+        stripe_type=txn_type,
+        amount_cents=payout.amount_cents,
+        fee_cents=0,
+        net_cents=payout.amount_cents,
+        source_id=payout.stripe_payout_id,
+        created=datetime.datetime(2026, 11, day, 12, tzinfo=timezone.get_default_timezone()),
+    )
+
+
+def test_a_payout_the_bank_returns_later_stays_in_its_month_and_comes_back_in_the_next(
+    bookkeeper_client,
+):
+    """October's journal went to the books with the payout in the bank; its return in
+    November is November's entry, and the October file does not change."""
+    _returned("failed", "payout_failure", 3)
+
+    _, rows = _journal(bookkeeper_client)
+    october_payout = [(r[2], r[3], r[4]) for r in rows if r[1] == "10/07/2026"]
+    assert october_payout == [("Checking", "114.17", ""), ("Stripe Clearing", "", "114.17")]
+    _, rows = _journal(bookkeeper_client, "2026-11")
+    assert [(r[2], r[3], r[4]) for r in rows] == [
+        ("Stripe Clearing", "114.17", ""),
+        ("Checking", "", "114.17"),
+    ]
+    assert "Stripe payout returned po_october" in rows[0][5]
+
+
+def test_a_canceled_payout_never_reached_the_bank_nor_comes_back_from_it(
+    bookkeeper_client,
+):
+    _returned("canceled", "payout_cancel", 3)
+
+    _, rows = _journal(bookkeeper_client)
+    assert not [r for r in rows if r[1] == "10/07/2026"]
+    _, rows = _journal(bookkeeper_client, "2026-11")
+    assert rows == []
+
+
 def test_account_names_come_from_the_settings(bookkeeper_client, settings):
     settings.ACCOUNTING_ACCOUNTS = settings.ACCOUNTING_ACCOUNTS | {
         "stripe": "Assets:Stripe",
@@ -116,8 +165,6 @@ def test_a_month_without_money_is_a_header_alone(bookkeeper_client):
 
 
 def test_an_unbalanced_entry_is_refused_before_any_file_is_written():
-    import datetime
-
     day = datetime.date(2026, 10, 1)
     lines = [
         JournalLine("2026-10-001", day, "Stripe Clearing", 100, 0, "x", "r"),
