@@ -13,7 +13,8 @@ entry, built from that day's balance transactions (donations.models.payouts):
 and each payout, each deposit of checks (and cash), and each bank transfer or fund
 grant that reached the bank on its own, is an entry of its own:
     payout           Dr Bank          Cr Stripe         (on its arrival date)
-    payout returned  Dr Stripe        Cr Bank           (the day Stripe books it back)
+    payout returned  Dr Stripe        Cr Bank           (the day Stripe books it back;
+                                                        none before it arrived)
     check deposit    Dr Bank          Cr Contributions
     transfer, grant  Dr Bank          Cr Contributions
 So is each gift that never reaches the bank, on the day it was received:
@@ -44,7 +45,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -164,10 +165,17 @@ def journal_lines(month):
     payouts = StripePayout.objects.filter(
         arrival_date__gte=month.first_day, arrival_date__lte=month.last_day
     ).order_by("arrival_date", "pk")
+    returned_on = _return_days(
+        [p.stripe_payout_id for p in payouts if p.status == StripePayout.Status.FAILED]
+    )
     for payout in payouts:
         # A payout the bank returned was booked as it arrived (the month's file may
-        # be in the books already); its return is an entry of its own, below.
-        if payout.status in (StripePayout.Status.PAID, StripePayout.Status.FAILED):
+        # be in the books already); its return is an entry of its own, below. One
+        # that failed before its arrival date never reached the bank: no entry.
+        returned = returned_on.get(payout.stripe_payout_id, payout.arrival_date)
+        if payout.status == StripePayout.Status.PAID or (
+            payout.status == StripePayout.Status.FAILED and returned >= payout.arrival_date
+        ):
             memo = f"Stripe payout {payout.stripe_payout_id}"
             entries[(payout.arrival_date, 1, payout.stripe_payout_id)] += _pair(
                 None,
@@ -181,6 +189,8 @@ def journal_lines(month):
 
     for line in _payout_returns(begin, end):
         day = timezone.localdate(line.created, zone)
+        if day < line.arrival_date:
+            continue  # returned before it arrived: it never reached the bank
         memo = f"Stripe payout returned {line.source_id}"
         entries[(day, 1, line.stripe_id)] += _pair(
             None, day, names["stripe"], names["bank"], line.net_cents, memo, line.source_id
@@ -256,14 +266,29 @@ def journal_lines(month):
 
 def _payout_returns(begin, end):
     """The balance transactions in [begin, end) that put a failed payout's money back
-    at Stripe. A canceled payout's never left Stripe: it has no entry, nor its return."""
-    failed = StripePayout.objects.filter(status=StripePayout.Status.FAILED)
-    return BalanceTransaction.objects.filter(
-        created__gte=begin,
-        created__lt=end,
-        kind=Kind.PAYOUT_FAILURE,
-        source_id__in=failed.values("stripe_payout_id"),
-    ).order_by("created", "pk")
+    at Stripe, each with its payout's `arrival_date`. A canceled payout's never left
+    Stripe: it has no entry, nor its return."""
+    failed = StripePayout.objects.filter(
+        status=StripePayout.Status.FAILED, stripe_payout_id=OuterRef("source_id")
+    )
+    return (
+        BalanceTransaction.objects.filter(
+            created__gte=begin, created__lt=end, kind=Kind.PAYOUT_FAILURE
+        )
+        .annotate(arrival_date=Subquery(failed.values("arrival_date")[:1]))
+        .filter(arrival_date__isnull=False)
+        .order_by("created", "pk")
+    )
+
+
+def _return_days(payout_ids):
+    """The local day Stripe booked back each of these payouts, by payout id (those
+    whose return it has not booked yet are missing)."""
+    zone = timezone.get_default_timezone()
+    returns = BalanceTransaction.objects.filter(
+        kind=Kind.PAYOUT_FAILURE, source_id__in=payout_ids
+    ).values_list("source_id", "created")
+    return {payout_id: timezone.localdate(created, zone) for payout_id, created in returns}
 
 
 def _noncash_gifts(month):

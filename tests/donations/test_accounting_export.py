@@ -93,8 +93,8 @@ def test_the_stripe_account_moves_as_the_stripe_balance_did(bookkeeper_client):
     assert stripe == 2251 - 1912
 
 
-def _returned(status, txn_type, day):
-    """The bank returns (or Stripe cancels) the payout on `day` of November: its money
+def _returned(status, txn_type, day, month=11):
+    """The bank returns (or Stripe cancels) the payout on `day` of `month`: its money
     goes back into the Stripe balance, as Stripe books it."""
     payout = StripePayout.objects.get(stripe_payout_id="po_october")
     payout.status = status
@@ -107,7 +107,7 @@ def _returned(status, txn_type, day):
         fee_cents=0,
         net_cents=payout.amount_cents,
         source_id=payout.stripe_payout_id,
-        created=datetime.datetime(2026, 11, day, 12, tzinfo=timezone.get_default_timezone()),
+        created=datetime.datetime(2026, month, day, 12, tzinfo=timezone.get_default_timezone()),
     )
 
 
@@ -127,6 +127,17 @@ def test_a_payout_the_bank_returns_later_stays_in_its_month_and_comes_back_in_th
         ("Checking", "", "114.17"),
     ]
     assert "Stripe payout returned po_october" in rows[0][5]
+
+
+def test_a_payout_that_failed_before_its_arrival_date_never_reached_the_bank(
+    bookkeeper_client,
+):
+    _returned("failed", "payout_failure", 6, month=10)  # due on the 7th
+
+    _, rows = _journal(bookkeeper_client)
+    assert not [r for r in rows if r[2] == "Checking" and r[1] != "10/20/2026"]  # checks only
+    stripe = sum(_cents(r[3]) - _cents(r[4]) for r in rows if r[2] == "Stripe Clearing")
+    assert stripe == 2251 - 1912 + 11417  # the money stayed at Stripe
 
 
 def test_a_canceled_payout_never_reached_the_bank_nor_comes_back_from_it(
