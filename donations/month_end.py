@@ -152,11 +152,18 @@ def month_end_figures(month):
     )
     adjustments = gifts.aggregate(
         refunds=Count("pk", filter=Q(refunded_cents__gt=0)),
-        refunded_cents=Sum("refunded_cents", default=0),
+        refunded=Sum("refunded_cents", default=0),
         disputes=Count("pk", filter=~Q(dispute="")),
         disputes_lost=Count("pk", filter=Q(dispute=Gift.Dispute.LOST)),
-        disputes_lost_cents=Sum("amount_cents", filter=Q(dispute=Gift.Dispute.LOST), default=0),
+        # Stripe disputes what was not refunded; the refund is counted above.
+        disputes_lost_cents=Sum(
+            F("amount_cents") - F("refunded_cents"),
+            filter=Q(dispute=Gift.Dispute.LOST),
+            default=0,
+        ),
     )
+    # Named apart above: an aggregate named as a field hides the field from F().
+    adjustments["refunded_cents"] = adjustments.pop("refunded")
     payouts = list(
         StripePayout.objects.filter(arrival_date__gte=month.first_day)
         .filter(arrival_date__lte=month.last_day)

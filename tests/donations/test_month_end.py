@@ -38,6 +38,30 @@ def test_it_shows_gifts_by_method_and_campaign_with_fees(bookkeeper_client, camp
     assert "po_october" in html and "Reconciled" in html
 
 
+def test_a_dispute_lost_after_a_partial_refund_counts_what_the_dispute_took(
+    bookkeeper_client, campaign, donor
+):
+    """Stripe disputes what was not refunded: a $60 gift refunded $20 loses $40 to the
+    dispute, not $60 again (the refund is in its own row)."""
+    from donations.models import Gift
+
+    from .month_fixtures import at
+
+    Gift.objects.create(
+        campaign=campaign,
+        donor=donor,
+        amount_cents=6000,
+        refunded_cents=2000,
+        dispute=Gift.Dispute.LOST,
+        given_at=at(16),
+        stripe_payment_intent_id="pi_both",
+    )
+    html = _text(bookkeeper_client.get(URL, {"month": "2026-10"}))
+    assert "Refunded (in full or in part)</th><td>2</td><td>$70.00</td>" in html
+    # The fixture's lost dispute of $25, and this one's $40.
+    assert "Disputes lost</th><td>2</td><td>$65.00</td>" in html
+
+
 def test_it_lists_every_unmatched_item(bookkeeper_client):
     html = _text(bookkeeper_client.get(URL, {"month": "2026-10"}))
     assert "Stripe transactions with no gift in the ledger: <strong>1</strong>" in html
