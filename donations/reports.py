@@ -78,12 +78,19 @@ def campaign_report(*, start, end, campaign=None):
 
     adjustments = gifts.aggregate(
         refunds=Count("pk", filter=Q(refunded_cents__gt=0)),
-        refunded_cents=Sum("refunded_cents", filter=Q(refunded_cents__gt=0), default=0),
+        refunded=Sum("refunded_cents", filter=Q(refunded_cents__gt=0), default=0),
         voids=Count("pk", filter=Q(status=Gift.Status.VOIDED)),
         voided_cents=Sum("amount_cents", filter=Q(status=Gift.Status.VOIDED), default=0),
         disputes_lost=Count("pk", filter=Q(status=Gift.Status.DISPUTE_LOST)),
-        disputed_cents=Sum("amount_cents", filter=Q(status=Gift.Status.DISPUTE_LOST), default=0),
+        # Stripe disputes what was not refunded; the refund is counted above.
+        disputed_cents=Sum(
+            F("amount_cents") - F("refunded_cents"),
+            filter=Q(status=Gift.Status.DISPUTE_LOST),
+            default=0,
+        ),
     )
+    # Named apart above: an aggregate named as a field hides the field from F().
+    adjustments["refunded_cents"] = adjustments.pop("refunded")
 
     # Recurring gifts are a state, not an event: these are the ones active today, the
     # monthly and the yearly apart (a month's and a year's amounts don't add up).

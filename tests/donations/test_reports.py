@@ -131,3 +131,22 @@ def test_the_report_page_defaults_to_this_year(bookkeeper_client, campaign, log_
     html = bookkeeper_client.get(reverse("admin:donations_gift_report")).content.decode()
 
     assert '<dd id="report-raised">$42.00</dd>' in html
+
+
+def test_a_dispute_lost_after_a_partial_refund_counts_what_the_dispute_took(campaign, donor):
+    """Stripe disputes what was not refunded: a $60 gift refunded $20 loses $40 to the
+    dispute, not $60 again (the refund is in its own row)."""
+    gift = Gift(
+        campaign=campaign,
+        donor=donor,
+        amount_cents=6000,
+        refunded_cents=2000,
+        dispute=Gift.Dispute.LOST,
+        given_at=_at(datetime.date(2026, 4, 20)),
+        stripe_payment_intent_id="pi_both",
+    )
+    gift.derive_status()
+    gift.save()
+    figures = reports.campaign_report(start=START, end=END, campaign=campaign)
+    assert (figures["refunds"], figures["refunded_cents"]) == (1, 2000)
+    assert (figures["disputes_lost"], figures["disputed_cents"]) == (1, 4000)
