@@ -92,6 +92,10 @@ def build_notice(notice):
     )
 
 
+# Noted on a notice held back because its gift no longer counts (staff see it).
+NOT_COUNTED = "Not sent: the gift no longer counts (refunded, disputed or voided)."
+
+
 def deliver_notice(notice_id):
     """Sends one notice if it is still due; returns True when sent.
 
@@ -123,6 +127,13 @@ def _deliver_notice(notice_id):
         )
         if notice is None:
             return False
+        if not notice.gift.counted:
+            # Refunded in full, lost to a dispute or voided before the notice could go
+            # (a mail outage, its retries): no one is told of a gift that was taken back.
+            # It stays unsent, and goes if the gift counts again.
+            notice.error = NOT_COUNTED
+            notice.save(update_fields=["error"])
+            return False
         notice.attempts += 1
         error = mail.deliver(build_notice(notice))
         if error is not None:
@@ -140,8 +151,11 @@ def _deliver_notice(notice_id):
 
 
 def send_due_notices():
-    """Tries every notice not sent yet, each on its own; returns how many were sent."""
-    due = TributeNotice.objects.filter(sent_at__isnull=True).values_list("pk", flat=True)
+    """Tries every notice not sent yet of a gift that still counts, each on its own;
+    returns how many were sent."""
+    due = TributeNotice.objects.filter(sent_at__isnull=True, gift__counted=True).values_list(
+        "pk", flat=True
+    )
     return sum(deliver_notice(pk) for pk in list(due))
 
 

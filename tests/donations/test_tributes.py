@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import FeedItem
-from donations import exports, receipts
+from donations import exports, receipts, tributes
 from donations.forms import DonationForm
 from donations.models import Gift, Pledge, Tribute, TributeNotice
 
@@ -458,6 +458,50 @@ def test_a_mail_server_failure_is_retried_not_lost(
     assert (row.attempts, row.error) == (2, "")
     assert row.sent_at is not None
     assert len(_notices()) == 1
+
+
+def test_a_gift_refunded_in_full_before_its_notice_could_go_is_not_announced(
+    client,
+    campaign,
+    tribute_pledge,
+    stripe_api,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+):
+    real_send = EmailBackend.send_messages
+
+    def refuse_notices(backend, messages):
+        if any(message.to == ["luis@example.org"] for message in messages):
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return real_send(backend, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse_notices)
+    pledge = tribute_pledge()
+    session = _paid(pledge, stripe_api)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, sp.event("checkout.session.completed", session))
+    gift = Gift.objects.get()
+    # The mail server is down; meanwhile the gift is refunded in full.
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(
+            client,
+            sp.event(
+                "charge.refunded",
+                sp.charge(
+                    gift.stripe_payment_intent_id,
+                    gift.amount_cents,
+                    amount_refunded=gift.amount_cents,
+                ),
+            ),
+        )
+    gift.refresh_from_db()
+    assert not gift.counted
+    monkeypatch.setattr(EmailBackend, "send_messages", real_send)
+    call_command("send_pending_receipts", stdout=io.StringIO())
+    assert tributes.deliver_notice(TributeNotice.objects.get().pk) is False
+    assert _notices() == []
+    row = TributeNotice.objects.get()
+    assert row.sent_at is None and "no longer counts" in row.error
 
 
 def test_the_notice_is_in_spanish_for_a_spanish_pledge(
