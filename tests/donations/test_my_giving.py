@@ -15,7 +15,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, FeedItem
 from campaigns.organization import Organization
 from donations import monthly as monthly_service
-from donations.models import Donor, Gift
+from donations.models import Donor, Gift, Interval, MonthlyGift
 
 IRS = "No goods or services were provided in exchange for this contribution."
 
@@ -171,6 +171,21 @@ def test_it_offers_the_statement_of_each_past_year(client, donor, online_gift):
 
 
 # Choices -------------------------------------------------------------------------
+
+
+def test_a_yearly_donor_is_not_told_of_monthly_receipts(page_of, donor, online_gift, campaign):
+    online_gift()
+    MonthlyGift.objects.create(
+        donor=donor,
+        campaign=campaign,
+        stripe_subscription_id="sub_yearly",
+        amount_cents=12000,
+        interval=Interval.YEAR,
+    )
+    page = page_of(donor).content.decode()
+    assert "$120/year" in page
+    assert "Receipts for your recurring gifts" in page
+    assert "monthly gift" not in page and "monthly charge" not in page
 
 
 def test_a_new_display_choice_shows_in_the_feed_at_once(client, donor, online_gift):
