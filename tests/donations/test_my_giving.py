@@ -69,6 +69,26 @@ def test_a_link_works_for_an_hour_only(client, donor, online_gift, settings):
         response = client.get(f"/give/manage/{token}/")
     assert response.status_code == 410
     assert "Ana" not in response.content.decode()
+    # Every donor's link expires, not only a monthly donor's.
+    assert "monthly" not in response.content.decode()
+
+
+def test_the_link_e_mail_of_a_yearly_donor_speaks_of_no_monthly_gift(
+    client, donor, online_gift, campaign
+):
+    online_gift()
+    MonthlyGift.objects.create(
+        donor=donor,
+        campaign=campaign,
+        stripe_subscription_id="sub_yearly",
+        amount_cents=12000,
+        interval=Interval.YEAR,
+    )
+    client.post("/give/manage/", {"email": "ana@example.org"})
+    [message] = mail.outbox
+    assert "any recurring gift" in message.body
+    assert "monthly" not in message.body
+    assert "monthly" not in message.alternatives[0].content
 
 
 # The page ------------------------------------------------------------------------
