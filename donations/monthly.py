@@ -76,7 +76,11 @@ def next_charge_date(monthly):
 
 
 def card_of(monthly):
-    """(brand, last four) of the card that paid the latest charge; ("", "") if unknown."""
+    """(brand, last four) of the card that paid the latest charge; ("", "") if unknown,
+    or if the gift is paid from a bank account now (paid_by_bank): a card that paid
+    an older charge no longer pays it."""
+    if paid_by_bank(monthly):
+        return ("", "")
     charge = (
         monthly.charges.exclude(card_last4="")
         .order_by("-given_at", "-pk")

@@ -208,6 +208,31 @@ def test_a_yearly_donor_is_not_told_of_monthly_receipts(page_of, donor, online_g
     assert "monthly gift" not in page and "monthly charge" not in page
 
 
+def test_a_recurring_gift_moved_from_a_card_to_a_bank_account_names_no_card(
+    page_of, donor, online_gift, campaign
+):
+    monthly = MonthlyGift.objects.create(
+        donor=donor, campaign=campaign, stripe_subscription_id="sub_moved", amount_cents=5000
+    )
+    now = timezone.now()
+    online_gift(
+        monthly_gift=monthly,
+        frequency="monthly",
+        card_brand="visa",
+        card_last4="4242",
+        given_at=now - datetime.timedelta(days=40),
+    )
+    online_gift(
+        monthly_gift=monthly,
+        frequency="monthly",
+        method=Gift.Method.BANK,
+        given_at=now - datetime.timedelta(days=10),
+    )
+    page = page_of(donor).content.decode()
+    assert "Update payment details or cancel" in page
+    assert "4242" not in page
+
+
 def test_a_new_display_choice_shows_in_the_feed_at_once(client, donor, online_gift):
     gift = online_gift(display_as="full")
     campaign_version = Campaign.objects.get(pk=gift.campaign_id).feed_version
