@@ -76,7 +76,11 @@ def next_charge_date(monthly):
 
 
 def card_of(monthly):
-    """(brand, last four) of the card that paid the latest charge; ("", "") if unknown."""
+    """(brand, last four) of the card that paid the latest charge; ("", "") if unknown,
+    or if the gift is paid from a bank account now (paid_by_bank): a card that paid
+    an older charge no longer pays it."""
+    if paid_by_bank(monthly):
+        return ("", "")
     charge = (
         monthly.charges.exclude(card_last4="")
         .order_by("-given_at", "-pk")
@@ -150,7 +154,10 @@ def deliver_manage_link(email, language=None):
             "minutes": LINK_MAX_AGE // 60,
         }
         subject = _("Your link to “My giving” at Open Communities Alliance")
-    error = mail.deliver(mail.build("manage_link", email, subject, context, language=language))
+    # To the address on file, not the one typed: the two only match without case, and
+    # a lookalike (the Kelvin sign "\u212a" lowercases to "k") may be someone else's inbox.
+    to = donor.email if donor else email
+    error = mail.deliver(mail.build("manage_link", to, subject, context, language=language))
     if error is not None:
         logger.warning("Manage link e-mail not sent: %s", error)
         return "failed"

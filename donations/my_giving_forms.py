@@ -49,9 +49,9 @@ class DisplayForm(Preference):
 
 class ReceiptChoiceForm(Preference):
     annual_receipt = forms.TypedChoiceField(
-        label=_("Receipts for your monthly gift"),
+        label=_("Receipts for your recurring gifts"),
         choices=[
-            ("0", _("A receipt by e-mail after each monthly charge")),
+            ("0", _("A receipt by e-mail after each charge")),
             ("1", _("One statement in January for the whole year, instead")),
         ],
         coerce=lambda value: value == "1",

@@ -74,7 +74,7 @@ def test_a_one_time_donor_gets_the_link_and_downloads_a_pdf_receipt(
     expect(rows).to_contain_text("$50")
     # No monthly gift: no choice of annual receipts, and nothing to cancel.
     expect(page.get_by_role("button", name="Update card or cancel")).to_have_count(0)
-    expect(page.get_by_text("Receipts for your monthly gift")).to_have_count(0)
+    expect(page.get_by_text("Receipts for your recurring gifts")).to_have_count(0)
     _check_quality(page)
     _shot(page, "my-giving-360.png")
 

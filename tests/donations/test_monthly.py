@@ -52,7 +52,8 @@ def test_it_mails_a_signed_link_to_a_monthly_donor(client, monthly_gift, setting
     assert SAME_ANSWER in response.content.decode()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    assert message.to == ["ANA@example.org"]
+    # To the address on file, as it is written there.
+    assert message.to == ["ana@example.org"]
     url, _ = _link_from(message)
     assert url.startswith(settings.SITE_URL + "/give/manage/")
 
@@ -68,6 +69,16 @@ def test_it_answers_an_unknown_address_exactly_as_a_known_one(client, monthly_gi
     assert "/give/manage/" in mail.outbox[0].body
     assert re.search(r"/give/manage/[^/\s]+/", mail.outbox[1].body) is None
     assert "We have no gift on record for this address" in mail.outbox[1].body
+
+
+def test_the_link_goes_to_the_address_on_file_not_a_lookalike_typed(client, monthly_gift):
+    # "\u212a" is the Kelvin sign: it lowercases to "k", so the typed address finds
+    # the donor kate@..., yet it is another mailbox.
+    Donor.objects.update(email="kate@example.org")
+    client.post("/give/manage/", {"email": "\u212aate@example.org"})
+    [message] = mail.outbox
+    assert message.to == ["kate@example.org"]
+    assert "/give/manage/" in message.body
 
 
 def test_it_sends_no_link_for_a_donor_with_no_gift_on_record(client, campaign):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, FeedItem
 from campaigns.organization import Organization
 from donations import monthly as monthly_service
-from donations.models import Donor, Gift
+from donations.models import Donor, Gift, Interval, MonthlyGift
 
 IRS = "No goods or services were provided in exchange for this contribution."
 
@@ -69,6 +69,26 @@ def test_a_link_works_for_an_hour_only(client, donor, online_gift, settings):
         response = client.get(f"/give/manage/{token}/")
     assert response.status_code == 410
     assert "Ana" not in response.content.decode()
+    # Every donor's link expires, not only a monthly donor's.
+    assert "monthly" not in response.content.decode()
+
+
+def test_the_link_e_mail_of_a_yearly_donor_speaks_of_no_monthly_gift(
+    client, donor, online_gift, campaign
+):
+    online_gift()
+    MonthlyGift.objects.create(
+        donor=donor,
+        campaign=campaign,
+        stripe_subscription_id="sub_yearly",
+        amount_cents=12000,
+        interval=Interval.YEAR,
+    )
+    client.post("/give/manage/", {"email": "ana@example.org"})
+    [message] = mail.outbox
+    assert "any recurring gift" in message.body
+    assert "monthly" not in message.body
+    assert "monthly" not in message.alternatives[0].content
 
 
 # The page ------------------------------------------------------------------------
@@ -171,6 +191,46 @@ def test_it_offers_the_statement_of_each_past_year(client, donor, online_gift):
 
 
 # Choices -------------------------------------------------------------------------
+
+
+def test_a_yearly_donor_is_not_told_of_monthly_receipts(page_of, donor, online_gift, campaign):
+    online_gift()
+    MonthlyGift.objects.create(
+        donor=donor,
+        campaign=campaign,
+        stripe_subscription_id="sub_yearly",
+        amount_cents=12000,
+        interval=Interval.YEAR,
+    )
+    page = page_of(donor).content.decode()
+    assert "$120/year" in page
+    assert "Receipts for your recurring gifts" in page
+    assert "monthly gift" not in page and "monthly charge" not in page
+
+
+def test_a_recurring_gift_moved_from_a_card_to_a_bank_account_names_no_card(
+    page_of, donor, online_gift, campaign
+):
+    monthly = MonthlyGift.objects.create(
+        donor=donor, campaign=campaign, stripe_subscription_id="sub_moved", amount_cents=5000
+    )
+    now = timezone.now()
+    online_gift(
+        monthly_gift=monthly,
+        frequency="monthly",
+        card_brand="visa",
+        card_last4="4242",
+        given_at=now - datetime.timedelta(days=40),
+    )
+    online_gift(
+        monthly_gift=monthly,
+        frequency="monthly",
+        method=Gift.Method.BANK,
+        given_at=now - datetime.timedelta(days=10),
+    )
+    page = page_of(donor).content.decode()
+    assert "Update payment details or cancel" in page
+    assert "4242" not in page
 
 
 def test_a_new_display_choice_shows_in_the_feed_at_once(client, donor, online_gift):

@@ -89,6 +89,8 @@ def test_a_dry_run_sends_and_writes_nothing(year_2025, mailoutbox):
 
     assert mailoutbox == []
     assert not YearEndStatement.objects.exists()
+    # A preview writes nothing, so it may run.
+    assert "1 statement(s) would be sent" in _run(str(timezone.localdate().year), "--dry-run")
     assert "Would e-mail Ana Lopez <ana@example.org>: 3 gift(s), $205.00" in output
     assert "Would e-mail Bo Carter <bo@example.org>: 1 gift(s), $20.00" in output
     assert "Needs a printed statement (no e-mail): Cy Diaz: 1 gift(s), $30.00" in output
@@ -126,3 +128,13 @@ def test_a_year_without_gifts_sends_nothing(year_2025, mailoutbox):
 def test_it_refuses_a_year_still_to_come(db):
     with pytest.raises(CommandError, match="not a year"):
         _run(str(timezone.localdate().year + 1))
+
+
+def test_it_refuses_this_year_so_that_januarys_statement_lists_every_gift(online_gift, mailoutbox):
+    online_gift(amount_cents=5000)
+    with pytest.raises(CommandError, match="not over yet"):
+        _run(str(timezone.localdate().year))
+    assert mailoutbox == []
+    assert not YearEndStatement.objects.exists()
+    # A preview writes nothing, so it may run.
+    assert "1 statement(s) would be sent" in _run(str(timezone.localdate().year), "--dry-run")

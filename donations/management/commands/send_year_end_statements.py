@@ -26,8 +26,14 @@ class Command(BaseCommand):
     def handle(self, *args, year, dry_run, **options):
         if year is None:
             year = timezone.localdate().year - 1
-        if not 2000 <= year <= timezone.localdate().year:
+        this_year = timezone.localdate().year
+        if not 2000 <= year <= this_year:
             raise CommandError(f"{year} is not a year with gifts to report.")
+        if year == this_year and not dry_run:
+            # A statement is sent once per donor and year: one sent now would stand for
+            # the whole year, and the January run would skip the gifts still to come.
+            # A dry run writes nothing, so it may preview the year.
+            raise CommandError(f"{year} is not over yet; its statements go out in January.")
         outcome = send_year_end_statements(year, dry_run=dry_run)
 
         def describe(donor):
