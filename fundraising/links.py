@@ -88,7 +88,11 @@ def deliver_link(campaign_id, email, language=None):
             "hours": LINK_MAX_AGE // 3600,
         }
         subject = _("Your link to raise money for Open Communities Alliance")
-    error = mail.deliver(mail.build("fundraising_link", email, subject, context, language=language))
+    # To the page's own address: the one typed found it case-insensitively, and a
+    # lookalike ("ıan@…" matches "ian@…" in the database) is another mailbox.
+    error = mail.deliver(
+        mail.build("fundraising_link", page.email, subject, context, language=language)
+    )
     if error is not None:
         logger.warning("Fundraising page link not sent: %s", error)
         return "failed"

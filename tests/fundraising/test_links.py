@@ -96,6 +96,18 @@ def test_asking_again_sends_a_link_to_the_same_page(client, campaign, make_page,
     assert response.context["page"] == page
 
 
+def test_the_link_goes_to_the_page_s_address_not_a_lookalike_typed(
+    client, campaign, make_page, mailoutbox
+):
+    # "\u0131" is the dotless i: upper-cased it is "I", so the typed address finds
+    # ian's page case-insensitively, yet it is another mailbox.
+    make_page(email="ian@example.org", slug="ian")
+    client.post(f"/campaigns/{campaign.slug}/raise/", {"email": "\u0131an@example.org"})
+    assert FundraisingPage.objects.count() == 1
+    [message] = mailoutbox
+    assert message.to == ["ian@example.org"]
+
+
 def test_one_address_gets_at_most_three_links_an_hour(client, campaign, mailoutbox, settings):
     settings.PLEDGE_RATE_LIMIT = "100/h"
     for _ in range(5):
