@@ -28,8 +28,15 @@ def _require(request, *perms):
 
 
 def _selected_ids(request):
+    """The gifts' ids in ?ids= (or the form's "ids"): the parts that can name a gift.
+
+    Only ASCII digits, and no longer than a key holds: "²" passes str.isdigit() and a
+    number of thousands of digits is refused by int(), and either would crash the page.
+    """
     raw = request.GET.get("ids", "") or request.POST.get("ids", "")
-    return [int(part) for part in raw.split(",") if part.strip().isdigit()][:500]
+    parts = (part.strip() for part in raw.split(","))
+    ids = [int(part) for part in parts if part.isascii() and part.isdigit() and len(part) < 19]
+    return ids[:500]
 
 
 def selection_url(name, gifts):

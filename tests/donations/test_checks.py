@@ -428,3 +428,13 @@ def test_a_check_corrected_after_its_receipt_went_out_gets_a_corrected_receipt(
     assert mailoutbox[1].to == ["luis.vega@example.org"]
     assert "$120.00" in mailoutbox[1].body and "Luis Vega" in mailoutbox[1].body
     assert Gift.objects.get(pk=gift.pk).receipt_status == Gift.Receipt.SENT
+
+
+@pytest.mark.parametrize("name", ["letters", "void"])
+def test_a_hand_edited_selection_names_no_gift_instead_of_crashing(bookkeeper_client, name):
+    # "²" passes str.isdigit() but not int(); int() refuses a number of 5,000 digits.
+    for ids in ["²", "9" * 5000, "99999999999999999999"]:
+        response = bookkeeper_client.get(reverse(f"admin:donations_gift_{name}") + f"?ids={ids}")
+
+        assert response.status_code == 302, ids
+        assert response["Location"] == reverse("admin:donations_gift_changelist")
