@@ -21,6 +21,9 @@ from .letters import letter_context
 from .models import OFFLINE_METHODS, Deposit, Donor, Gift
 from .month_end import Month, month_end_figures
 
+# The most gifts a letters or void page takes: their ids travel in its address.
+MAX_SELECTION = 500
+
 
 def _require(request, *perms):
     if not request.user.has_perms(perms):
@@ -36,11 +39,11 @@ def _selected_ids(request):
     raw = request.GET.get("ids", "") or request.POST.get("ids", "")
     parts = (part.strip() for part in raw.split(","))
     ids = [int(part) for part in parts if part.isascii() and part.isdigit() and len(part) < 19]
-    return ids[:500]
+    return ids[:MAX_SELECTION]
 
 
 def selection_url(name, gifts):
-    ids = ",".join(str(pk) for pk in gifts.values_list("pk", flat=True)[:500])
+    ids = ",".join(str(pk) for pk in gifts.values_list("pk", flat=True)[:MAX_SELECTION])
     return f"{reverse(name)}?ids={ids}"
 
 
