@@ -1,6 +1,7 @@
 """The organization's details in the admin: one page, no list, nothing to add or delete."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +33,10 @@ class OrganizationAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        # One row: the list would only ever link to it.
+        # One row: the list would only ever link to it. Django's own list checks the
+        # permission, which this answer, made instead of it, must do itself.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         Organization.current()
         return HttpResponseRedirect(reverse("admin:campaigns_organization_change", args=[1]))
 

@@ -130,6 +130,9 @@ class Match(TranslatedCopy, models.Model):
         errors = {}
         if self.ends_on is None:
             errors["ends_on"] = _("The campaign has no end date: give the match one.")
+        elif self.ends_on.year == datetime.MAXYEAR:
+            # Its gifts are counted up to the day after it ends, which may not be a date.
+            errors["ends_on"] = _("The match must end before the year 9999.")
         elif self.starts_on and self.ends_on < self.starts_on:
             errors["ends_on"] = _("The match must end on or after the day it starts.")
         if self.starts_on and campaign.starts_on and self.starts_on < campaign.starts_on:

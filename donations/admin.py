@@ -449,15 +449,35 @@ class GiftAdmin(admin.ModelAdmin):
         location=BOTH,
     )
     def print_letters(self, request, queryset):
+        if self._too_many(request, queryset):
+            return None
         return HttpResponseRedirect(
             admin_views.selection_url("admin:donations_gift_letters", queryset)
         )
 
     @admin.action(permissions=["change"], description=_("Void offline gift…"), location=BOTH)
     def void_checks(self, request, queryset):
+        if self._too_many(request, queryset):
+            return None
         return HttpResponseRedirect(
             admin_views.selection_url("admin:donations_gift_void", queryset)
         )
+
+    def _too_many(self, request, queryset):
+        """Whether more gifts are chosen than a letters or void page takes: it would
+        have shown the first of them alone, as if they were all."""
+        if queryset.count() <= admin_views.MAX_SELECTION:
+            return False
+        self.message_user(
+            request,
+            _(
+                "Nothing was done: choose at most %(count)s gifts at a time (narrow the "
+                "list by date, for instance)."
+            )
+            % {"count": admin_views.MAX_SELECTION},
+            messages.ERROR,
+        )
+        return True
 
     @admin.action(permissions=["export"], description=_("Export selected gifts (CSV)"))
     def export_gifts(self, request, queryset):

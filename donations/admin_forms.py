@@ -257,6 +257,11 @@ class RangeForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")
+        for name, day in (("start", start), ("end", end)):
+            # Gifts are counted up to the day after a date, which the last year a date
+            # can hold may not have.
+            if day and day.year == datetime.MAXYEAR:
+                self.add_error(name, _("Enter a date before the year 9999."))
         if start and end and start > end:
             self.add_error("end", _("The end date must not be before the start date."))
         return cleaned

@@ -21,6 +21,9 @@ from .letters import letter_context
 from .models import OFFLINE_METHODS, Deposit, Donor, Gift
 from .month_end import Month, month_end_figures
 
+# The most gifts a letters or void page takes: their ids travel in its address.
+MAX_SELECTION = 500
+
 
 def _require(request, *perms):
     if not request.user.has_perms(perms):
@@ -28,12 +31,19 @@ def _require(request, *perms):
 
 
 def _selected_ids(request):
+    """The gifts' ids in ?ids= (or the form's "ids"): the parts that can name a gift.
+
+    Only ASCII digits, and no longer than a key holds: "²" passes str.isdigit() and a
+    number of thousands of digits is refused by int(), and either would crash the page.
+    """
     raw = request.GET.get("ids", "") or request.POST.get("ids", "")
-    return [int(part) for part in raw.split(",") if part.strip().isdigit()][:500]
+    parts = (part.strip() for part in raw.split(","))
+    ids = [int(part) for part in parts if part.isascii() and part.isdigit() and len(part) < 19]
+    return ids[:MAX_SELECTION]
 
 
 def selection_url(name, gifts):
-    ids = ",".join(str(pk) for pk in gifts.values_list("pk", flat=True)[:500])
+    ids = ",".join(str(pk) for pk in gifts.values_list("pk", flat=True)[:MAX_SELECTION])
     return f"{reverse(name)}?ids={ids}"
 
 

@@ -7,6 +7,7 @@ run as a formula are defused with a leading apostrophe.
 
 import csv
 import datetime
+import re
 
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.utils import timezone
@@ -52,11 +53,16 @@ GIFT_COLUMNS = [
 ]
 # What makes Excel, LibreOffice and Google Sheets read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A plain number, such as the net of a refunded gift (-1.46): a spreadsheet reads it as
+# a number and runs nothing, so it keeps its minus sign and adds up with the others.
+PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 CHUNK_SIZE = 2000
 
 
 def safe_cell(value):
     text = "" if value is None else str(value)
+    if PLAIN_NUMBER.fullmatch(text):
+        return text
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

@@ -4,10 +4,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.formatting import format_money
+
 from .admin_forms import DollarsField
 from .models import DisplayChoice, StaffAlertPreference
 from .supporters import UPDATES_WORDING
 from .supporters_import import MAX_BYTES
+
+# The threshold's column holds at most about $21 million: far above any gift, and what
+# is typed above it must be refused by the form, not by the database.
+MAX_ALERT_CENTS = 2_000_000_000
 
 
 class DisplayChoiceForm(forms.Form):
@@ -64,6 +70,11 @@ class StaffAlertPreferenceForm(forms.ModelForm):
         cents = self.cleaned_data["gifts_from"]
         if cents is not None and cents <= 0:
             raise forms.ValidationError(_("Enter an amount above $0, or leave it empty."))
+        if cents is not None and cents > MAX_ALERT_CENTS:
+            raise forms.ValidationError(
+                _("Enter an amount of at most %(amount)s.")
+                % {"amount": format_money(MAX_ALERT_CENTS)}
+            )
         return cents
 
     def save(self, commit=True):

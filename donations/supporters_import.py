@@ -69,7 +69,16 @@ def read_rows(data):
         raise ImportRefused(
             [_("The file is not UTF-8 text; export it again from Mailchimp.")]
         ) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _checked_rows(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error:  # such as a cell longer than the reader takes (128 KB)
+        raise ImportRefused(
+            [_("The file cannot be read as CSV; export it again from Mailchimp.")]
+        ) from None
+
+
+def _checked_rows(reader):
+    """The rows of the file's reader, checked; raises ImportRefused naming the bad ones."""
     if not reader.fieldnames or EMAIL_COLUMN not in [n.strip() for n in reader.fieldnames]:
         raise ImportRefused([_("The file has no “%(column)s” column.") % {"column": EMAIL_COLUMN}])
     reader.fieldnames = [name.strip() for name in reader.fieldnames]

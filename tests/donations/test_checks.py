@@ -428,3 +428,44 @@ def test_a_check_corrected_after_its_receipt_went_out_gets_a_corrected_receipt(
     assert mailoutbox[1].to == ["luis.vega@example.org"]
     assert "$120.00" in mailoutbox[1].body and "Luis Vega" in mailoutbox[1].body
     assert Gift.objects.get(pk=gift.pk).receipt_status == Gift.Receipt.SENT
+
+
+@pytest.mark.parametrize("name", ["letters", "void"])
+def test_a_hand_edited_selection_names_no_gift_instead_of_crashing(bookkeeper_client, name):
+    # "²" passes str.isdigit() but not int(); int() refuses a number of 5,000 digits.
+    for ids in ["²", "9" * 5000, "99999999999999999999"]:
+        response = bookkeeper_client.get(reverse(f"admin:donations_gift_{name}") + f"?ids={ids}")
+
+        assert response.status_code == 302, ids
+        assert response["Location"] == reverse("admin:donations_gift_changelist")
+
+
+@pytest.mark.parametrize("action", ["print_letters", "void_checks"])
+def test_a_choice_of_more_gifts_than_one_page_holds_is_refused_not_cut(
+    bookkeeper_client, campaign, donor, action
+):
+    # "Select all" on a long list: the page would have taken the first 500 gifts alone.
+    gifts = Gift.objects.bulk_create(
+        Gift(
+            campaign=campaign,
+            donor=donor,
+            amount_cents=1000,
+            method=Gift.Method.CHECK,
+            check_number=str(number),
+            received_on=datetime.date(2026, 3, 1),
+            given_at=timezone.now(),
+            status=Gift.Status.SUCCEEDED,
+            counted=True,
+        )
+        for number in range(501)
+    )
+
+    response = bookkeeper_client.post(
+        reverse("admin:donations_gift_changelist"),
+        {"action": action, "_selected_action": [str(gift.pk) for gift in gifts]},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0].startswith(reverse("admin:donations_gift_changelist"))
+    assert "Nothing was done: choose at most 500 gifts at a time" in response.content.decode()
+    assert Gift.objects.filter(status=Gift.Status.SUCCEEDED).count() == 501

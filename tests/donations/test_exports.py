@@ -174,6 +174,9 @@ def test_it_says_what_is_wrong_with_the_options(campaign, args, message):
         ('=HYPERLINK("http://evil.example")', '\'=HYPERLINK("http://evil.example")'),
         ("+1 860 555 0100", "'+1 860 555 0100"),
         ("-Bob", "'-Bob"),
+        ("-1+2", "'-1+2"),
+        ("-12.50", "-12.50"),
+        ("-12.50\n=1", "'-12.50\n=1"),
         ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
         ("\tTabbed", "'\tTabbed"),
         ("\rReturn", "'\rReturn"),
@@ -187,12 +190,12 @@ def test_it_defuses_cells_a_spreadsheet_would_run(value, cell):
 
 def test_a_formula_in_a_donor_name_is_defused_in_the_export(campaign, log_check):
     donor = Donor.objects.create(name="=1+2", email="x@example.org")
-    log_check(donor=donor, check_number="-5")
+    log_check(donor=donor, check_number="-5+2")
 
     row = _rows(_export())[1]
 
     assert row[1] == "'=1+2"
-    assert row[9] == "'-5"
+    assert row[9] == "'-5+2"
 
 
 def test_the_admin_downloads_the_gifts_as_a_stream(bookkeeper_client, gifts, campaign):

@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -170,3 +171,27 @@ def test_the_gift_export_has_fee_covered_and_net_columns(pay, deliver_new, bookk
     assert row["fee_covered"] == "1.85"
     assert row["net"] == f"{(5185 - gift.stripe_fee_cents) / 100:.2f}"
     assert row["balance_transaction"] == gift.stripe_balance_transaction_id
+
+
+def test_a_negative_net_is_exported_as_a_number(
+    pay, deliver_new, stripe_standin, bookkeeper_client
+):
+    # Stripe keeps its fee on a full refund and adds one for a lost dispute: the net of
+    # each is below zero, and must reach the spreadsheet as a number it can add up, not
+    # as text behind the apostrophe that defuses formulas.
+    _, refunded = pay("bo@example.org", amount=4000)
+    _, disputed = pay("cy@example.org", amount=10000)
+    stripe_standin.refund(refunded["payment_intent"], amount=4000)
+    dispute = stripe_standin.dispute(disputed["payment_intent"])
+    stripe_standin.close_dispute(dispute["id"], won=False)
+    deliver_new()
+
+    response = bookkeeper_client.get(reverse("admin:donations_gift_export"))
+    text = b"".join(response.streaming_content).decode().removeprefix("\ufeff")
+    nets = {row["donor_email"]: row["net"] for row in csv.DictReader(io.StringIO(text))}
+
+    for email in ("bo@example.org", "cy@example.org"):
+        gift = Gift.objects.get(donor__email=email)
+        fees = gift.balance_lines.aggregate(total=Sum("fee_cents"))["total"]
+        assert fees > 0
+        assert nets[email] == f"{-fees / 100:.2f}", nets

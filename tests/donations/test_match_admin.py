@@ -104,6 +104,17 @@ def test_a_campaign_without_an_end_needs_a_match_end(client, make_campaign, edit
     assert "The campaign has no end date: give the match one." in html
 
 
+def test_a_match_ending_in_the_last_year_a_date_can_hold_is_refused(client, make_campaign, editor):
+    # "Never ends", typed as 9999-12-31: its gifts are counted up to the next day.
+    campaign = make_campaign(ends_on=None)
+    client.force_login(editor)
+    html = _errors(
+        client.post(_change_url(campaign), _with_matches(campaign, {"ends_on": "9999-12-31"}))
+    )
+    assert "The match must end before the year 9999." in html
+    assert not Match.objects.exists()
+
+
 # The sponsor's report -------------------------------------------------------------
 
 

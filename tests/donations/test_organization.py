@@ -132,6 +132,14 @@ def test_it_keeps_a_single_row_and_offers_no_add_or_delete(client, organization,
     assert Organization.current().legal_name == "Another"
 
 
+def test_staff_who_may_not_see_the_details_are_refused_the_list_too(client, bookkeeper):
+    # Its only answer is a redirect to the one row: for them, a refusal instead.
+    client.force_login(bookkeeper)
+    response = client.get(reverse("admin:campaigns_organization_changelist"))
+    assert response.status_code == 403
+    assert not Organization.objects.exists()
+
+
 def test_the_logo_falls_back_to_the_drawing_that_ships_with_the_site(client, campaign):
     assert Organization.current().logo_url.endswith("img/oca-logo.svg")
     html = client.get(campaign.get_absolute_url()).content.decode()

@@ -125,6 +125,23 @@ def test_the_report_page_refuses_a_range_that_ends_before_it_starts(bookkeeper_c
     assert "report-raised" not in html
 
 
+@pytest.mark.parametrize("name", ["report", "export"])
+def test_a_date_in_the_last_year_a_date_can_hold_is_refused_with_a_message(
+    bookkeeper_client, campaign, name
+):
+    # The day after the range's end, which the gifts are counted up to, is no date.
+    response = bookkeeper_client.get(
+        reverse(f"admin:donations_gift_{name}"),
+        {"start": "9999-12-31", "end": "9999-12-31"},
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200 and not response.streaming
+    assert "Enter a date before the year 9999." in html
+    assert "report-raised" not in html
+
+
 def test_the_report_page_defaults_to_this_year(bookkeeper_client, campaign, log_check):
     log_check(amount_cents=4200, received_on=timezone.localdate())
 

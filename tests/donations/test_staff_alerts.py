@@ -244,6 +244,17 @@ def test_a_staff_user_chooses_their_own_alerts(client, bookkeeper):
     assert StaffAlertPreference.objects.get(user=bookkeeper).gifts_from_cents == 100000
 
 
+def test_a_threshold_too_large_to_keep_is_refused_with_a_message(client, bookkeeper):
+    client.force_login(bookkeeper)
+    response = client.post(
+        "/admin/donations/gift/alerts/", {"gifts_from": "999,999,999", "language": "en"}
+    )
+
+    assert response.status_code == 200
+    assert "Enter an amount of at most $20,000,000." in response.content.decode()
+    assert not StaffAlertPreference.objects.filter(user=bookkeeper).exists()
+
+
 def test_an_editor_has_no_alerts_page(client, editor):
     client.force_login(editor)
     assert client.get("/admin/donations/gift/alerts/").status_code == 403

@@ -318,6 +318,25 @@ def test_a_file_with_a_bad_row_changes_nothing(client, bookkeeper, two_subscribe
     assert UpdatesConsent.objects.active().count() == 2
 
 
+def test_a_file_that_is_no_csv_is_refused_with_a_message(
+    client, bookkeeper, two_subscribed, tmp_path
+):
+    # A cell longer than Python's csv reader takes (128 KB): a file Mailchimp never wrote.
+    upload = tmp_path / "unsubscribed.csv"
+    upload.write_bytes(_file("ana@example.org,Ana,,2,,2026-11-20 14:03:11," + "x" * 200_000))
+    client.force_login(bookkeeper)
+    with upload.open("rb") as handle:
+        response = client.post(
+            "/admin/donations/updatesconsent/import-unsubscribes/", {"file": handle}
+        )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Nothing was imported" in page
+    assert "The file cannot be read as CSV; export it again from Mailchimp." in page
+    assert UpdatesConsent.objects.active().count() == 2
+
+
 def test_an_unsubscribe_older_than_a_new_consent_leaves_it(two_subscribed, tmp_path):
     ana, _zoe = two_subscribed
     path = tmp_path / "unsubscribed.csv"
