@@ -147,7 +147,10 @@ def mail_to_port(settings):
 
 # Later data migrations that give a group more rights (for the models they add).
 LATER_GRANTS = {
-    "Editors": [("campaigns", "0014_matching_challenges", "let_editors_set_matches")],
+    "Editors": [
+        ("campaigns", "0014_matching_challenges", "let_editors_set_matches"),
+        ("fundraising", "0003_editors_review_pages", "let_editors_review_pages"),
+    ],
     "Bookkeepers": [
         (
             "donations",

@@ -157,6 +157,12 @@ def test_bookkeepers_cannot_delete_nor_edit_campaigns(bookkeeper_client, bookkee
 def test_the_groups_keep_to_their_own_data(editor, bookkeeper):
     editors = set(editor.groups.get().permissions.values_list("content_type__app_label", flat=True))
     bookkeepers = set(bookkeeper.groups.get().permissions.values_list("codename", flat=True))
-    assert editors == {"campaigns"}
+    # The campaigns' copy, and the review of supporters' pages (approve, hide).
+    assert editors == {"campaigns", "fundraising"}
+    reviews = editor.groups.get().permissions.filter(content_type__app_label="fundraising")
+    assert set(reviews.values_list("codename", flat=True)) == {
+        "change_fundraisingpage",
+        "view_fundraisingpage",
+    }
     assert "change_campaign" not in bookkeepers
     assert not any(codename.startswith("delete_") for codename in bookkeepers)

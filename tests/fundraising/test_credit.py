@@ -168,6 +168,25 @@ def test_staff_approve_a_page_and_its_supporter_is_told(
     assert "?via=rosa" in mailoutbox[0].body
 
 
+def test_editors_approve_and_hide_pages_but_do_not_delete_them(
+    client, editor, make_page, django_capture_on_commit_callbacks
+):
+    page = make_page(status="pending")
+    client.force_login(editor)
+    assert client.get("/admin/fundraising/fundraisingpage/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/fundraising/fundraisingpage/",
+            {"action": "approve_pages", "_selected_action": [page.pk]},
+        )
+    assert response.status_code == 302
+    page.refresh_from_db()
+    assert (page.status, page.approved_by) == ("approved", editor)
+    assert not editor.has_perm("fundraising.delete_fundraisingpage")
+    delete = client.get(f"/admin/fundraising/fundraisingpage/{page.pk}/delete/")
+    assert delete.status_code == 403
+
+
 # Committed as in production, where each approval's e-mail goes before the answer.
 @pytest.mark.django_db(transaction=True)
 def test_staff_are_told_when_the_approval_e_mail_could_not_be_sent(
