@@ -107,6 +107,18 @@ def test_the_spanish_button_opens_the_spanish_form(client, make_campaign, allowe
     )
 
 
+def test_an_english_title_on_the_spanish_button_is_marked_english(client, make_campaign, allowed):
+    # Screen readers name the framed button by its heading: read in English, not
+    # with Spanish pronunciation, while the title has no Spanish yet.
+    campaign = make_campaign(title="Spring appeal")
+    html = client.get(f"/es/campaigns/{campaign.slug}/embed/").content.decode()
+    assert '<h1 class="visually-hidden" id="embed-title" lang="en">Spring appeal</h1>' in html
+    campaign.title_es = "Campaña de primavera"
+    campaign.save()
+    html = client.get(f"/es/campaigns/{campaign.slug}/embed/").content.decode()
+    assert '<h1 class="visually-hidden" id="embed-title">Campaña de primavera</h1>' in html
+
+
 def test_the_plain_button_shows_the_goal(client, make_campaign, allowed):
     campaign = make_campaign(goal_target=100, donor_count=37)
     html = client.get(f"/campaigns/{campaign.slug}/embed/").content.decode()

@@ -8,6 +8,7 @@ import re
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from campaigns.models import Campaign
 from fundraising import links
 from tests.campaigns.gifts import donor, give
 
@@ -196,3 +197,12 @@ def test_the_spanish_page_is_in_spanish(client, make_page):
     html = client.get(f"/es/campaigns/{page.campaign.slug}/for/rosa/").content.decode()
     assert 'lang="es"' in html
     assert "Rosa recauda fondos" in html
+
+
+def test_an_english_campaign_title_on_the_spanish_page_is_marked_english(client, make_page):
+    # Read inside a Spanish sentence, the title that has no Spanish yet is marked as
+    # English so that screen readers pronounce it right (as the campaign page does).
+    page = make_page()
+    Campaign.objects.filter(pk=page.campaign_id).update(title="Spring appeal", title_es="")
+    html = client.get(f"/es/campaigns/{page.campaign.slug}/for/rosa/").content.decode()
+    assert 'para “<span lang="en">Spring appeal</span>”, una campaña' in html
