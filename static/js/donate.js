@@ -201,9 +201,18 @@
       }
       var total = totalCents();
       var wording = chosen === "annual" ? confirmLabel.dataset.confirmAnnual : confirmLabel.dataset.confirmMonthly;
-      confirmLabel.textContent = total === null || !wording
+      var text = total === null || !wording
         ? confirmLabel.dataset.plainLabel
         : wording.replace("__AMOUNT__", formatCents(total));
+      if (confirmLabel.textContent !== text) {
+        // The tick agrees to what the box says: a new amount or frequency asks again.
+        if (confirmLabel.dataset.shown) {
+          var box = confirmField.querySelector("input[type=checkbox]");
+          if (box) box.checked = false;
+        }
+        confirmLabel.textContent = text;
+      }
+      confirmLabel.dataset.shown = "1";
     }
 
     function showFee() {

@@ -80,8 +80,11 @@ def test_a_preselected_yearly_gift_is_confirmed_in_so_many_words(
     box = form.locator("#id_confirm_recurring")
     label = form.locator("#confirm-recurring-label")
     expect(label).to_have_text("Yes, charge $50 every year until I cancel.")
+    box.check()
     form.get_by_label("$100").check()
     expect(label).to_have_text("Yes, charge $100 every year until I cancel.")
+    # The tick agreed to $50 a year: the new amount asks for it again.
+    expect(box).not_to_be_checked()
     form.get_by_label("Monthly").check()
     expect(label).to_have_text("Yes, charge $100 every month until I cancel.")
     # One time needs no confirmation: the box goes away, and comes back with yearly.
