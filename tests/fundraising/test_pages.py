@@ -206,3 +206,14 @@ def test_an_english_campaign_title_on_the_spanish_page_is_marked_english(client,
     Campaign.objects.filter(pk=page.campaign_id).update(title="Spring appeal", title_es="")
     html = client.get(f"/es/campaigns/{page.campaign.slug}/for/rosa/").content.decode()
     assert 'para “<span lang="en">Spring appeal</span>”, una campaña' in html
+
+
+def test_an_english_campaign_title_is_marked_english_on_the_spanish_start_and_edit_pages(
+    client, make_page
+):
+    page = make_page()
+    Campaign.objects.filter(pk=page.campaign_id).update(title="Spring appeal", title_es="")
+    start = client.get(f"/es/campaigns/{page.campaign.slug}/raise/").content.decode()
+    assert '“<span lang="en">Spring appeal</span>”' in start
+    edit = client.get(f"/es/give/fundraise/{links.make_token(page)}/").content.decode()
+    assert '“<span lang="en">Spring appeal</span>”' in edit
