@@ -125,7 +125,7 @@ def reencode(content):
     """
     image = _decoded(content)
     try:
-        image = ImageOps.exif_transpose(image)
+        image = _eight_bit(ImageOps.exif_transpose(image))
         translucent = _is_translucent(image)
         image = _as_srgb(image, "RGBA" if translucent else "RGB")
         image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
@@ -192,6 +192,15 @@ def _too_many_pixels():
     return ValidationError(
         TOO_MANY_PIXELS, code="too_many_pixels", params={"limit": MAX_PIXELS // 1_000_000}
     )
+
+
+def _eight_bit(image):
+    """`image`, if it is 16-bit grayscale (a scanner's or a RAW converter's PNG, which
+    Pillow opens in mode "I;16" or "I"), scaled to 8 bits: Pillow's conversion to RGB
+    clips each value to 255 instead, which turns all but the deepest shadows white."""
+    if image.mode.startswith("I"):
+        return image.convert("I").point(lambda value: value / 256).convert("L")
+    return image
 
 
 def _is_translucent(image):

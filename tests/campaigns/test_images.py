@@ -287,3 +287,13 @@ def test_it_serves_a_shared_links_image_from_gunicorn_with_debug_off(
             assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
             assert response.headers["X-Content-Type-Options"] == "nosniff"
             assert Image.open(io.BytesIO(response.read())).size == (100, 300)
+
+
+def test_it_keeps_the_tones_of_a_16_bit_grayscale_image():
+    """A scanner's or a RAW converter's 16-bit grayscale PNG: converted straight to RGB,
+    every value above 255 (all but the deepest shadows) would be stored as white."""
+    scan = Image.new("I;16", (60, 30), 32768)  # mid-grey on the 0-65535 scale
+    data, extension = images.reencode(ContentFile(_encoded(scan, "PNG")))
+    assert extension == "jpg"
+    red, green, blue = Image.open(io.BytesIO(data)).getpixel((30, 15))
+    assert 120 <= red <= 135 and red == green == blue
