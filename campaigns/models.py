@@ -39,6 +39,13 @@ def validate_preset_amounts(value):
         raise ValidationError(_("Enter between one and six amounts."))
     if any(a < 5 or a > 25000 for a in amounts):
         raise ValidationError(_("Each amount must be between $5 and $25,000."))
+    twice = next((a for index, a in enumerate(amounts) if a in amounts[:index]), None)
+    if twice is not None:
+        # The form would show two equal buttons, both checked when that amount is asked for.
+        raise ValidationError(
+            _("Each amount can appear only once: %(amount)s is there twice."),
+            params={"amount": format_money(twice * 100)},
+        )
 
 
 class GiftFrequency(models.TextChoices):

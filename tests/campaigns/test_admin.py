@@ -121,6 +121,19 @@ def test_it_refuses_malformed_preset_amounts(client, campaign, editor):
     assert "Enter whole dollar amounts separated by commas" in response.content.decode()
 
 
+def test_it_refuses_the_same_preset_amount_twice(client, campaign, editor):
+    """Two buttons saying "$50" on the donation form, both pre-checked when $50 is the
+    amount asked for, and the same impact cue beside each."""
+    client.force_login(editor)
+    response = client.post(
+        _change_url(campaign), _change_form_data(campaign, preset_amounts="25,50,100,250,050")
+    )
+    assert response.status_code == 200
+    assert "Each amount can appear only once: $50 is there twice." in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.preset_amounts == "25,50,100,250"
+
+
 def test_it_offers_view_on_site_that_previews_a_draft(client, make_campaign, editor):
     draft = make_campaign(is_published=False, title="Draft to preview")
     client.force_login(editor)
