@@ -8,6 +8,8 @@ entered (the demo's `00-0000000`, or none) every admin page says so and
 `check --deploy --database default` warns (campaigns.checks).
 """
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.templatetags.static import static
@@ -21,10 +23,14 @@ PLACEHOLDER_EIN = "00-0000000"
 FALLBACK_LOGO = "img/oca-logo.svg"
 
 
+# ASCII digits only: str.isdigit() also takes Arabic-Indic digits and superscripts.
+_EIN = re.compile(r"[0-9]{2}-?[0-9]{7}")
+
+
 def is_ein(value):
-    """True for nine digits written 12-3456789 (or without the hyphen)."""
-    digits = value.replace("-", "")
-    return len(digits) == 9 and digits.isdigit() and value.count("-") <= 1
+    """True for nine digits written 12-3456789 (or without the hyphen), as receipts
+    print it; not with the hyphen elsewhere."""
+    return _EIN.fullmatch(value) is not None
 
 
 class Organization(models.Model):

@@ -1,7 +1,9 @@
 """The organization's details, stored once: receipts, the campaign page, the admin banner
 and the deploy check read them from Organization."""
 
+import pytest
 from django.core.checks import run_checks
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from campaigns.organization import PLACEHOLDER_EIN, Organization
@@ -120,6 +122,21 @@ def test_it_refuses_a_malformed_ein_and_changes_nothing(client, organization, su
     assert response.status_code == 200
     assert "Enter the EIN as 12-3456789." in response.content.decode()
     assert Organization.current().ein == "12-3456789"
+
+
+@pytest.mark.parametrize("ein", ["123-456789", "1234567-89", "٠٦-١٢٣٤٥٦٧"])
+def test_it_refuses_an_ein_with_the_hyphen_misplaced_or_other_digits(organization, ein):
+    """Receipts print the EIN as entered: a donor's tax preparer must read 12-3456789."""
+    organization.ein = ein
+    with pytest.raises(ValidationError) as refused:
+        organization.full_clean()
+    assert refused.value.message_dict["ein"] == ["Enter the EIN as 12-3456789."]
+
+
+def test_it_takes_an_ein_with_or_without_its_hyphen(organization):
+    for ein in ("06-1234567", "061234567"):
+        organization.ein = ein
+        organization.full_clean()
 
 
 def test_it_keeps_a_single_row_and_offers_no_add_or_delete(client, organization, superuser):
