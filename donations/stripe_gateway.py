@@ -138,12 +138,14 @@ def create_checkout_session(*, pledge, success_url, cancel_url):
         params["mode"] = "payment"
         params["customer_creation"] = "always"
         params["payment_intent_data"] = {"metadata": metadata}
-        if pledge.campaign.offers_monthly_upgrade and pledge.payment_method != "bank":
+        offered = pledge.campaign.monthly_upgrade_cents(pledge.gift_cents) is not None
+        if offered and pledge.payment_method != "bank":
             # Saves the card on the customer Checkout creates, for the monthly gift the
             # thank-you page may offer (donations.upgrades); Checkout tells the donor
             # their card will be saved for future payments. Never a bank account: no
             # offer follows a bank debit, and saving one would have the donor sign a
-            # mandate for future debits that nothing will make.
+            # mandate for future debits that nothing will make. Nor the card of a gift
+            # below every tier of the campaign, which gets no offer either.
             params["payment_intent_data"]["setup_future_usage"] = "off_session"
     return _call(
         client().v1.checkout.sessions.create,

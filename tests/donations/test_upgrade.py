@@ -78,6 +78,18 @@ def test_checkout_saves_the_card_only_when_the_campaign_offers_the_upgrade(
     assert saving["_payment_intent_data"]["setup_future_usage"] == "off_session"
 
 
+def test_checkout_does_not_save_the_card_of_a_gift_below_every_tier(
+    client, offering, stripe_standin, donation, standin_objects
+):
+    """No offer follows a gift below the lowest tier ($10 by default): saving its card
+    would have Checkout tell the donor it is kept for future payments that never come."""
+    client.post(f"/give/{offering.slug}/", donation(amount="other", other_amount="6"))
+
+    (session,) = standin_objects("checkout.session")
+    assert session["amount_total"] == 600
+    assert "setup_future_usage" not in session["_payment_intent_data"]
+
+
 def test_checkout_never_saves_a_bank_account_for_the_upgrade(
     client, offering, stripe_standin, donation, standin_objects
 ):
