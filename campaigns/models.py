@@ -465,8 +465,9 @@ class Campaign(TranslatedCopy, models.Model):
         return LocalizedText(text, cues.language, cues.is_fallback) if text else ""
 
     def monthly_upgrade_cents(self, gift_cents):
-        """The monthly amount to offer after a one-time gift of `gift_cents`, or None."""
-        if not self.offers_monthly_upgrade:
+        """The monthly amount to offer after a one-time gift of `gift_cents`, or None
+        (also when the campaign has stopped offering monthly gifts at all)."""
+        if not (self.offers_monthly_upgrade and self.offers_monthly):
             return None
         return monthly_offer(self.monthly_upgrade_tiers, gift_cents)
 

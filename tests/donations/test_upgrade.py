@@ -359,6 +359,20 @@ def test_no_offer_when_the_campaign_does_not_offer_it(client, campaign, stripe_s
     assert _answer(client, session_id).status_code == 409
 
 
+def test_no_offer_nor_saved_card_when_the_campaign_takes_no_monthly_gifts(
+    client, offering, stripe_standin, standin_objects, donation
+):
+    offering.offers_monthly = False
+    offering.default_frequency = "once"
+    offering.save()
+    response = client.post(f"/give/{offering.slug}/", donation())
+    session_id = response["Location"].rsplit("/", 1)[-1]
+    (session,) = standin_objects("checkout.session")
+    assert "setup_future_usage" not in session["_payment_intent_data"]
+    stripe_standin.pay(session_id)
+    assert "Make it monthly" not in _thanks(client, session_id).content.decode()
+
+
 def test_no_offer_once_staff_took_the_campaign_off_the_site(
     client, paid_gift, offering, standin_objects
 ):
