@@ -155,7 +155,9 @@ def payment_method_label(gift):
 
 
 def receipt_filename(gift):
-    return f"receipt-{gift.given_at:%Y-%m-%d}-{gift.pk}.pdf"
+    """Named by the gift's local date, the date the receipt states (in UTC, an evening
+    gift of December 31 would be named after the next year)."""
+    return f"receipt-{timezone.localtime(gift.given_at):%Y-%m-%d}-{gift.pk}.pdf"
 
 
 def receipt_pdf(gift):
