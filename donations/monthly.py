@@ -9,7 +9,8 @@ form cannot be used to find out who gives.
 
 The e-mails about a monthly gift (update your card, amount changed, canceled) are
 MonthlyNotice rows written in the transaction of the change and sent once after it
-commits.
+commits; one the mail server refused is tried again with a back-off (where the task
+backend can defer) and by `manage.py send_pending_receipts`.
 """
 
 import hashlib
