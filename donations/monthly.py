@@ -9,7 +9,8 @@ form cannot be used to find out who gives.
 
 The e-mails about a monthly gift (update your card, amount changed, canceled) are
 MonthlyNotice rows written in the transaction of the change and sent once after it
-commits.
+commits; one the mail server refused is tried again with a back-off (where the task
+backend can defer) and by `manage.py send_pending_receipts`.
 """
 
 import hashlib
@@ -312,6 +313,7 @@ def _deliver_card_notice(notice_id):
             logger.warning("Card update notice %s not sent: %s", notice.pk, error)
             notice.error = error
             notice.save(update_fields=["attempts", "error"])
+            mail.retry_later(send_card_notice, notice.pk, notice.attempts)
             return False
         notice.sent_at = timezone.now()
         notice.error = ""
@@ -322,6 +324,15 @@ def _deliver_card_notice(notice_id):
 @task()
 def send_card_notice(notice_id):
     return deliver_card_notice(notice_id)
+
+
+def send_due_card_notices():
+    """Tries every notice (card, amount, canceled) not sent yet, each on its own, as
+    `manage.py send_pending_receipts` does after a mail outage; returns how many were
+    sent. A notice with nobody to tell, or about a gift since canceled, stays unsent."""
+    due = MonthlyNotice.objects.filter(sent_at__isnull=True, monthly_gift__donor__isnull=False)
+    due = due.exclude(monthly_gift__donor__email="")
+    return sum(deliver_card_notice(pk) for pk in list(due.values_list("pk", flat=True)))
 
 
 # Changes the donor makes ------------------------------------------------------------

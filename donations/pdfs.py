@@ -3,7 +3,8 @@
 A PDF says what its e-mail says (the same context; donations.receipts.receipt_pdf and
 donations.statements.statement_pdf) in the donor's language, under the organization's letterhead.
 It is deterministic: the same gift gives the same bytes, today or in five years, so
-a re-sent or downloaded receipt is the very document first sent. Nothing in it comes
+a re-sent or downloaded receipt is the very document first sent (unless part of the
+gift was refunded since: it then states what was kept). Nothing in it comes
 from the clock or chance: its creation date is the gift's date (a statement's, the
 last day of its year), WeasyPrint's document id is derived from the content, and
 fonts come from the system (fonts-dejavu, installed by the project's setup), never

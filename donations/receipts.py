@@ -91,7 +91,7 @@ def receipt_context(gift):
         "detail_rows": kind["detail_rows"],
         "kind_statements": [irs_statements(note) for note in kind["notes"]],
         "deductible_note": kind["deductible_note"],
-        "amount": format_money(gift.amount_cents, gift.currency, always_cents=True),
+        "amount": stated_amount(gift),
         "date": format_date(gift.given_at),
         "method": payment_method_label(gift),
         # "In memory of Rosa": a tribute gift says whom it honors.
@@ -107,6 +107,23 @@ def receipt_context(gift):
         # or cancel a monthly gift): a signed link would be out of date long before
         # the receipt is read again.
         "manage_url": settings.SITE_URL + reverse("donations:manage"),
+    }
+
+
+def stated_amount(gift):
+    """The amount a receipt states: what the organization kept, which is the
+    contribution (the IRS's reading, and the year-end statement's); after a partial
+    refund, with what was given and what was refunded, so that it matches the charge
+    on the donor's card statement and its refund."""
+    amount = format_money(gift.amount_cents, gift.currency, always_cents=True)
+    if not gift.refunded_cents:
+        return amount
+    return _("%(kept)s (%(given)s given, %(refunded)s refunded)") % {
+        "kept": format_money(
+            gift.amount_cents - gift.refunded_cents, gift.currency, always_cents=True
+        ),
+        "given": amount,
+        "refunded": format_money(gift.refunded_cents, gift.currency, always_cents=True),
     }
 
 
@@ -138,7 +155,9 @@ def payment_method_label(gift):
 
 
 def receipt_filename(gift):
-    return f"receipt-{gift.given_at:%Y-%m-%d}-{gift.pk}.pdf"
+    """Named by the gift's local date, the date the receipt states (in UTC, an evening
+    gift of December 31 would be named after the next year)."""
+    return f"receipt-{timezone.localtime(gift.given_at):%Y-%m-%d}-{gift.pk}.pdf"
 
 
 def receipt_pdf(gift):

@@ -51,12 +51,15 @@ def notice_when_paid(gift):
 
 def notice_sentence(gift, tribute):
     """The notice's sentence, "Ana Lopez made a gift to OCA in memory of Rosa.", in the
-    active language, with the amount only when the donor asked for it."""
+    active language, with the amount only when the donor asked for it: what the
+    organization kept, should part of it be refunded before the notice could go."""
     values = {
         "donor": gift.donor_name,
         "org": Organization.current().legal_name,
         "name": tribute.honoree,
-        "amount": format_money(gift.amount_cents, gift.currency, always_cents=True),
+        "amount": format_money(
+            gift.amount_cents - gift.refunded_cents, gift.currency, always_cents=True
+        ),
     }
     memory = tribute.kind == TributeKind.MEMORY
     if tribute.notify_amount and memory:

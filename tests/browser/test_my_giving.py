@@ -12,6 +12,7 @@ from pathlib import Path
 import pypdf
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from campaigns.organization import Organization
@@ -81,7 +82,8 @@ def test_a_one_time_donor_gets_the_link_and_downloads_a_pdf_receipt(
     with page.expect_download() as download_info:
         rows.get_by_role("link", name=re.compile("Download the receipt")).click()
     download = download_info.value
-    assert download.suggested_filename == f"receipt-{gift.given_at:%Y-%m-%d}-{gift.pk}.pdf"
+    given_on = timezone.localtime(gift.given_at)
+    assert download.suggested_filename == f"receipt-{given_on:%Y-%m-%d}-{gift.pk}.pdf"
     pdf_path = tmp_path / "receipt.pdf"
     download.save_as(pdf_path)
     text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(pdf_path).pages).split())

@@ -1,12 +1,14 @@
 """Monthly gifts, the donor's side: the manage link, the signed page, the portal, a new
 amount, and the card-update e-mail after a failed charge."""
 
+import io
 import json
 import re
 import time
 
 import pytest
 from django.core import mail, signing
+from django.core.management import call_command
 
 from devtools.stripe_standin import sign_payload
 from donations import monthly as monthly_service
@@ -355,6 +357,29 @@ def test_a_card_notice_that_could_not_be_sent_is_sent_on_a_later_try(
     assert monthly_service.deliver_card_notice(notice.pk) is True
     assert monthly_service.deliver_card_notice(notice.pk) is False  # never twice
     assert len(mail.outbox) == 1
+
+
+def test_notices_a_mail_outage_held_back_are_sent_by_the_pending_run_once(
+    client, monthly_gift, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The request to update a card, and the confirmation of a new amount or of a
+    cancellation, are not lost to a mail outage: the cron run that sends pending
+    receipts sends them too, once."""
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        card = monthly_service.ask_to_update_card(monthly_gift, "in_test_1")
+    monkeypatch.undo()
+    call_command("send_pending_receipts", stdout=io.StringIO())
+    call_command("send_pending_receipts", stdout=io.StringIO())
+    card.refresh_from_db()
+    assert card.sent_at is not None and (card.attempts, card.error) == (2, "")
+    # (The receipt of the first charge, still due in this test, goes out with it.)
+    [message] = [m for m in mail.outbox if "didn’t go through" in m.subject]
+    assert message.to == ["ana@example.org"]
 
 
 # Asking for a link takes the same work for every address ---------------------------

@@ -94,7 +94,7 @@ def test_every_receipt_email_carries_its_pdf(online_gift, django_capture_on_comm
     [message] = mail.outbox
     [(filename, content, mimetype)] = message.attachments
     assert mimetype == "application/pdf"
-    assert filename == f"receipt-{gift.given_at:%Y-%m-%d}-{gift.pk}.pdf"
+    assert filename == f"receipt-{timezone.localtime(gift.given_at):%Y-%m-%d}-{gift.pk}.pdf"
     assert content == receipts.receipt_pdf(gift)
     assert "A PDF copy of this receipt is attached." in message.body
 
@@ -122,3 +122,35 @@ def test_making_a_pdf_leaves_pillow_strict_about_truncated_images(old_gift):
 
     receipts.receipt_pdf(old_gift)
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+
+
+def test_a_receipt_made_after_a_partial_refund_states_what_was_kept(online_gift, mailoutbox):
+    """The contribution is what the organization kept: a receipt downloaded or re-sent
+    after a partial refund states it (with what was given and refunded), as the
+    year-end statement does, never the amount first charged."""
+    gift = online_gift(amount_cents=25000, refunded_cents=10000)
+    assert gift.counted
+    text = _text(receipts.receipt_pdf(gift))
+    assert "$150.00 ($250.00 given, $100.00 refunded)" in text
+    message = receipts.build_receipt(gift)
+    assert "Amount: $150.00 ($250.00 given, $100.00 refunded)" in message.body
+    assert "$150.00 ($250.00 given, $100.00 refunded)" in message.alternatives[0].content
+
+
+def test_a_receipt_without_a_refund_states_the_amount_alone(online_gift):
+    text = _text(receipts.receipt_pdf(online_gift(amount_cents=25000)))
+    assert "$250.00" in text and "refunded" not in text
+
+
+def test_a_spanish_receipt_after_a_partial_refund_says_so_in_spanish(online_gift):
+    gift = online_gift(language="es", amount_cents=25000, refunded_cents=10000)
+    assert "$150.00 ($250.00 donados, $100.00 reembolsados)" in _text(receipts.receipt_pdf(gift))
+
+
+def test_the_receipts_file_is_named_by_the_date_the_receipt_states(online_gift):
+    """A gift of New Year's Eve, 11:30 pm in Hartford (already January 1 in UTC), is
+    a gift of the year it was given in, by its receipt's date and by its file's name."""
+    given_at = datetime.datetime(2025, 1, 1, 4, 30, tzinfo=datetime.UTC)
+    gift = online_gift(given_at=given_at)
+    assert "Dec. 31, 2024" in _text(receipts.receipt_pdf(gift))
+    assert receipts.receipt_filename(gift) == f"receipt-2024-12-31-{gift.pk}.pdf"

@@ -504,6 +504,43 @@ def test_a_gift_refunded_in_full_before_its_notice_could_go_is_not_announced(
     assert row.sent_at is None and "no longer counts" in row.error
 
 
+def test_a_notice_held_back_past_a_partial_refund_states_what_was_kept(
+    client,
+    campaign,
+    tribute_pledge,
+    stripe_api,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+):
+    real_send = EmailBackend.send_messages
+
+    def refuse_notices(backend, messages):
+        if any(message.to == ["luis@example.org"] for message in messages):
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return real_send(backend, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse_notices)
+    session = _paid(tribute_pledge(kind="honor", notify_amount=True), stripe_api)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, sp.event("checkout.session.completed", session))
+    gift = Gift.objects.get()
+    # The mail server is down; meanwhile $20 of the $50 is refunded.
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(
+            client,
+            sp.event(
+                "charge.refunded",
+                sp.charge(gift.stripe_payment_intent_id, gift.amount_cents, amount_refunded=2000),
+            ),
+        )
+    monkeypatch.setattr(EmailBackend, "send_messages", real_send)
+    call_command("send_pending_receipts", stdout=io.StringIO())
+    [notice] = _notices()
+    assert "Ana Lopez made a gift of $30.00 to Open Communities Alliance in honor of Rosa" in (
+        notice.body
+    )
+
+
 def test_the_notice_is_in_spanish_for_a_spanish_pledge(
     client, campaign, tribute_pledge, stripe_api, django_capture_on_commit_callbacks
 ):
