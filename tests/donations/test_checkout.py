@@ -234,3 +234,20 @@ def test_a_missing_or_forged_form_token_just_makes_a_new_pledge(
 ):
     assert _give(client, campaign, donation(token=token)).status_code == 303
     assert Pledge.objects.get().status == Pledge.Status.OPEN
+
+
+def test_a_resubmitted_form_with_another_display_choice_or_message_is_a_new_pledge(
+    client, campaign, stripe_standin, donation, standin_objects
+):
+    # Back from Checkout, the donor chooses to stay anonymous (or rewrites the
+    # message) and sends the form again: the feed must show what they chose last.
+    token = "0b6f1c3e-8a39-4c55-9a5e-6d1f0c2b7a11"
+    first = _give(client, campaign, donation(token=token, display_as="full"))
+    second = _give(client, campaign, donation(token=token, display_as="anonymous"))
+    third = _give(
+        client, campaign, donation(token=token, display_as="anonymous", public_message="Go!")
+    )
+    assert len({first["Location"], second["Location"], third["Location"]}) == 3
+    latest = Pledge.objects.get(stripe_checkout_session_id=third["Location"].rsplit("/", 1)[-1])
+    assert (latest.display_as, latest.public_message) == ("anonymous", "Go!")
+    assert len(standin_objects("checkout.session")) == 3
