@@ -20,7 +20,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from campaigns.formatting import format_date, format_money
 from campaigns.models import Campaign
 from campaigns.views import render_campaign
-from fundraising.models import fundraising_page
 
 from . import fees, languages, ledger, monthly, pledges, ratelimit, stripe_facts, stripe_gateway
 from .cross_site import refuse_cross_site
@@ -136,9 +135,11 @@ def _render_form(request, campaign, form, *, status, notice=""):
     """The page the form was posted from, with the form's errors or `notice`: the
     supporter's page whose form it was (its `via` names a public page of this
     campaign), else the campaign's page. An error is never kept by a cache
-    (oca_site.middleware.errors_not_cached)."""
+    (oca_site.middleware.errors_not_cached). The page is the one the form's own check
+    found (DonationForm.clean_via): the raw `via` may be anything, a NUL byte that
+    PostgreSQL refuses in a query included."""
     extra_context = {"donation_form": form, "donation_notice": notice}
-    page = fundraising_page(campaign, form.data.get("via"))
+    page = form.cleaned_data.get("via")
     if page is not None:
         # Imported here: fundraising.views builds its page from this module.
         from fundraising.views import render_page

@@ -565,3 +565,16 @@ def test_it_refuses_a_manage_link_for_a_local_host_or_ip_and_sends_nothing(db, c
 def test_it_accepts_an_address_at_an_internet_domain(campaign, email):
     assert _donation_form(campaign, amount="50", email=email).is_valid()
     assert ManageLinkForm({"email": email}).is_valid()
+
+
+@pytest.mark.parametrize("via", ["a\x00b", "x" * 61])
+def test_a_supporters_code_that_is_no_code_gets_the_form_back_not_an_error_page(
+    client, campaign, no_stripe, donation, via
+):
+    # The form is sent back with its errors; a NUL in the hidden `via` once crashed
+    # the page that shows them (PostgreSQL refuses NUL in a query).
+    client.raise_request_exception = False
+    response = client.post(f"/give/{campaign.slug}/", donation(via=via, name=""))
+    assert response.status_code == 400
+    assert "Enter your name; it goes on your receipt." in response.content.decode()
+    _assert_nothing_started(no_stripe)
