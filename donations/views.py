@@ -240,6 +240,15 @@ def thank_you(request):
         )
     if pledge is None:
         return _unknown_session(request)
+    # Counted too: anyone can open a checkout of their own and reload its page, each
+    # time asking Stripe, whose API rate limit every donor's Checkout shares.
+    verdict = ratelimit.hit(request, "thank-you", settings.THANK_YOU_RATE_LIMIT)
+    if not verdict.allowed:
+        logger.info("Thank-you page asked too often from one address")
+        # The gift may well be paid: the page says it is safe, never "nothing charged".
+        response = _problem(request, "unavailable", 429)
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
     try:
         session = stripe_gateway.retrieve_checkout_session(session_id)
     except stripe_gateway.StripeRejected:

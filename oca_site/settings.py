@@ -282,6 +282,9 @@ PUBLIC_PAGE_STALE_SECONDS = env.int("PUBLIC_PAGE_STALE_SECONDS", default=60)
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600)
 # Thank-you page lookups of checkout sessions that are no pledge of ours, per address.
 THANK_YOU_UNKNOWN_RATE_LIMIT = env("THANK_YOU_UNKNOWN_RATE_LIMIT", default="30/h")
+# Thank-you page lookups of our own checkout sessions (each asks Stripe), per address:
+# generous, as many donors may give from one office or event network.
+THANK_YOU_RATE_LIMIT = env("THANK_YOU_RATE_LIMIT", default="120/h")
 
 # Request bodies: the donation form and Stripe's events are small.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
