@@ -122,6 +122,17 @@ def clean_message(value):
     return message
 
 
+class MessageField(forms.CharField):
+    """A textarea's text with its line breaks as "\n", before its length is checked.
+
+    The box counts a line break as one character against its maxlength, and the
+    browser sends it as two (CR LF): a message that fitted the box would otherwise be
+    refused as too long."""
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+
 class DonationForm(forms.Form):
     amount = forms.ChoiceField(
         label=_("Amount"),
@@ -190,7 +201,7 @@ class DonationForm(forms.Form):
             "invalid_choice": _("Choose how your gift is shown."),
         },
     )
-    public_message = forms.CharField(
+    public_message = MessageField(
         label=_("A public message (optional)"),
         required=False,
         max_length=280,
@@ -225,7 +236,7 @@ class DonationForm(forms.Form):
         max_length=254,
         error_messages={"invalid": _("Enter an e-mail address like name@example.org.")},
     )
-    notify_message = forms.CharField(
+    notify_message = MessageField(
         label=_("A message for them (optional)"),
         required=False,
         max_length=NOTICE_MESSAGE_LENGTH,

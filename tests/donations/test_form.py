@@ -351,6 +351,19 @@ def test_it_accepts_a_name_only_without_markup_or_control_characters(campaign, n
         assert "name" in form.errors
 
 
+@pytest.mark.parametrize("field, limit", [("public_message", 280), ("notify_message", 500)])
+def test_a_message_that_fits_the_box_with_line_breaks_is_accepted(campaign, field, limit):
+    # The box counts a line break as one character (its maxlength) and the browser
+    # sends it as two, CR LF: a message that fitted must not come back "too long".
+    typed = "a" * (limit - 4) + "\r\nb\r\n" + "c"
+    assert len(typed.replace("\r\n", "\n")) == limit
+    tribute = {"tribute_kind": "honor", "honoree": "Rosa", "notify_name": "Eva"}
+    tribute["notify_email"] = "eva@example.org"
+    form = _donation_form(campaign, amount="50", **tribute | {field: typed})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data[field] == typed.replace("\r\n", "\n")
+
+
 def test_it_charges_the_gift_plus_the_fee_when_the_donor_covers_it(campaign):
     form = _donation_form(campaign, amount="50", cover_fee="on")
     assert form.is_valid(), form.errors
