@@ -33,10 +33,13 @@ from .supporters import UPDATES_WORDING
 OTHER = "other"
 # Control characters (newlines included) in a name would break the lines of a
 # receipt and the headers built from it; < and > are never part of a real name and
-# only serve to smuggle markup into the public feed.
-NAME_FORBIDDEN = re.compile(r"[<>\x00-\x1f\x7f-\x9f]")
+# only serve to smuggle markup into the public feed. The direction overrides,
+# embeddings and isolates (U+202A-U+202E, U+2066-U+2069) reverse or hide the text
+# after them up to the end of the line they are shown on ("Ana\u202e" would turn the
+# rest of a feed line around); right-to-left names are written without them.
+NAME_FORBIDDEN = re.compile(r"[<>\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # A message may have line breaks, but no other control characters.
-MESSAGE_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+MESSAGE_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 BAD_AMOUNT = _("Enter an amount in dollars and cents, like 50 or 50.25.")
 # Top-level names that only ever lead inside a network (RFC 6761, RFC 6762, ICANN's
 # reservation of "internal").
@@ -119,6 +122,17 @@ def clean_message(value):
     return message
 
 
+class MessageField(forms.CharField):
+    """A textarea's text with its line breaks as "\n", before its length is checked.
+
+    The box counts a line break as one character against its maxlength, and the
+    browser sends it as two (CR LF): a message that fitted the box would otherwise be
+    refused as too long."""
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+
 class DonationForm(forms.Form):
     amount = forms.ChoiceField(
         label=_("Amount"),
@@ -187,7 +201,7 @@ class DonationForm(forms.Form):
             "invalid_choice": _("Choose how your gift is shown."),
         },
     )
-    public_message = forms.CharField(
+    public_message = MessageField(
         label=_("A public message (optional)"),
         required=False,
         max_length=280,
@@ -222,7 +236,7 @@ class DonationForm(forms.Form):
         max_length=254,
         error_messages={"invalid": _("Enter an e-mail address like name@example.org.")},
     )
-    notify_message = forms.CharField(
+    notify_message = MessageField(
         label=_("A message for them (optional)"),
         required=False,
         max_length=NOTICE_MESSAGE_LENGTH,

@@ -74,6 +74,10 @@ def _same_request(pledge, *, campaign, data):
         and pledge.payment_method == data["payment_method"]
         and pledge.gift_cents == data["gift_cents"]
         and pledge.amount_cents == data["amount_cents"]
+        # How the gift is shown in the public feed: a donor back from Checkout who
+        # now chooses to stay anonymous must not pay the pledge that names them.
+        and pledge.display_as == data["display_as"]
+        and pledge.public_message == data["public_message"]
         and pledge.language == languages.active()
         and pledge.wants_updates == data.get("updates", False)
         and pledge.fundraiser == data.get("via")

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from campaigns.formatting import format_date, format_money
 from campaigns.models import Campaign
 from campaigns.views import render_campaign
-from fundraising.models import fundraising_page
 
 from . import fees, languages, ledger, monthly, pledges, ratelimit, stripe_facts, stripe_gateway
 from .cross_site import refuse_cross_site
@@ -136,9 +135,11 @@ def _render_form(request, campaign, form, *, status, notice=""):
     """The page the form was posted from, with the form's errors or `notice`: the
     supporter's page whose form it was (its `via` names a public page of this
     campaign), else the campaign's page. An error is never kept by a cache
-    (oca_site.middleware.errors_not_cached)."""
+    (oca_site.middleware.errors_not_cached). The page is the one the form's own check
+    found (DonationForm.clean_via): the raw `via` may be anything, a NUL byte that
+    PostgreSQL refuses in a query included."""
     extra_context = {"donation_form": form, "donation_notice": notice}
-    page = fundraising_page(campaign, form.data.get("via"))
+    page = form.cleaned_data.get("via")
     if page is not None:
         # Imported here: fundraising.views builds its page from this module.
         from fundraising.views import render_page
@@ -239,6 +240,15 @@ def thank_you(request):
         )
     if pledge is None:
         return _unknown_session(request)
+    # Counted too: anyone can open a checkout of their own and reload its page, each
+    # time asking Stripe, whose API rate limit every donor's Checkout shares.
+    verdict = ratelimit.hit(request, "thank-you", settings.THANK_YOU_RATE_LIMIT)
+    if not verdict.allowed:
+        logger.info("Thank-you page asked too often from one address")
+        # The gift may well be paid: the page says it is safe, never "nothing charged".
+        response = _problem(request, "unavailable", 429)
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
     try:
         session = stripe_gateway.retrieve_checkout_session(session_id)
     except stripe_gateway.StripeRejected:

@@ -235,7 +235,10 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 _stripe_origins = ["https://checkout.stripe.com", "https://billing.stripe.com"]
 if STRIPE_API_BASE:
     _stripe_origins.append("{0.scheme}://{0.netloc}".format(urlsplit(STRIPE_API_BASE)))
-STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=10.0)
+# Three tries of 8 seconds and the client's backoff between them (0.5 s, then 1 s):
+# a Stripe that never answers is given up on within 26 seconds, and the donor told
+# nothing was charged, before gunicorn kills the worker at its 30.
+STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=8.0)
 STRIPE_MAX_RETRIES = env.int("STRIPE_MAX_RETRIES", default=2)
 
 # The chart-of-accounts names of the month's journal export (donations.accounting);
@@ -279,6 +282,9 @@ PUBLIC_PAGE_STALE_SECONDS = env.int("PUBLIC_PAGE_STALE_SECONDS", default=60)
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600)
 # Thank-you page lookups of checkout sessions that are no pledge of ours, per address.
 THANK_YOU_UNKNOWN_RATE_LIMIT = env("THANK_YOU_UNKNOWN_RATE_LIMIT", default="30/h")
+# Thank-you page lookups of our own checkout sessions (each asks Stripe), per address:
+# generous, as many donors may give from one office or event network.
+THANK_YOU_RATE_LIMIT = env("THANK_YOU_RATE_LIMIT", default="120/h")
 
 # Request bodies: the donation form and Stripe's events are small.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)

@@ -162,6 +162,27 @@ def test_it_says_nothing_was_charged_when_stripe_cannot_be_reached(
     _assert_nothing_charged(_give(client, campaign, donation()), 503)
 
 
+def test_a_stripe_that_never_answers_is_given_up_on_before_the_worker_is_killed():
+    """A hung Stripe must end in "Nothing was charged", not in gunicorn killing the
+    worker (its default --timeout of 30 seconds, which the Dockerfile keeps) and the
+    proxy's bare 502 with the pledge left half-open. Each try waits STRIPE_TIMEOUT,
+    and the client sleeps between tries at most its backoff."""
+    from pathlib import Path
+
+    from django.conf import settings as defaults
+    from stripe._http_client import HTTPClient
+
+    assert "--timeout" not in Path(defaults.BASE_DIR, "Dockerfile").read_text()
+    retries = defaults.STRIPE_MAX_RETRIES
+    sleeps = sum(
+        min(HTTPClient.INITIAL_DELAY * 2 ** (n - 1), HTTPClient.MAX_DELAY)
+        for n in range(1, retries + 1)
+    )
+    worst = defaults.STRIPE_TIMEOUT * (retries + 1) + sleeps
+    # A few seconds are left for the rest of the request (the form, the pledge).
+    assert worst <= 30 - 3
+
+
 def test_it_says_nothing_was_charged_when_stripe_fails(
     client, campaign, stripe_standin, donation, settings
 ):
@@ -234,3 +255,20 @@ def test_a_missing_or_forged_form_token_just_makes_a_new_pledge(
 ):
     assert _give(client, campaign, donation(token=token)).status_code == 303
     assert Pledge.objects.get().status == Pledge.Status.OPEN
+
+
+def test_a_resubmitted_form_with_another_display_choice_or_message_is_a_new_pledge(
+    client, campaign, stripe_standin, donation, standin_objects
+):
+    # Back from Checkout, the donor chooses to stay anonymous (or rewrites the
+    # message) and sends the form again: the feed must show what they chose last.
+    token = "0b6f1c3e-8a39-4c55-9a5e-6d1f0c2b7a11"
+    first = _give(client, campaign, donation(token=token, display_as="full"))
+    second = _give(client, campaign, donation(token=token, display_as="anonymous"))
+    third = _give(
+        client, campaign, donation(token=token, display_as="anonymous", public_message="Go!")
+    )
+    assert len({first["Location"], second["Location"], third["Location"]}) == 3
+    latest = Pledge.objects.get(stripe_checkout_session_id=third["Location"].rsplit("/", 1)[-1])
+    assert (latest.display_as, latest.public_message) == ("anonymous", "Go!")
+    assert len(standin_objects("checkout.session")) == 3

@@ -232,6 +232,41 @@ def test_it_refuses_markup_and_control_characters_in_a_name_and_shows_it_escaped
     _assert_nothing_started(no_stripe)
 
 
+# Right-to-left and left-to-right overrides, embeddings and isolates: each turns the
+# text after it around (or away) up to the end of the line it is shown on.
+BIDI_CONTROLS = [
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+]
+
+
+@pytest.mark.parametrize("control", BIDI_CONTROLS)
+@pytest.mark.parametrize(
+    "field", ["name", "honoree", "notify_name", "public_message", "notify_message"]
+)
+def test_it_refuses_a_text_direction_override_that_would_turn_the_text_after_it_around(
+    campaign, control, field
+):
+    # "Ana\u202e" in the feed would show "… gave in honor of …" after it reversed.
+    tribute = {"tribute_kind": "honor", "honoree": "Rosa", "notify_name": "Eva"}
+    tribute["notify_email"] = "eva@example.org"
+    form = _donation_form(campaign, amount="50", **tribute | {field: f"Ana{control} gave"})
+    assert not form.is_valid()
+    assert list(form.errors) == [field]
+
+
+def test_it_accepts_names_and_messages_in_right_to_left_scripts(campaign):
+    form = _donation_form(campaign, amount="50", name="שרה לוי", public_message="شكراً 🙏")
+    assert form.is_valid(), form.errors
+
+
 def test_it_gives_a_filled_honeypot_only_a_generic_error(client, campaign, no_stripe, donation):
     response = client.post(f"/give/{campaign.slug}/", donation(website="http://spam.example"))
     assert response.status_code == 400
@@ -308,12 +343,25 @@ def test_it_accepts_exactly_the_cents_in_range(campaign, cents):
 def test_it_accepts_a_name_only_without_markup_or_control_characters(campaign, name):
     form = _donation_form(campaign, amount="50", name=name)
     collapsed = " ".join(name.split())
-    plain = not re.search(r"[<>\x00-\x1f\x7f-\x9f]", name.strip())
+    plain = not re.search(r"[<>\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", name.strip())
     if collapsed and plain and len(name.strip()) <= 150:
         assert form.is_valid(), form.errors
         assert form.cleaned_data["name"] == collapsed
     else:
         assert "name" in form.errors
+
+
+@pytest.mark.parametrize("field, limit", [("public_message", 280), ("notify_message", 500)])
+def test_a_message_that_fits_the_box_with_line_breaks_is_accepted(campaign, field, limit):
+    # The box counts a line break as one character (its maxlength) and the browser
+    # sends it as two, CR LF: a message that fitted must not come back "too long".
+    typed = "a" * (limit - 4) + "\r\nb\r\n" + "c"
+    assert len(typed.replace("\r\n", "\n")) == limit
+    tribute = {"tribute_kind": "honor", "honoree": "Rosa", "notify_name": "Eva"}
+    tribute["notify_email"] = "eva@example.org"
+    form = _donation_form(campaign, amount="50", **tribute | {field: typed})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data[field] == typed.replace("\r\n", "\n")
 
 
 def test_it_charges_the_gift_plus_the_fee_when_the_donor_covers_it(campaign):
@@ -530,3 +578,16 @@ def test_it_refuses_a_manage_link_for_a_local_host_or_ip_and_sends_nothing(db, c
 def test_it_accepts_an_address_at_an_internet_domain(campaign, email):
     assert _donation_form(campaign, amount="50", email=email).is_valid()
     assert ManageLinkForm({"email": email}).is_valid()
+
+
+@pytest.mark.parametrize("via", ["a\x00b", "x" * 61])
+def test_a_supporters_code_that_is_no_code_gets_the_form_back_not_an_error_page(
+    client, campaign, no_stripe, donation, via
+):
+    # The form is sent back with its errors; a NUL in the hidden `via` once crashed
+    # the page that shows them (PostgreSQL refuses NUL in a query).
+    client.raise_request_exception = False
+    response = client.post(f"/give/{campaign.slug}/", donation(via=via, name=""))
+    assert response.status_code == 400
+    assert "Enter your name; it goes on your receipt." in response.content.decode()
+    _assert_nothing_started(no_stripe)

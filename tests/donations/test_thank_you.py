@@ -175,6 +175,25 @@ def test_it_says_the_gift_is_safe_when_stripe_cannot_be_reached(
     assert Gift.objects.count() == 0
 
 
+def test_it_limits_how_often_one_address_has_stripe_asked_about_a_session(
+    client, checkout, stripe_standin, settings
+):
+    # One real session, its own, lets anyone have Stripe asked on each reload: enough
+    # of them would spend the API rate limit every donor's Checkout needs.
+    settings.THANK_YOU_RATE_LIMIT = "3/h"
+    session_id = checkout()
+    stripe_standin.pay(session_id)
+    codes = [_thanks(client, session_id).status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    response = _thanks(client, session_id)
+    assert response["Retry-After"]
+    html = response.content.decode()
+    # The donor may have paid: nothing says otherwise.
+    assert "Your gift is safe" in html
+    assert "Nothing was charged" not in html
+    assert Gift.objects.count() == 1
+
+
 def test_it_offers_share_links_to_the_campaign(client, checkout, stripe_standin, campaign):
     session_id = checkout()
     stripe_standin.pay(session_id)
