@@ -13,6 +13,7 @@ commits; one the mail server refused is tried again with a back-off (where the t
 backend can defer) and by `manage.py send_pending_receipts`.
 """
 
+import datetime
 import hashlib
 import logging
 
@@ -326,11 +327,21 @@ def send_card_notice(notice_id):
     return deliver_card_notice(notice_id)
 
 
+# How long a notice a mail outage held back is still worth sending.
+NOTICE_MAX_AGE = datetime.timedelta(days=3)
+
+
 def send_due_card_notices():
     """Tries every notice (card, amount, canceled) not sent yet, each on its own, as
     `manage.py send_pending_receipts` does after a mail outage; returns how many were
-    sent. A notice with nobody to tell, or about a gift since canceled, stays unsent."""
-    due = MonthlyNotice.objects.filter(sent_at__isnull=True, monthly_gift__donor__isnull=False)
+    sent. A notice with nobody to tell, or about a gift since canceled, stays unsent;
+    so does one older than NOTICE_MAX_AGE: a week-old "your card didn't go through"
+    or "your new amount is confirmed" tells the donor nothing true any more."""
+    due = MonthlyNotice.objects.filter(
+        sent_at__isnull=True,
+        monthly_gift__donor__isnull=False,
+        created_at__gte=timezone.now() - NOTICE_MAX_AGE,
+    )
     due = due.exclude(monthly_gift__donor__email="")
     return sum(deliver_card_notice(pk) for pk in list(due.values_list("pk", flat=True)))
 

@@ -5,10 +5,12 @@ import io
 import json
 import re
 import time
+from datetime import timedelta
 
 import pytest
 from django.core import mail, signing
 from django.core.management import call_command
+from django.utils import timezone
 
 from devtools.stripe_standin import sign_payload
 from donations import monthly as monthly_service
@@ -380,6 +382,25 @@ def test_notices_a_mail_outage_held_back_are_sent_by_the_pending_run_once(
     # (The receipt of the first charge, still due in this test, goes out with it.)
     [message] = [m for m in mail.outbox if "didn’t go through" in m.subject]
     assert message.to == ["ana@example.org"]
+
+
+def test_a_notice_held_back_for_days_is_not_sent_late(
+    client, monthly_gift, monkeypatch, django_capture_on_commit_callbacks
+):
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        card = monthly_service.ask_to_update_card(monthly_gift, "in_test_old")
+    monkeypatch.undo()
+    MonthlyNotice.objects.filter(pk=card.pk).update(
+        created_at=timezone.now() - monthly_service.NOTICE_MAX_AGE - timedelta(minutes=1)
+    )
+    assert monthly_service.send_due_card_notices() == 0
+    card.refresh_from_db()
+    assert card.sent_at is None
+    assert not [m for m in mail.outbox if "didn’t go through" in m.subject]
 
 
 # Asking for a link takes the same work for every address ---------------------------
