@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from donations.forms import MESSAGE_FORBIDDEN, NAME_FORBIDDEN, PublicEmailField
+from donations.forms import MESSAGE_FORBIDDEN, NAME_FORBIDDEN, MessageField, PublicEmailField
 
 from .models import REVIEWED_FIELDS, FundraisingPage
 
@@ -29,6 +29,8 @@ class PageForm(forms.ModelForm):
     class Meta:
         model = FundraisingPage
         fields = ["display_name", "appeal", "photo", "photo_alt", "goal_kind", "goal_target"]
+        # Its line breaks counted once, as the box counts them (see MessageField).
+        field_classes = {"appeal": MessageField}
         labels = {
             "display_name": _("Your name, as the page shows it"),
             "appeal": _("Why you support this campaign"),

@@ -217,3 +217,15 @@ def test_an_english_campaign_title_is_marked_english_on_the_spanish_start_and_ed
     assert '“<span lang="en">Spring appeal</span>”' in start
     edit = client.get(f"/es/give/fundraise/{links.make_token(page)}/").content.decode()
     assert '“<span lang="en">Spring appeal</span>”' in edit
+
+
+def test_an_appeal_that_fits_its_box_with_blank_lines_is_accepted(client, make_page):
+    # The box counts each line break as one character; the browser sends CR LF.
+    page = make_page(status="draft", slug="", display_name="", appeal="")
+    paragraphs = ["x" * 300] * 3
+    appeal = "\r\n\r\n".join(paragraphs)  # 900 + 4 breaks: 904 in the box, 908 as sent
+    appeal += "y" * (1000 - 904)
+    response = client.post(_edit_url(page), _form(appeal=appeal))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    page.refresh_from_db()
+    assert len(page.appeal) == 1000 and "\r" not in page.appeal
