@@ -17,7 +17,7 @@ import logging
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -312,11 +312,31 @@ def _deliver_card_notice(notice_id):
             logger.warning("Card update notice %s not sent: %s", notice.pk, error)
             notice.error = error
             notice.save(update_fields=["attempts", "error"])
+            mail.retry_later(send_card_notice, notice.pk, notice.attempts)
             return False
         notice.sent_at = timezone.now()
         notice.error = ""
         notice.save(update_fields=["attempts", "error", "sent_at"])
     return True
+
+
+def send_due_card_notices():
+    """Tries every monthly notice not sent yet, each on its own (after a mail outage,
+    from `manage.py send_pending_receipts`); returns how many were sent.
+
+    A card notice is due only while its gift is still past due: once a later charge
+    went through, "please update your card" would be wrong. A donor without an
+    address has no one to tell.
+    """
+    due = (
+        MonthlyNotice.objects.filter(sent_at__isnull=True)
+        .exclude(monthly_gift__donor__email="")
+        .exclude(monthly_gift__donor__isnull=True)
+        .exclude(
+            Q(kind=MonthlyNotice.Kind.CARD) & ~Q(monthly_gift__status=MonthlyGift.Status.PAST_DUE)
+        )
+    )
+    return sum(deliver_card_notice(pk) for pk in list(due.values_list("pk", flat=True)))
 
 
 @task()
