@@ -135,6 +135,45 @@ def test_it_refuses_to_start_without_secret_key_when_debug_is_off():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+# The donation form's settings, checked before any donor clicks --------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("PLEDGE_RATE_LIMIT", "10 per hour", "must look like 10/h"),
+        ("THANK_YOU_UNKNOWN_RATE_LIMIT", "30/w", "must look like 10/h"),
+        ("PLEDGE_RATE_LIMIT", "0/h", "must look like 10/h"),
+        ("DONATION_FEE_PERCENT", 100.0, "from 0 to under 100"),
+        ("DONATION_BANK_FEE_PERCENT", -0.8, "from 0 to under 100"),
+        ("DONATION_FEE_FIXED_CENTS", -30, "must not be negative"),
+        ("DONATION_BANK_FEE_CAP_CENTS", -1, "must not be negative"),
+        ("DONATION_BANK_MAX_CENTS", 10_000_000_000, "must be from 500 to 2147483647"),
+        ("DONATION_BANK_MAX_CENTS", 100, "must be from 500 to 2147483647"),
+    ],
+)
+def test_it_names_a_giving_setting_the_donation_form_could_not_use(settings, name, value, words):
+    from donations.system_checks import check_giving_settings
+
+    setattr(settings, name, value)
+    (error,) = check_giving_settings(None)
+    assert error.id == "donations.E004"
+    assert name in error.msg and words in error.msg
+
+
+def test_the_default_giving_settings_pass_their_check():
+    from donations.system_checks import check_giving_settings
+
+    assert check_giving_settings(None) == []
+
+
+def test_manage_py_check_stops_on_a_rate_limit_it_could_not_read():
+    env = PRODUCTION_ENV | {"PLEDGE_RATE_LIMIT": "10 per hour"}
+    result = _manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert "donations.E004" in result.stderr and "PLEDGE_RATE_LIMIT" in result.stderr
+
+
 # The cache the rate limits count in -----------------------------------------------
 
 SHARED_CACHE = {"default": {"BACKEND": "oca_site.cache.DatabaseCache", "LOCATION": "test_cache"}}
