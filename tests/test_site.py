@@ -1,6 +1,7 @@
 import contextlib
 import gzip
 import os
+import re
 import shutil
 import signal
 import socket
@@ -133,6 +134,19 @@ def test_it_refuses_to_start_without_secret_key_when_debug_is_off():
     result = _manage("check", env_overrides=env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_every_setting_read_from_the_environment_is_explained_in_env_example():
+    """The README sends operators to .env.example for each variable."""
+    read = set(
+        re.findall(
+            r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', (ROOT / "oca_site/settings.py").read_text()
+        )
+    )
+    explained = set(
+        re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M)
+    )
+    assert read - explained == set()
 
 
 # The donation form's settings, checked before any donor clicks --------------------
