@@ -37,6 +37,27 @@ def test_it_answers_503_on_healthz_when_the_database_does_not(client, db):
     assert response.status_code == 503
 
 
+@override_settings(SECURE_SSL_REDIRECT=True, ALLOWED_HOSTS=["give.ctoca.org"])
+@pytest.mark.parametrize("host", ["give.ctoca.org", "10.0.3.17:8080"])
+def test_it_answers_healthz_to_the_load_balancers_own_probe(client, db, host):
+    """The probe comes in plain HTTP with no X-Forwarded-Proto, often addressed to the
+    server's own IP: a redirect to https or a 400 would read as a dead server."""
+    response = client.get("/healthz", HTTP_HOST=host)
+    assert (response.status_code, response.content) == (200, b"ok\n")
+    with mock.patch(
+        "django.db.backends.utils.CursorWrapper.execute",
+        side_effect=OperationalError("down"),
+    ):
+        assert client.get("/healthz", HTTP_HOST=host).status_code == 503
+
+
+def test_only_healthz_is_spared_the_redirect_and_the_host_check(client, db):
+    with override_settings(SECURE_SSL_REDIRECT=True, ALLOWED_HOSTS=["give.ctoca.org"]):
+        assert client.get("/robots.txt", HTTP_HOST="give.ctoca.org").status_code == 301
+        assert client.get("/healthz/", HTTP_HOST="10.0.3.17").status_code == 400
+        assert client.get("/robots.txt", HTTP_HOST="10.0.3.17").status_code == 400
+
+
 def test_it_answers_503_with_the_friendly_page_when_the_database_is_down(client, db):
     with mock.patch(
         "campaigns.models.CampaignQuerySet.featured",
