@@ -107,3 +107,36 @@ def check_giving_settings(app_configs, **kwargs):
     return [
         Error(f"{problem}.", hint="See .env.example.", id="donations.E004") for problem in problems
     ]
+
+
+# The variable each of settings.ACCOUNTING_ACCOUNTS comes from (oca_site.settings).
+ACCOUNT_VARIABLES = {
+    "stripe": "ACCOUNT_STRIPE",
+    "bank": "ACCOUNT_BANK",
+    "contributions": "ACCOUNT_CONTRIBUTIONS",
+    "fees": "ACCOUNT_STRIPE_FEES",
+    "refunds": "ACCOUNT_REFUNDS",
+    "disputes": "ACCOUNT_DISPUTES",
+    "securities": "ACCOUNT_DONATED_SECURITIES",
+    "stock_contributions": "ACCOUNT_STOCK_CONTRIBUTIONS",
+    "in_kind": "ACCOUNT_IN_KIND",
+    "in_kind_contributions": "ACCOUNT_IN_KIND_CONTRIBUTIONS",
+}
+
+
+@register()
+def check_accounting_accounts(app_configs, **kwargs):
+    """Each account of the month's journal (donations.accounting) must be named: a
+    variable set to nothing (`ACCOUNT_BANK=` in .env) would write lines with no account,
+    which QuickBooks refuses or books nowhere, and only at month end."""
+    return [
+        Error(
+            f"{ACCOUNT_VARIABLES.get(role, role)} is empty: the month's journal would "
+            "have lines with no account.",
+            hint="Set it to the account's name in the chart of accounts, or remove it to "
+            "use the default (see .env.example).",
+            id="donations.E005",
+        )
+        for role, name in settings.ACCOUNTING_ACCOUNTS.items()
+        if not name.strip()
+    ]

@@ -214,6 +214,21 @@ def test_it_names_a_giving_setting_the_donation_form_could_not_use(settings, nam
     assert name in error.msg and words in error.msg
 
 
+def test_it_names_an_account_of_the_journal_set_to_nothing(settings):
+    from donations.system_checks import check_accounting_accounts
+
+    assert check_accounting_accounts(None) == []
+    settings.ACCOUNTING_ACCOUNTS = settings.ACCOUNTING_ACCOUNTS | {"bank": " "}
+    (error,) = check_accounting_accounts(None)
+    assert error.id == "donations.E005" and "ACCOUNT_BANK is empty" in error.msg
+
+
+def test_manage_py_check_stops_on_an_empty_account_name():
+    result = _manage("check", env_overrides=PRODUCTION_ENV | {"ACCOUNT_BANK": ""})
+    assert result.returncode != 0
+    assert "donations.E005" in result.stderr and "ACCOUNT_BANK" in result.stderr
+
+
 def test_the_default_giving_settings_pass_their_check():
     from donations.system_checks import check_giving_settings
 
