@@ -19,7 +19,7 @@ import logging
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -332,17 +332,23 @@ NOTICE_MAX_AGE = datetime.timedelta(days=3)
 
 
 def send_due_card_notices():
-    """Tries every notice (card, amount, canceled) not sent yet, each on its own, as
-    `manage.py send_pending_receipts` does after a mail outage; returns how many were
-    sent. A notice with nobody to tell, or about a gift since canceled, stays unsent;
-    so does one older than NOTICE_MAX_AGE: a week-old "your card didn't go through"
-    or "your new amount is confirmed" tells the donor nothing true any more."""
-    due = MonthlyNotice.objects.filter(
-        sent_at__isnull=True,
-        monthly_gift__donor__isnull=False,
-        created_at__gte=timezone.now() - NOTICE_MAX_AGE,
+    """Tries every notice (card, amount, canceled, upgrade) not sent yet, each on its
+    own, as `manage.py send_pending_receipts` does after a mail outage; returns how many
+    were sent. A notice with nobody to tell stays unsent; so does one older than
+    NOTICE_MAX_AGE (a week-old "your new amount is confirmed" tells the donor nothing
+    true any more), and a card notice once its gift is no longer past due (a later
+    charge went through: "please update your card" would be wrong)."""
+    due = (
+        MonthlyNotice.objects.filter(
+            sent_at__isnull=True,
+            monthly_gift__donor__isnull=False,
+            created_at__gte=timezone.now() - NOTICE_MAX_AGE,
+        )
+        .exclude(monthly_gift__donor__email="")
+        .exclude(
+            Q(kind=MonthlyNotice.Kind.CARD) & ~Q(monthly_gift__status=MonthlyGift.Status.PAST_DUE)
+        )
     )
-    due = due.exclude(monthly_gift__donor__email="")
     return sum(deliver_card_notice(pk) for pk in list(due.values_list("pk", flat=True)))
 
 

@@ -1,4 +1,9 @@
-"""Deploy checks of the cache that the rate limits count in.
+"""Deploy checks of the site's public address and of the cache that the rate limits
+count in.
+
+SITE_URL goes into every e-mail's links and Stripe's return addresses, which no page
+of the site shows: left at its development default, donors would pay and be sent back
+to http://127.0.0.1:8000, and nothing would fail before that.
 
 With DEBUG off several app servers (gunicorn's workers) serve the site. A cache in each
 process's own memory would count each worker's requests apart, and "10 an hour" would
@@ -6,16 +11,41 @@ really be 10 per worker; a cache table that was never created makes every rate l
 let everyone through (a cache failure must not stop a donor, see donations.ratelimit).
 """
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.db import BaseDatabaseCache
 from django.core.checks import Error, Tags, Warning, register
 from django.db import connections, router
+from django.http.request import validate_host
 
 PROCESS_LOCAL = (
     "django.core.cache.backends.locmem.LocMemCache",
     "django.core.cache.backends.dummy.DummyCache",
 )
+
+
+@register(Tags.security, deploy=True)
+def check_site_url(app_configs, **kwargs):
+    parts = urlsplit(settings.SITE_URL)
+    problems = []
+    if parts.scheme != "https":
+        problems.append("does not start with https://")
+    if not parts.hostname or parts.hostname in ("127.0.0.1", "localhost"):
+        problems.append("names no public host")
+    elif not validate_host(parts.hostname, settings.ALLOWED_HOSTS):
+        problems.append("names a host that ALLOWED_HOSTS does not allow")
+    return [
+        Warning(
+            f"SITE_URL ({settings.SITE_URL}) {problem}: e-mails and Stripe's return "
+            "addresses would send donors there.",
+            hint="Set SITE_URL to the site's public address, e.g. https://give.ctoca.org "
+            "(see .env.example).",
+            id="oca_site.W002",
+        )
+        for problem in problems
+    ]
 
 
 @register(Tags.caches, Tags.security, deploy=True)

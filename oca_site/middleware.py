@@ -6,6 +6,24 @@ from django.utils.cache import patch_cache_control
 logger = logging.getLogger(__name__)
 
 
+def health_check(get_response):
+    """Answers the load balancer's /healthz before the host check and the https redirect.
+
+    Its probe comes in plain HTTP without X-Forwarded-Proto, often addressed to the
+    server's own IP: SECURE_SSL_REDIRECT would answer 301 and ALLOWED_HOSTS 400, and
+    the load balancer would take a healthy server for a dead one. The answer carries
+    nothing but whether the database answers.
+    """
+    from campaigns.views import healthz
+
+    def middleware(request):
+        if request.path_info == "/healthz":
+            return healthz(request)
+        return get_response(request)
+
+    return middleware
+
+
 def permissions_policy(get_response):
     """Adds the Permissions-Policy header, which Django has no setting for."""
 

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The load balancer's probe, before the host check and the https redirect.
+    "oca_site.middleware.health_check",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside everything that makes a response, so that it sees every error page.
@@ -163,6 +165,11 @@ AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# The client's address as the rate limits find it, PROXY_COUNT hops from the end of
+# X-Forwarded-For. Without it django-axes (with no django-ipware installed) takes
+# REMOTE_ADDR, nginx's own address behind deploy/nginx.conf, the same for every
+# visitor: five wrong passwords from anywhere would lock a staff member out for all.
+AXES_CLIENT_IP_CALLABLE = "donations.ratelimit.client_ip"
 
 ADMIN_PATH = env("ADMIN_PATH", default="admin/").strip("/") + "/"
 

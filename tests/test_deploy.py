@@ -455,3 +455,24 @@ def test_it_mounts_deploy_nginx_conf_into_nginx(compose):
     # The port nginx listens on is the one published.
     assert any(port.endswith(":8080") for port in nginx["ports"])
     assert harness.NGINX_LISTEN in harness.NGINX_CONF.read_text()
+
+
+# --- the README's cron lines -----------------------------------------------------------
+
+# The commands that finish what an outage held back, and that nothing else runs again.
+RETRYING_COMMANDS = (
+    "send_pending_receipts",
+    "send_year_end_statements",
+    "send_staff_digest",
+    "move_hidden_photos",
+)
+
+
+def test_the_readme_schedules_every_command_that_finishes_what_an_outage_held_back():
+    readme = (ROOT / "README.md").read_text()
+    (crontab,) = re.findall(r"```cron\n(.*?)```", readme, re.S)
+    scheduled = set(re.findall(r"manage\.py (\w+)", crontab))
+    assert set(RETRYING_COMMANDS) <= scheduled
+    # The same, for a site started with docker compose.
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert set(RETRYING_COMMANDS) <= set(re.findall(r"python manage\.py (\w+)", compose))

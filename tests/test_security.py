@@ -192,6 +192,28 @@ def test_it_lets_the_right_password_in_after_four_failures(client, superuser):
     assert client.get(f"/{settings.ADMIN_PATH}").status_code == 200
 
 
+def test_it_locks_out_the_attackers_address_not_the_proxy_everyone_comes_through(
+    client, superuser, settings
+):
+    """Behind the load balancer and nginx (PROXY_COUNT=2) every request comes from
+    nginx's address: throttling by that address would let anyone lock a staff member
+    out from everywhere with five wrong passwords."""
+    settings.AXES_IPWARE_PROXY_COUNT = 2
+
+    def login(password, client_address):
+        return client.post(
+            f"/{settings.ADMIN_PATH}login/",
+            {"username": "root", "password": password, "next": f"/{settings.ADMIN_PATH}"},
+            REMOTE_ADDR="10.0.0.2",  # nginx
+            HTTP_X_FORWARDED_FOR=f"{client_address}, 10.0.0.1",  # as the load balancer saw it
+        )
+
+    for _attempt in range(5):
+        login("wrong", "203.0.113.7")
+    assert login(PASSWORD, "203.0.113.7").status_code == 429
+    assert login(PASSWORD, "198.51.100.9").status_code == 302
+
+
 def test_it_locks_out_one_username_not_the_others(client, superuser, editor):
     for _attempt in range(5):
         _login(client, "wrong")

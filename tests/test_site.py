@@ -1,6 +1,7 @@
 import contextlib
 import gzip
 import os
+import re
 import shutil
 import signal
 import socket
@@ -34,6 +35,27 @@ def test_it_answers_503_on_healthz_when_the_database_does_not(client, db):
     ):
         response = client.get("/healthz")
     assert response.status_code == 503
+
+
+@override_settings(SECURE_SSL_REDIRECT=True, ALLOWED_HOSTS=["give.ctoca.org"])
+@pytest.mark.parametrize("host", ["give.ctoca.org", "10.0.3.17:8080"])
+def test_it_answers_healthz_to_the_load_balancers_own_probe(client, db, host):
+    """The probe comes in plain HTTP with no X-Forwarded-Proto, often addressed to the
+    server's own IP: a redirect to https or a 400 would read as a dead server."""
+    response = client.get("/healthz", HTTP_HOST=host)
+    assert (response.status_code, response.content) == (200, b"ok\n")
+    with mock.patch(
+        "django.db.backends.utils.CursorWrapper.execute",
+        side_effect=OperationalError("down"),
+    ):
+        assert client.get("/healthz", HTTP_HOST=host).status_code == 503
+
+
+def test_only_healthz_is_spared_the_redirect_and_the_host_check(client, db):
+    with override_settings(SECURE_SSL_REDIRECT=True, ALLOWED_HOSTS=["give.ctoca.org"]):
+        assert client.get("/robots.txt", HTTP_HOST="give.ctoca.org").status_code == 301
+        assert client.get("/healthz/", HTTP_HOST="10.0.3.17").status_code == 400
+        assert client.get("/robots.txt", HTTP_HOST="10.0.3.17").status_code == 400
 
 
 def test_it_answers_503_with_the_friendly_page_when_the_database_is_down(client, db):
@@ -128,11 +150,96 @@ def test_it_passes_check_deploy_with_production_settings():
     assert "System check identified no issues" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("site_url", "words"),
+    [
+        ("", "does not start with https://"),
+        ("http://give.ctoca.org", "does not start with https://"),
+        ("https://localhost", "names no public host"),
+        ("https://give.example.org", "names a host that ALLOWED_HOSTS does not allow"),
+    ],
+)
+def test_check_deploy_names_a_site_url_donors_would_be_sent_back_to_in_vain(site_url, words):
+    env = PRODUCTION_ENV | {"SITE_URL": site_url}
+    if not site_url:
+        del env["SITE_URL"]
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=env)
+    assert result.returncode != 0
+    assert "oca_site.W002" in result.stderr and words in result.stderr
+
+
 def test_it_refuses_to_start_without_secret_key_when_debug_is_off():
     env = PRODUCTION_ENV | {"SECRET_KEY": ""}
     result = _manage("check", env_overrides=env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_every_setting_read_from_the_environment_is_explained_in_env_example():
+    """The README sends operators to .env.example for each variable."""
+    read = set(
+        re.findall(
+            r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', (ROOT / "oca_site/settings.py").read_text()
+        )
+    )
+    explained = set(
+        re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M)
+    )
+    assert read - explained == set()
+
+
+# The donation form's settings, checked before any donor clicks --------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("PLEDGE_RATE_LIMIT", "10 per hour", "must look like 10/h"),
+        ("THANK_YOU_UNKNOWN_RATE_LIMIT", "30/w", "must look like 10/h"),
+        ("PLEDGE_RATE_LIMIT", "0/h", "must look like 10/h"),
+        ("DONATION_FEE_PERCENT", 100.0, "from 0 to under 100"),
+        ("DONATION_BANK_FEE_PERCENT", -0.8, "from 0 to under 100"),
+        ("DONATION_FEE_FIXED_CENTS", -30, "must not be negative"),
+        ("DONATION_BANK_FEE_CAP_CENTS", -1, "must not be negative"),
+        ("DONATION_BANK_MAX_CENTS", 10_000_000_000, "must be from 500 to 2147483647"),
+        ("DONATION_BANK_MAX_CENTS", 100, "must be from 500 to 2147483647"),
+    ],
+)
+def test_it_names_a_giving_setting_the_donation_form_could_not_use(settings, name, value, words):
+    from donations.system_checks import check_giving_settings
+
+    setattr(settings, name, value)
+    (error,) = check_giving_settings(None)
+    assert error.id == "donations.E004"
+    assert name in error.msg and words in error.msg
+
+
+def test_it_names_an_account_of_the_journal_set_to_nothing(settings):
+    from donations.system_checks import check_accounting_accounts
+
+    assert check_accounting_accounts(None) == []
+    settings.ACCOUNTING_ACCOUNTS = settings.ACCOUNTING_ACCOUNTS | {"bank": " "}
+    (error,) = check_accounting_accounts(None)
+    assert error.id == "donations.E005" and "ACCOUNT_BANK is empty" in error.msg
+
+
+def test_manage_py_check_stops_on_an_empty_account_name():
+    result = _manage("check", env_overrides=PRODUCTION_ENV | {"ACCOUNT_BANK": ""})
+    assert result.returncode != 0
+    assert "donations.E005" in result.stderr and "ACCOUNT_BANK" in result.stderr
+
+
+def test_the_default_giving_settings_pass_their_check():
+    from donations.system_checks import check_giving_settings
+
+    assert check_giving_settings(None) == []
+
+
+def test_manage_py_check_stops_on_a_rate_limit_it_could_not_read():
+    env = PRODUCTION_ENV | {"PLEDGE_RATE_LIMIT": "10 per hour"}
+    result = _manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert "donations.E004" in result.stderr and "PLEDGE_RATE_LIMIT" in result.stderr
 
 
 # The cache the rate limits count in -----------------------------------------------
@@ -160,7 +267,7 @@ def test_it_shares_the_cache_between_app_servers_unless_debug_is_on(overrides, b
 def _cache_checks(databases=None):
     # As `check --deploy [--database default]` runs them.
     found = run_checks(include_deployment_checks=True, databases=databases)
-    return [message.id for message in found if message.id.startswith("oca_site.")]
+    return [message.id for message in found if message.id in ("oca_site.W001", "oca_site.E001")]
 
 
 def test_it_warns_when_production_would_count_rate_limits_per_process():

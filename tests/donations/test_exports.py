@@ -159,6 +159,7 @@ def test_it_filters_by_campaign_and_local_dates(gifts, campaign):
     [
         (["--since", "yesterday"], "--since must be a date as YYYY-MM-DD"),
         (["--until", "2026-13-01"], "--until must be a date as YYYY-MM-DD"),
+        (["--until", "9999-12-31"], "--until must be a date before 9999-12-31"),
         (["--since", "2026-05-01", "--until", "2026-04-01"], "--since must not be after --until"),
         (["--campaign", "nope"], "No campaign has the slug “nope”"),
     ],

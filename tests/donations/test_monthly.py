@@ -1,6 +1,7 @@
 """Monthly gifts, the donor's side: the manage link, the signed page, the portal, a new
 amount, and the card-update e-mail after a failed charge."""
 
+import datetime
 import io
 import json
 import re
@@ -371,6 +372,8 @@ def test_notices_a_mail_outage_held_back_are_sent_by_the_pending_run_once(
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("mail server down")
 
+    monthly_gift.status = MonthlyGift.Status.PAST_DUE  # the charge that failed
+    monthly_gift.save(update_fields=["status"])
     monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
     with django_capture_on_commit_callbacks(execute=True):
         card = monthly_service.ask_to_update_card(monthly_gift, "in_test_1")
@@ -390,6 +393,8 @@ def test_a_notice_held_back_for_days_is_not_sent_late(
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("mail server down")
 
+    monthly_gift.status = MonthlyGift.Status.PAST_DUE  # the charge that failed
+    monthly_gift.save(update_fields=["status"])
     monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
     with django_capture_on_commit_callbacks(execute=True):
         card = monthly_service.ask_to_update_card(monthly_gift, "in_test_old")
@@ -401,6 +406,79 @@ def test_a_notice_held_back_for_days_is_not_sent_late(
     card.refresh_from_db()
     assert card.sent_at is None
     assert not [m for m in mail.outbox if "didn’t go through" in m.subject]
+
+
+def _send_the_receipt_first():
+    """The fixture's receipt waits for a commit that never comes in a test: out of the way."""
+    call_command("send_pending_receipts", stdout=io.StringIO())
+    mail.outbox.clear()
+
+
+def test_send_pending_receipts_sends_a_monthly_notice_a_mail_outage_held_back(
+    monthly_gift, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The task worker runs immediately here and cannot defer a retry: the cron
+    line of send_pending_receipts is what sends the held-back notice."""
+    _send_the_receipt_first()
+    monthly_gift.status = MonthlyGift.Status.PAST_DUE
+    monthly_gift.save(update_fields=["status"])
+    monkeypatch.setattr(
+        "django.core.mail.EmailMessage.send",
+        lambda *args, **kwargs: (_ for _ in ()).throw(ConnectionRefusedError("down")),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = monthly_service.ask_to_update_card(monthly_gift, "in_test_1")
+    monkeypatch.undo()
+    assert mail.outbox == []
+
+    out = io.StringIO()
+    call_command("send_pending_receipts", stdout=out)
+    call_command("send_pending_receipts", stdout=io.StringIO())
+
+    notice.refresh_from_db()
+    assert notice.sent_at is not None
+    assert "Sent 1 monthly gift notice(s)." in out.getvalue()
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ana@example.org"]
+
+
+def test_a_monthly_notice_the_mail_server_refused_is_queued_again_later(
+    monthly_gift, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.tasks import task_backends
+
+    monkeypatch.setattr(
+        "django.core.mail.EmailMessage.send",
+        lambda *args, **kwargs: (_ for _ in ()).throw(ConnectionRefusedError("down")),
+    )
+    notice = MonthlyNotice.objects.create(monthly_gift=monthly_gift, stripe_invoice_id="in_1")
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert monthly_service.deliver_card_notice(notice.pk) is False
+    (queued,) = task_backends["default"].results
+    assert queued.task.func == monthly_service.send_card_notice.func
+    assert queued.args == [notice.pk]
+    # The first failed try waits 2 minutes before the next.
+    wait = queued.task.run_after - before
+    assert datetime.timedelta(minutes=2) <= wait < datetime.timedelta(minutes=3)
+
+
+def test_send_pending_receipts_drops_a_card_notice_once_the_gift_is_paid_again(
+    monthly_gift, monkeypatch, django_capture_on_commit_callbacks
+):
+    _send_the_receipt_first()
+    monkeypatch.setattr(
+        "django.core.mail.EmailMessage.send",
+        lambda *args, **kwargs: (_ for _ in ()).throw(ConnectionRefusedError("down")),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        monthly_service.ask_to_update_card(monthly_gift, "in_test_1")
+    monkeypatch.undo()
+    assert monthly_gift.status == MonthlyGift.Status.ACTIVE  # a later charge went through
+
+    call_command("send_pending_receipts", stdout=io.StringIO())
+
+    assert mail.outbox == []
 
 
 # Asking for a link takes the same work for every address ---------------------------

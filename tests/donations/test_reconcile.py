@@ -211,6 +211,7 @@ def test_when_stripe_fails_it_says_so_exits_non_zero_and_books_nothing_half(
     ("args", "message"),
     [
         (["--since", "2026-13-01"], "--since must be a date"),
+        (["--days", "4", "--until", "9999-12-31"], "--until must be a date before 9999-12-31"),
         (["--days", "0"], "--days must be between 1 and 366"),
         (["--since", "2026-05-02", "--until", "2026-05-01"], "must not be after"),
     ],

@@ -1,16 +1,18 @@
 """Staff who hear about gifts: alerts after each booking, once, whatever Stripe replays;
 the daily digest; each staff user's own choices in the admin."""
 
+import datetime
 import io
 import json
 
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from devtools.stripe_standin import sign_payload
+from donations import alerts
 from donations.models import Gift, MonthlyGift, StaffAlert, StaffAlertPreference
 
 pytestmark = pytest.mark.django_db
@@ -202,9 +204,10 @@ def test_the_daily_digest_goes_once_to_those_who_asked(
     with django_capture_on_commit_callbacks(execute=True):
         _replay_with_duplicates(client, settings, days_events)
     mail.outbox.clear()
-    today = timezone.localdate().isoformat()
-    call_command("send_staff_digest", date=today, stdout=io.StringIO())
-    call_command("send_staff_digest", date=today, stdout=io.StringIO())
+    # The day is over for the digest (the command itself waits for the next morning).
+    today = timezone.localdate()
+    assert alerts.send_daily_digests(today) == 1
+    assert alerts.send_daily_digests(today) == 0
     assert [message.to for message in mail.outbox] == [[bea.email]]
     body = mail.outbox[0].body
     assert mail.outbox[0].subject.endswith(": 3, $1,070.00")
@@ -219,6 +222,15 @@ def test_the_daily_digest_goes_once_to_those_who_asked(
     ]:
         assert line in body
     assert "4242" not in body
+
+
+def test_the_digest_command_refuses_a_day_that_is_not_over(staff):
+    """Sent once per day, a digest of an unfinished day would stand for all of it."""
+    today = timezone.localdate()
+    for day in (today, today + datetime.timedelta(days=1), datetime.date.max):
+        with pytest.raises(CommandError, match="is not over yet"):
+            call_command("send_staff_digest", date=day.isoformat(), stdout=io.StringIO())
+    assert mail.outbox == [] and not StaffAlert.objects.exists()
 
 
 def test_a_staff_user_chooses_their_own_alerts(client, bookkeeper):

@@ -8,9 +8,12 @@ from donations.exports import filtered_gifts, gifts_csv
 
 def _date(option, value):
     try:
-        return datetime.date.fromisoformat(value)
+        day = datetime.date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"{option} must be a date as YYYY-MM-DD, not “{value}”.") from None
+    if day == datetime.date.max:  # the period ends the day after, which no date holds
+        raise CommandError(f"{option} must be a date before 9999-12-31.")
+    return day
 
 
 class Command(BaseCommand):
