@@ -6,6 +6,7 @@ donations.pledges does that with its cleaned data.
 """
 
 import re
+import unicodedata
 import uuid
 
 from django import forms
@@ -107,12 +108,19 @@ TRIBUTE_FIELDS = (
 
 
 def clean_person_name(value):
-    """A name as typed, on one line with single spaces; refuses < > and control characters."""
+    """A name as typed, on one line with single spaces; refuses < > and control characters.
+
+    A name of invisible format characters only (zero-width spaces and joiners, which
+    str.split keeps) is no name: "" (a required name is then asked for). Inside a
+    name they stay, as some scripts and emoji need them."""
     if NAME_FORBIDDEN.search(value):
         raise forms.ValidationError(
             _("Use letters, spaces and punctuation only; < and > can’t be part of a name.")
         )
-    return " ".join(value.split())
+    name = " ".join(value.split())
+    if all(unicodedata.category(char) == "Cf" for char in name):
+        return ""
+    return name
 
 
 def clean_message(value):

@@ -267,6 +267,15 @@ def test_it_accepts_names_and_messages_in_right_to_left_scripts(campaign):
     assert form.is_valid(), form.errors
 
 
+def test_a_name_of_invisible_characters_only_is_no_name(campaign):
+    form = _donation_form(campaign, amount="50", name="\u200b\u200d\ufeff")
+    assert not form.is_valid()
+    assert list(form.errors) == ["name"]
+    # Inside a name they stay: some scripts and emoji need the joiners.
+    form = _donation_form(campaign, amount="50", name="Priya \u0915\u094d\u200d\u0937")
+    assert form.is_valid(), form.errors
+
+
 def test_it_gives_a_filled_honeypot_only_a_generic_error(client, campaign, no_stripe, donation):
     response = client.post(f"/give/{campaign.slug}/", donation(website="http://spam.example"))
     assert response.status_code == 400
