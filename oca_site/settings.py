@@ -352,7 +352,8 @@ LOGGING = {
             "filters": ["no_addresses"],
         }
     },
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # "warning" as well as "WARNING": logging knows the names in capitals only.
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO").upper()},
     "loggers": {
         # Django logs every 4xx with the request path; quiet the noise of bots.
         "django.request": {"level": "ERROR"},

@@ -461,3 +461,14 @@ def test_the_redis_cache_keeps_one_client_and_works():
     assert cache._cache.get_client("other") is client
     assert cache._cache.get_client("x", write=True) is client  # one server: one pool
     cache.delete("oca-test-key")
+
+
+def test_a_log_level_in_lower_case_is_understood():
+    shown = _manage(
+        "shell",
+        "-c",
+        "import logging; print(logging.getLevelName(logging.getLogger().level))",
+        env_overrides=PRODUCTION_ENV | {"LOG_LEVEL": "warning"},
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip().splitlines()[-1] == "WARNING"
