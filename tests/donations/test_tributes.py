@@ -427,14 +427,9 @@ def test_shuffled_and_duplicated_events_send_each_paid_notice_exactly_once(
     assert not TributeNotice.objects.filter(gift__in=pending_or_failed).exists()
 
 
-def test_a_mail_server_failure_is_retried_not_lost(
-    client,
-    campaign,
-    tribute_pledge,
-    stripe_api,
-    django_capture_on_commit_callbacks,
-    monkeypatch,
-):
+def _refuse_notices(monkeypatch):
+    """The mail server refuses the notices to Luis (and sends the rest); returns the
+    real send, to put back once it is up again."""
     real_send = EmailBackend.send_messages
 
     def refuse_notices(backend, messages):
@@ -443,6 +438,18 @@ def test_a_mail_server_failure_is_retried_not_lost(
         return real_send(backend, messages)
 
     monkeypatch.setattr(EmailBackend, "send_messages", refuse_notices)
+    return real_send
+
+
+def test_a_mail_server_failure_is_retried_not_lost(
+    client,
+    campaign,
+    tribute_pledge,
+    stripe_api,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+):
+    real_send = _refuse_notices(monkeypatch)
     session = _paid(tribute_pledge(), stripe_api)
     with django_capture_on_commit_callbacks(execute=True):
         deliver(client, sp.event("checkout.session.completed", session))
@@ -468,14 +475,7 @@ def test_a_gift_refunded_in_full_before_its_notice_could_go_is_not_announced(
     django_capture_on_commit_callbacks,
     monkeypatch,
 ):
-    real_send = EmailBackend.send_messages
-
-    def refuse_notices(backend, messages):
-        if any(message.to == ["luis@example.org"] for message in messages):
-            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-        return real_send(backend, messages)
-
-    monkeypatch.setattr(EmailBackend, "send_messages", refuse_notices)
+    real_send = _refuse_notices(monkeypatch)
     pledge = tribute_pledge()
     session = _paid(pledge, stripe_api)
     with django_capture_on_commit_callbacks(execute=True):
@@ -512,14 +512,7 @@ def test_a_notice_held_back_past_a_partial_refund_states_what_was_kept(
     django_capture_on_commit_callbacks,
     monkeypatch,
 ):
-    real_send = EmailBackend.send_messages
-
-    def refuse_notices(backend, messages):
-        if any(message.to == ["luis@example.org"] for message in messages):
-            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-        return real_send(backend, messages)
-
-    monkeypatch.setattr(EmailBackend, "send_messages", refuse_notices)
+    real_send = _refuse_notices(monkeypatch)
     session = _paid(tribute_pledge(kind="honor", notify_amount=True), stripe_api)
     with django_capture_on_commit_callbacks(execute=True):
         deliver(client, sp.event("checkout.session.completed", session))
