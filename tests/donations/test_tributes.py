@@ -467,6 +467,13 @@ def test_a_mail_server_failure_is_retried_not_lost(
     assert len(_notices()) == 1
 
 
+def _refund(client, gift, cents, capture_on_commit):
+    """Stripe says `cents` of `gift` were refunded (charge.refunded)."""
+    charge = sp.charge(gift.stripe_payment_intent_id, gift.amount_cents, amount_refunded=cents)
+    with capture_on_commit(execute=True):
+        deliver(client, sp.event("charge.refunded", charge))
+
+
 def test_a_gift_refunded_in_full_before_its_notice_could_go_is_not_announced(
     client,
     campaign,
@@ -482,18 +489,7 @@ def test_a_gift_refunded_in_full_before_its_notice_could_go_is_not_announced(
         deliver(client, sp.event("checkout.session.completed", session))
     gift = Gift.objects.get()
     # The mail server is down; meanwhile the gift is refunded in full.
-    with django_capture_on_commit_callbacks(execute=True):
-        deliver(
-            client,
-            sp.event(
-                "charge.refunded",
-                sp.charge(
-                    gift.stripe_payment_intent_id,
-                    gift.amount_cents,
-                    amount_refunded=gift.amount_cents,
-                ),
-            ),
-        )
+    _refund(client, gift, gift.amount_cents, django_capture_on_commit_callbacks)
     gift.refresh_from_db()
     assert not gift.counted
     monkeypatch.setattr(EmailBackend, "send_messages", real_send)
@@ -518,14 +514,7 @@ def test_a_notice_held_back_past_a_partial_refund_states_what_was_kept(
         deliver(client, sp.event("checkout.session.completed", session))
     gift = Gift.objects.get()
     # The mail server is down; meanwhile $20 of the $50 is refunded.
-    with django_capture_on_commit_callbacks(execute=True):
-        deliver(
-            client,
-            sp.event(
-                "charge.refunded",
-                sp.charge(gift.stripe_payment_intent_id, gift.amount_cents, amount_refunded=2000),
-            ),
-        )
+    _refund(client, gift, 2000, django_capture_on_commit_callbacks)
     monkeypatch.setattr(EmailBackend, "send_messages", real_send)
     call_command("send_pending_receipts", stdout=io.StringIO())
     [notice] = _notices()
